@@ -1,0 +1,217 @@
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from . import workflow
+from .models import (
+    Application,
+    Authority,
+    Document,
+    Event,
+    Filing,
+    Item,
+    Membership,
+    Message,
+    Organization,
+    Party,
+    Profile,
+    Reminder,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "country", "contact_email"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "contact_email"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Authority)
+class AuthorityAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "workflow_key", "holiday_calendar", "time_zone", "review_sla_working_days"]
+    list_filter = ["workflow_key"]
+    search_fields = ["code", "name", "jurisdiction"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "organization", "authority"]
+    list_filter = ["role", "authority", "organization"]
+    search_fields = ["user__username", "user__email", "organization__name", "authority__code"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "time_zone", "wants_event_emails", "wants_digest"]
+    list_filter = ["wants_event_emails", "wants_digest"]
+    search_fields = ["user__username", "user__email"]
+
+
+class ItemInline(admin.TabularInline):
+    model = Item
+    extra = 0
+
+
+class PartyInline(admin.TabularInline):
+    model = Party
+    extra = 0
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = ["reference", "title", "organization", "ship_from_on", "ship_until_on", "created_at"]
+    list_filter = ["organization", "required_authorities"]
+    search_fields = ["reference", "title", "organization__name"]
+    readonly_fields = ["reference", "created_by", "updated_by", "created_at", "updated_at"]
+    filter_horizontal = ["required_authorities"]
+    inlines = [ItemInline, PartyInline]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = ["description", "hs_code", "quantity", "unit", "category", "application"]
+    list_filter = ["category", "currency"]
+    search_fields = ["description", "hs_code", "application__reference"]
+
+
+@admin.register(Party)
+class PartyAdmin(admin.ModelAdmin):
+    list_display = ["name", "role", "country", "application"]
+    list_filter = ["role", "country"]
+    search_fields = ["name", "application__reference"]
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "kind", "size", "application", "filing", "uploaded_by", "uploaded_at"]
+    list_filter = ["kind"]
+    search_fields = ["original_name", "sha256", "application__reference", "filing__reference"]
+    readonly_fields = ["sha256", "size", "uploaded_by", "uploaded_at", "content_type"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ["filing", "sequence", "action", "from_status", "to_status", "actor_label", "created_at"]
+    list_filter = ["action", "to_status", "filing__authority"]
+    search_fields = ["filing__reference", "actor_label", "note"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["filing", "kind", "author", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["filing__reference", "body"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["filing", "kind", "recipient", "due_at", "claimed_at", "sent_at", "attempts", "error"]
+    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["filing__reference", "recipient__username", "recipient__email", "error"]
+    readonly_fields = ["filing", "kind", "due_at", "recipient", "claimed_at", "sent_at", "attempts", "error"]
+
+
+class EventInline(admin.TabularInline):
+    model = Event
+    extra = 0
+    can_delete = False
+    fields = ["sequence", "action", "from_status", "to_status", "actor_label", "note", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OverrideForm(forms.Form):
+    action = forms.ChoiceField()
+    reason = forms.CharField(widget=forms.Textarea, help_text="Mandatory: recorded in the audit trail.")
+    payload = forms.JSONField(
+        required=False,
+        initial=dict,
+        help_text='Fields the action needs, e.g. {"valid_from_on": "2026-12-01", "valid_until_on": "2027-05-31"}.',
+    )
+
+    def __init__(self, *args, actions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [(t.name, f"{t.label} ({t.name})") for t in actions]
+
+
+@admin.register(Filing)
+class FilingAdmin(admin.ModelAdmin):
+    list_display = ["reference", "application", "authority", "status", "due_at", "assigned_to"]
+    list_filter = ["authority", "status"]
+    search_fields = ["reference", "authority_reference", "application__reference", "application__organization__name"]
+    list_select_related = ["application", "authority", "assigned_to"]
+    readonly_fields = [f.name for f in Filing._meta.fields if not f.editable] + ["assigned_to"]
+    inlines = [EventInline]
+    change_form_template = "admin/exemptions/filing/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/override/", self.admin_site.admin_view(self.override_view), name="exemptions_filing_override"
+            ),
+            *super().get_urls(),
+        ]
+
+    def override_view(self, request, pk):
+        """A staff override is a real transition: same checks, same audit event, a reason is mandatory."""
+        filing = get_object_or_404(Filing.objects.with_related(), pk=pk)
+        actions = workflow.available_actions(filing, request.user)
+        form = OverrideForm(request.POST or None, actions=actions)
+        if request.method == "POST" and form.is_valid():
+            payload = form.cleaned_data["payload"] or {}
+            try:
+                if not isinstance(payload, dict):
+                    raise ValidationError("The payload must be a JSON object.")
+                workflow.apply(
+                    filing, form.cleaned_data["action"], request.user, form.cleaned_data["reason"], **payload
+                )
+            except workflow.WorkflowError as exc:
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                form.add_error(
+                    None,
+                    "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+                    if hasattr(exc, "error_dict")
+                    else " ".join(exc.messages),
+                )
+            else:
+                messages.success(request, f"{filing.reference}: {form.cleaned_data['action']} recorded.")
+                return redirect(reverse("admin:exemptions_filing_change", args=[filing.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Override {filing.reference} ({filing.state.staff_label})",
+            "filing": filing,
+            "form": form,
+            "opts": self.model._meta,
+            "payload_help": json.dumps({t.name: [f.name for f in t.payload] for t in actions}, indent=1),
+        }
+        return TemplateResponse(request, "admin/exemptions/filing/override.html", context)

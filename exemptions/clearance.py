@@ -1,0 +1,101 @@
+"""Cleared to ship: is every approval the activity needs granted and valid over the whole shipment window?
+
+Reads prefetched relations only (`filings`, `required_authorities`), so a list of applications can
+show a badge each without a query per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from .models import Application
+
+
+@dataclass
+class Clearance:
+    cleared: bool
+    blockers: list[str] = field(default_factory=list)
+
+
+def _day(value: dt.date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def _uncovered(windows: list[tuple[dt.date, dt.date]], start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Stretches of start..end (inclusive) that no window covers."""
+    gaps, cursor = [], start
+    for valid_from, valid_until in sorted(windows):
+        if valid_until < cursor:
+            continue
+        if valid_from > cursor:
+            gaps.append((cursor, min(valid_from - dt.timedelta(days=1), end)))
+        cursor = max(cursor, valid_until + dt.timedelta(days=1))
+        if cursor > end:
+            return gaps
+    if cursor <= end:
+        gaps.append((cursor, end))
+    return [(a, b) for a, b in gaps if a <= b]
+
+
+def cleared_to_ship(application: Application, today: dt.date | None = None) -> Clearance:
+    """Whether the application may ship, and if not, every reason in words an applicant understands."""
+    today = today or timezone.localdate()
+    start, end = application.ship_from_on, application.ship_until_on
+    authorities = list(application.required_authorities.all())
+    if not authorities:
+        return Clearance(False, ["No authority chosen yet: choose every authority whose approval the shipment needs."])
+    if not (start and end):
+        return Clearance(False, ["The shipment window is not set."])
+    # Nothing shipped before today needs cover any more.
+    effective_start = max(start, today)
+    if effective_start > end:
+        return Clearance(False, [f"The shipment window ended on {_day(end)}."])
+
+    blockers = []
+    filings = list(application.filings.all())
+    for authority in authorities:
+        own = [f for f in filings if f.authority_id == authority.pk]
+        if not own:
+            blockers.append(f"Not yet filed with {authority.code}.")
+            continue
+        valid = [
+            (f.valid_from_on, f.valid_until_on)
+            for f in own
+            if f.state.grants_validity and f.valid_from_on and f.valid_until_on and f.valid_until_on >= today
+        ]
+        if not valid:
+            blockers.append(_why_not_approved(authority.code, own, today))
+            continue
+        for gap_start, gap_end in _uncovered(valid, effective_start, end):
+            if gap_end == end and gap_start > effective_start:
+                days = (end - gap_start).days + 1
+                blockers.append(
+                    f"{authority.code} approval expires {days} day{'s' * (days != 1)} before the shipment window ends "
+                    f"(valid until {_day(gap_start - dt.timedelta(days=1))}, shipping until {_day(end)})."
+                )
+            elif gap_start == effective_start and gap_end < end:
+                blockers.append(
+                    f"{authority.code} approval starts only on {_day(gap_end + dt.timedelta(days=1))}, "
+                    f"after the shipment window opens."
+                )
+            elif gap_start == effective_start and gap_end == end:
+                blockers.append(f"{authority.code} approval does not cover the shipment window.")
+            else:
+                blockers.append(f"{authority.code} approvals leave a gap from {_day(gap_start)} to {_day(gap_end)}.")
+    return Clearance(not blockers, blockers)
+
+
+def _why_not_approved(code: str, filings, today: dt.date) -> str:
+    latest = max(filings, key=lambda f: (f.created_at, f.pk))
+    state = latest.state
+    lapsed = state.grants_validity and latest.valid_until_on and latest.valid_until_on < today
+    if latest.status == "expired" or lapsed:
+        return f"{code} approval expired on {_day(latest.valid_until_on)}."
+    if latest.status == "draft":
+        return f"{code} filing is a draft and has not been filed."
+    if state.terminal:
+        return f"{code} filing ended as {state.applicant_label.lower()}; file a new request."
+    return f"{code} filing not approved yet ({state.applicant_label.lower()})."

@@ -1,0 +1,689 @@
+"""Entities of the exemption tracker and the QuerySets that say who may see what.
+
+Models hold data and data validation only. `Filing.status` is written by `workflow.apply()` alone.
+"""
+
+import hashlib
+import json
+import re
+from decimal import Decimal
+
+import pycountry
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+# --- validators --------------------------------------------------------------------------------
+
+HS_CODE_RE = re.compile(r"^\d{6,10}$")
+
+
+def normalize_hs_code(value: str) -> str:
+    """HS codes are often written 3004.90 or 3004 90; store the digits only."""
+    return re.sub(r"[\s.]", "", value or "")
+
+
+def validate_hs_code(value: str) -> None:
+    if not HS_CODE_RE.match(normalize_hs_code(value)):
+        raise ValidationError(
+            "Enter the Harmonized System code as 6 to 10 digits, for example 300490 (dots and spaces are ignored).",
+            code="hs_code",
+        )
+
+
+def validate_currency(value: str) -> None:
+    if not value or pycountry.currencies.get(alpha_3=value.upper()) is None:
+        raise ValidationError("Enter a three-letter ISO 4217 currency code such as USD, EUR or CHF.", code="currency")
+
+
+def validate_country(value: str) -> None:
+    if not value or pycountry.countries.get(alpha_2=value.upper()) is None:
+        raise ValidationError("Enter a two-letter ISO 3166 country code such as KP, CN or CH.", code="country")
+
+
+def validate_positive(value) -> None:
+    if value is not None and value <= 0:
+        raise ValidationError("Must be greater than zero.", code="not_positive")
+
+
+BENEFICIARY_CATEGORIES = {
+    "children_under_5": "Children under 5",
+    "school_children": "School-age children",
+    "pregnant_lactating_women": "Pregnant and lactating women",
+    "patients": "Patients",
+    "elderly": "Elderly people",
+    "persons_with_disabilities": "Persons with disabilities",
+    "farmers": "Farming households",
+    "other": "Other",
+}
+
+
+def validate_beneficiaries(value) -> None:
+    if value in (None, ""):
+        return
+    if not isinstance(value, dict):
+        raise ValidationError("Beneficiaries must map a category to a count.", code="beneficiaries")
+    for category, count in value.items():
+        if category not in BENEFICIARY_CATEGORIES:
+            raise ValidationError(
+                f"Unknown beneficiary category '{category}'. Use one of: {', '.join(BENEFICIARY_CATEGORIES)}.",
+                code="beneficiary_category",
+            )
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValidationError(
+                f"The number of {BENEFICIARY_CATEGORIES[category].lower()} must be a whole number of 0 or more.",
+                code="beneficiary_count",
+            )
+
+
+# The elements IAN 7 requires in every request (DOMAIN.md). A filing may not leave draft while any
+# is missing; the dossier editor shows the same list as a checklist.
+IAN7_REQUIRED_ELEMENTS = {
+    "purpose": "Nature of the assistance (purpose)",
+    "justification": "Why an exemption is needed",
+    "beneficiaries": "Recipients: number of beneficiaries by category",
+    "selection_criteria": "Criteria used to select beneficiaries",
+    "destinations": "Destinations (province or county, facility)",
+    "items": "Detailed list of goods with quantities and specifications",
+    "shipment_window": "Expected timeframe of shipment",
+    "parties": "Parties involved in shipment and delivery",
+    "monitoring_arrangements": "Monitoring arrangements",
+    "financial_channel": "Financial transactions involved",
+}
+
+
+# --- parties to a case -------------------------------------------------------------------------
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        NGO = "ngo", "Non-governmental organization"
+        UN_AGENCY = "un_agency", "UN agency"
+        INTERNATIONAL = "international", "International organization"
+        GOVERNMENT = "government", "Government"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NGO)
+    country = models.CharField(max_length=2, validators=[validate_country], help_text="ISO 3166 alpha-2")
+    contact_email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Authority(models.Model):
+    class WorkflowKey(models.TextChoices):
+        UN1718 = "un1718", "UN 1718 Committee"
+        OFAC = "ofac", "OFAC specific licence"
+        GENERIC = "generic", "Generic review"
+
+    code = models.CharField(max_length=20, unique=True, help_text="Short code used in filing references, e.g. OFAC")
+    name = models.CharField(max_length=200)
+    jurisdiction = models.CharField(max_length=200)
+    workflow_key = models.CharField(max_length=20, choices=WorkflowKey.choices, default=WorkflowKey.GENERIC)
+    holiday_calendar = models.CharField(
+        max_length=20,
+        help_text="Country and optional subdivision of the `holidays` package, e.g. US-NY, US-DC, GB-ENG, BE",
+    )
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA zone in which deadlines fall due")
+    review_sla_working_days = models.PositiveIntegerField(default=30, help_text="Reviewer SLA from submission")
+    applicant_reply_working_days = models.PositiveIntegerField(default=10)
+    no_objection_working_days = models.PositiveIntegerField(default=5)
+    expedited_no_objection_working_days = models.PositiveIntegerField(default=2)
+    confirmation_working_days = models.PositiveIntegerField(
+        default=2, help_text="Time for staff to confirm a system-proposed approval"
+    )
+    extension_review_working_days = models.PositiveIntegerField(default=10)
+    default_validity_months = models.PositiveIntegerField(default=6)
+    max_validity_months = models.PositiveIntegerField(default=9)
+    max_shipments = models.PositiveIntegerField(null=True, blank=True)
+    report_due_days = models.PositiveIntegerField(default=30, help_text="Calendar days after expiry")
+    contact_email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "authorities"
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+    def clean(self):
+        from . import deadlines  # local: deadlines is pure and must not import models
+
+        try:
+            deadlines.holiday_calendar(self.holiday_calendar, 2026)
+        except ValueError as exc:
+            raise ValidationError({"holiday_calendar": str(exc)}) from exc
+        try:
+            deadlines.zone(self.time_zone)
+        except ValueError as exc:
+            raise ValidationError({"time_zone": str(exc)}) from exc
+
+
+class Role(models.TextChoices):
+    APPLICANT = "applicant", "Applicant"
+    REVIEWER = "reviewer", "Reviewer"
+    STAFF = "staff", "Authority staff"
+
+
+class Membership(models.Model):
+    """A user's seat in an organization (applicant) or an authority (reviewer, staff)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+    authority = models.ForeignKey(
+        Authority, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="membership_applicant_has_organization",
+                condition=(Q(role="applicant", organization__isnull=False, authority__isnull=True))
+                | (Q(role__in=["reviewer", "staff"], authority__isnull=False, organization__isnull=True)),
+                violation_error_message="Applicants belong to an organization; reviewers and staff to an authority.",
+            ),
+            models.UniqueConstraint(fields=["user", "role", "organization", "authority"], name="membership_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} at {self.organization or self.authority}"
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="Deadlines in emails and pages use this zone")
+    wants_event_emails = models.BooleanField(default=True, help_text="Emails when something happens on a case")
+    wants_digest = models.BooleanField(default=True, help_text="Daily digest of overdue and due-this-week work")
+
+    def __str__(self):
+        return f"Profile of {self.user}"
+
+
+# --- references --------------------------------------------------------------------------------
+
+
+class ReferenceCounter(models.Model):
+    """Last number handed out per (prefix, year). Numbers only go up, so a reference is never reused."""
+
+    prefix = models.CharField(max_length=20)
+    year = models.PositiveIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="reference_counter_unique")]
+
+    def __str__(self):
+        return f"{self.prefix}-{self.year}: {self.last_value}"
+
+
+def next_reference(prefix: str, year: int | None = None) -> str:
+    """Return the next reference such as APP-2026-000123, safe under concurrent callers.
+
+    The counter row is locked for the rest of the caller's transaction, so two creators serialize on it;
+    the first creator of a year's row may race another, which the unique constraint turns into a retry.
+    """
+    year = year or timezone.now().year
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(prefix=prefix, year=year)
+                counter.last_value = models.F("last_value") + 1
+                counter.save(update_fields=["last_value"])
+                counter.refresh_from_db(fields=["last_value"])
+                return f"{prefix}-{year}-{counter.last_value:06d}"
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"Could not allocate a reference for {prefix}-{year}")
+
+
+# --- the dossier -------------------------------------------------------------------------------
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Applications a user may open: their organizations' own, or those filed with their authority."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(
+            Q(organization__memberships__user=user)
+            | Q(
+                filings__authority__memberships__user=user,
+                filings__submitted_at__isnull=False,
+            )
+        ).distinct()
+
+
+class Application(models.Model):
+    reference = models.CharField(max_length=32, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="applications")
+    title = models.CharField(max_length=200)
+    purpose = models.TextField(blank=True, help_text="Nature of the assistance")
+    justification = models.TextField(blank=True, help_text="Why an exemption is needed")
+    beneficiaries = models.JSONField(
+        default=dict, blank=True, validators=[validate_beneficiaries], help_text="Count of people by category"
+    )
+    selection_criteria = models.TextField(blank=True)
+    destinations = models.TextField(blank=True, help_text="One per line: province or county, facility")
+    ship_from_on = models.DateField(null=True, blank=True)
+    ship_until_on = models.DateField(null=True, blank=True)
+    route_origin = models.CharField(max_length=200, blank=True)
+    route_transit = models.CharField(max_length=200, blank=True)
+    port_of_entry = models.CharField(max_length=200, blank=True)
+    monitoring_arrangements = models.TextField(blank=True)
+    financial_channel = models.TextField(blank=True)
+    required_authorities = models.ManyToManyField(
+        Authority, blank=True, related_name="+", help_text="Every authority whose approval the shipment needs"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
+    def clean(self):
+        if self.ship_from_on and self.ship_until_on and self.ship_from_on > self.ship_until_on:
+            raise ValidationError(
+                {"ship_until_on": "The shipment window must end on or after its first day (ship from)."}
+            )
+
+    def save(self, *args, **kwargs):
+        if not self.reference:
+            self.reference = next_reference("APP")
+        super().save(*args, **kwargs)
+
+    @property
+    def beneficiary_total(self) -> int:
+        return sum((self.beneficiaries or {}).values())
+
+    def missing_elements(self) -> list[str]:
+        """Labels of the IAN 7 elements this dossier still lacks; empty when it may be filed."""
+        present = {
+            "purpose": bool(self.purpose.strip()),
+            "justification": bool(self.justification.strip()),
+            "beneficiaries": self.beneficiary_total > 0,
+            "selection_criteria": bool(self.selection_criteria.strip()),
+            "destinations": bool(self.destinations.strip()),
+            "items": self.items.exists(),
+            "shipment_window": bool(self.ship_from_on and self.ship_until_on),
+            "parties": self.parties.exists(),
+            "monitoring_arrangements": bool(self.monitoring_arrangements.strip()),
+            "financial_channel": bool(self.financial_channel.strip()),
+        }
+        return [label for key, label in IAN7_REQUIRED_ELEMENTS.items() if not present[key]]
+
+    SNAPSHOT_FIELDS = (
+        "reference", "title", "purpose", "justification", "beneficiaries", "selection_criteria", "destinations",
+        "ship_from_on", "ship_until_on", "route_origin", "route_transit", "port_of_entry",
+        "monitoring_arrangements", "financial_channel",
+    )  # fmt: skip
+
+    def snapshot(self) -> dict:
+        """The dossier as plain JSON-ready data: what an authority saw when the filing was submitted."""
+        data = {name: getattr(self, name) for name in self.SNAPSHOT_FIELDS}
+        data["ship_from_on"] = self.ship_from_on.isoformat() if self.ship_from_on else None
+        data["ship_until_on"] = self.ship_until_on.isoformat() if self.ship_until_on else None
+        data["organization"] = {"name": self.organization.name, "country": self.organization.country}
+        data["items"] = [
+            {
+                "description": i.description,
+                "hs_code": i.hs_code,
+                "quantity": str(i.quantity),
+                "unit": i.unit,
+                "unit_value": str(i.unit_value),
+                "currency": i.currency,
+                "category": i.category,
+                "specification": i.specification,
+                "dual_use_note": i.dual_use_note,
+            }
+            for i in self.items.all()
+        ]
+        data["parties"] = [
+            {"role": p.role, "name": p.name, "country": p.country, "address": p.address} for p in self.parties.all()
+        ]
+        data["documents"] = [
+            {"kind": d.kind, "name": d.original_name, "size": d.size, "sha256": d.sha256} for d in self.documents.all()
+        ]
+        return data
+
+
+class Item(models.Model):
+    class Category(models.TextChoices):
+        FOOD = "food", "Food and nutrition"
+        MEDICAL = "medical", "Medical"
+        WASH = "wash", "Water, sanitation and hygiene"
+        AGRICULTURE = "agriculture", "Agriculture"
+        SHELTER = "shelter", "Shelter"
+        OTHER = "other", "Other"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="items")
+    description = models.CharField(max_length=300)
+    hs_code = models.CharField("HS code", max_length=14, validators=[validate_hs_code])
+    quantity = models.DecimalField(max_digits=14, decimal_places=3, validators=[validate_positive])
+    unit = models.CharField(max_length=30, help_text="e.g. kg, cartons, pieces")
+    unit_value = models.DecimalField(max_digits=14, decimal_places=2, validators=[validate_positive])
+    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
+    category = models.CharField(max_length=20, choices=Category.choices)
+    specification = models.TextField(blank=True)
+    dual_use_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.description
+
+    def save(self, *args, **kwargs):
+        self.hs_code = normalize_hs_code(self.hs_code)
+        self.currency = (self.currency or "").upper()
+        super().save(*args, **kwargs)
+
+    @property
+    def total_value(self) -> Decimal:
+        return (self.quantity or 0) * (self.unit_value or 0)
+
+
+class Party(models.Model):
+    class PartyRole(models.TextChoices):
+        SUPPLIER = "supplier", "Supplier"
+        CONSIGNEE = "consignee", "Consignee"
+        END_USER = "end_user", "End user"
+        FREIGHT_FORWARDER = "freight_forwarder", "Freight forwarder"
+        BANK = "bank", "Bank"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="parties")
+    role = models.CharField(max_length=20, choices=PartyRole.choices)
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, validators=[validate_country], help_text="ISO 3166 alpha-2")
+    address = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "parties"
+
+    def __str__(self):
+        return f"{self.name} ({self.get_role_display()})"
+
+    def save(self, *args, **kwargs):
+        self.country = (self.country or "").upper()
+        super().save(*args, **kwargs)
+
+
+def document_path(document, filename):
+    # The stored name never comes from the user: it cannot traverse folders or collide.
+    return f"documents/{timezone.now():%Y/%m}/{document.sha256 or 'pending'}-{timezone.now():%H%M%S%f}"
+
+
+class Document(models.Model):
+    class Kind(models.TextChoices):
+        COVER_LETTER = "cover_letter", "Cover letter"
+        ITEM_LIST = "item_list", "Item list"
+        END_USER_STATEMENT = "end_user_statement", "End-user statement"
+        MONITORING_PLAN = "monitoring_plan", "Monitoring plan"
+        DECISION_LETTER = "decision_letter", "Decision letter"
+        DELIVERY_REPORT = "delivery_report", "Delivery report"
+        OTHER = "other", "Other"
+
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
+    filing = models.ForeignKey("Filing", null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.OTHER)
+    file = models.FileField(upload_to=document_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="document_belongs_to_application_or_filing",
+                condition=Q(application__isnull=False) | Q(filing__isnull=False),
+            )
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+
+# --- the case that moves -----------------------------------------------------------------------
+
+
+class FilingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Filings a user may open. Authority members never see drafts; anyone else gets nothing."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        organization_ids = Membership.objects.filter(user=user, role=Role.APPLICANT).values("organization_id")
+        authority_ids = Membership.objects.filter(user=user, role__in=[Role.REVIEWER, Role.STAFF]).values(
+            "authority_id"
+        )
+        return self.filter(
+            Q(application__organization_id__in=organization_ids)
+            | Q(authority_id__in=authority_ids, submitted_at__isnull=False)
+        )
+
+    def with_related(self):
+        return self.select_related("application__organization", "authority", "assigned_to")
+
+    def overdue(self, now=None):
+        return self.filter(due_at__lt=now or timezone.now())
+
+    def due_between(self, start, end):
+        return self.filter(due_at__gte=start, due_at__lt=end)
+
+
+class Filing(models.Model):
+    class LegalBasis(models.TextChoices):
+        SPECIFIC_REQUEST = "specific_request", "Specific exemption request"
+        NOTIFICATION = "notification", "Notification"
+        STANDING_EXEMPTION = "standing_exemption", "Reliance on a standing or general exemption"
+
+    class Channel(models.TextChoices):
+        DIRECT = "direct", "Direct"
+        MEMBER_STATE = "member_state", "Via a Member State"
+        RESIDENT_COORDINATOR = "resident_coordinator", "Via the UN Resident Coordinator"
+        COMMITTEE_SECRETARY = "committee_secretary", "Via the Committee Secretary"
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="filings")
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="filings")
+    reference = models.CharField(max_length=40, unique=True, editable=False)
+    status = models.CharField(max_length=40, default="draft", editable=False, db_index=True)
+    version = models.PositiveIntegerField(default=0, editable=False)
+    legal_basis = models.CharField(max_length=30, choices=LegalBasis.choices, default=LegalBasis.SPECIFIC_REQUEST)
+    submission_channel = models.CharField(max_length=30, choices=Channel.choices, default=Channel.DIRECT)
+    channel_detail = models.CharField(max_length=200, blank=True, help_text="e.g. which Member State")
+    due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_filings"
+    )
+    authority_reference = models.CharField(
+        max_length=100, blank=True, help_text="Committee letter number, OFAC licence number, …"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    valid_from_on = models.DateField(null=True, blank=True, editable=False)
+    valid_until_on = models.DateField(null=True, blank=True, editable=False)
+    conditions = models.TextField(blank=True, editable=False)
+    decision_reasons = models.TextField(blank=True, editable=False)
+    # A stopped clock (information request, hold) keeps the deadline it interrupted, to resume it later.
+    clock_stopped_at = models.DateTimeField(null=True, blank=True, editable=False)
+    paused_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    paused_deadline_kind = models.CharField(max_length=30, blank=True, editable=False)
+    applicant_wait_seconds = models.PositiveBigIntegerField(
+        default=0, editable=False, help_text="Time spent waiting on the applicant, excluded from SLA metrics"
+    )
+    snapshot = models.JSONField(null=True, blank=True, editable=False)
+    snapshot_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FilingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            # The reminder sweep and the overdue filters read only filings with a running deadline.
+            models.Index(fields=["due_at"], name="filing_open_due_at", condition=Q(due_at__isnull=False)),
+            models.Index(fields=["authority", "status", "due_at"], name="filing_authority_queue"),
+            models.Index(
+                fields=["valid_until_on"], name="filing_valid_until", condition=Q(valid_until_on__isnull=False)
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def save(self, *args, **kwargs):
+        if not self.reference:
+            self.reference = next_reference(self.authority.code)
+        super().save(*args, **kwargs)
+
+    @property
+    def workflow(self):
+        from .workflow import workflow_for  # local: workflow imports models
+
+        return workflow_for(self.authority)
+
+    @property
+    def state(self):
+        return self.workflow.state(self.status)
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.due_at and self.due_at < timezone.now())
+
+
+def canonical_json(data) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Event(models.Model):
+    """One transition of a filing. Append-only; each row carries the hash of the one before it."""
+
+    filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="events")
+    sequence = models.PositiveIntegerField()
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=40)
+    to_status = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, help_text="Username at the time, or 'system'")
+    note = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    notified_at = models.DateTimeField(null=True, blank=True, help_text="When its notifications were sent")
+
+    class Meta:
+        ordering = ["filing_id", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["filing", "sequence"], name="event_sequence_unique")]
+        indexes = [models.Index(fields=["created_at"], name="event_unnotified", condition=Q(notified_at__isnull=True))]
+
+    def __str__(self):
+        return f"{self.filing_id}#{self.sequence} {self.action}"
+
+    GENESIS_HASH = "0" * 64
+
+    def hashed_content(self) -> dict:
+        return {
+            "filing": self.filing.reference,
+            "sequence": self.sequence,
+            "action": self.action,
+            "from": self.from_status,
+            "to": self.to_status,
+            "actor": self.actor_label,
+            "note": self.note,
+            "payload": self.payload,
+            "created_at": self.created_at.isoformat(),
+        }
+
+    def compute_hash(self) -> str:
+        return sha256_hex(self.prev_hash + canonical_json(self.hashed_content()))
+
+    def save(self, *args, **kwargs):
+        if self.pk and not kwargs.get("update_fields") == ["notified_at"]:
+            raise ValidationError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Audit events are append-only.")
+
+
+class Message(models.Model):
+    class Kind(models.TextChoices):
+        MESSAGE = "message", "Message"
+        INFORMATION_REQUEST = "information_request", "Information request"
+        RESPONSE = "response", "Response"
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.MESSAGE)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.filing_id}"
+
+
+class Reminder(models.Model):
+    """A claimed reminder. The unique row is taken before the email goes out, so it is sent at most once."""
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=40)
+    due_at = models.DateTimeField(help_text="The deadline this reminder is about")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-claimed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["filing", "kind", "due_at", "recipient"], name="reminder_once"),
+        ]
+        indexes = [models.Index(fields=["claimed_at"], name="reminder_unsent", condition=Q(sent_at__isnull=True))]
+
+    def __str__(self):
+        return f"{self.kind} for {self.filing_id} to {self.recipient_id}"

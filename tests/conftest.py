@@ -1,0 +1,59 @@
+import pytest
+
+from exemptions.models import Role
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+
+
+@pytest.fixture
+def org(db):
+    return factories.organization("Nutrition Without Borders")
+
+
+@pytest.fixture
+def other_org(db):
+    return factories.organization("Korea Health Partners")
+
+
+@pytest.fixture
+def applicant(org):
+    return factories.applicant_of(org, "applicant")
+
+
+@pytest.fixture
+def applicant_other(other_org):
+    return factories.applicant_of(other_org, "applicant-other")
+
+
+@pytest.fixture
+def reviewer_un(db):
+    return factories.authority_member("UN1718", Role.REVIEWER, "reviewer-un")
+
+
+@pytest.fixture
+def staff_un(db):
+    return factories.authority_member("UN1718", Role.STAFF, "staff-un")
+
+
+@pytest.fixture
+def reviewer_ofac(db):
+    return factories.authority_member("OFAC", Role.REVIEWER, "reviewer-ofac")
+
+
+@pytest.fixture
+def staff_ofac(db):
+    return factories.authority_member("OFAC", Role.STAFF, "staff-ofac")
+
+
+@pytest.fixture
+def dossier(org, applicant):
+    return factories.complete_dossier(org, applicant)

@@ -1,0 +1,77 @@
+"""Small builders for test data. Each returns saved objects built through the services, as users would."""
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+
+from exemptions import services, workflow
+from exemptions.models import Authority, Membership, Organization, Role
+
+_counter = itertools.count(1)
+
+
+def organization(name=None, **fields):
+    n = next(_counter)
+    defaults = dict(kind="ngo", country="CH", contact_email=f"org{n}@example.org")
+    return Organization.objects.create(name=name or f"Relief Org {n}", **{**defaults, **fields})
+
+
+def user(username=None, **fields):
+    n = next(_counter)
+    return get_user_model().objects.create_user(
+        username=username or f"user{n}", email=f"user{n}@example.org", password="pw", **fields
+    )
+
+
+def applicant_of(org, username=None):
+    member = user(username)
+    Membership.objects.create(user=member, role=Role.APPLICANT, organization=org)
+    return member
+
+
+def authority_member(code, role=Role.REVIEWER, username=None):
+    member = user(username)
+    Membership.objects.create(user=member, role=role, authority=Authority.objects.get(code=code))
+    return member
+
+
+def complete_dossier(org, by, **overrides):
+    """A dossier with every IAN 7 element present, so it may be filed."""
+    fields = dict(
+        title="TB drugs for provincial sanatoria",
+        purpose="Treat tuberculosis patients.",
+        justification="Syringes fall under a banned HS chapter.",
+        beneficiaries={"patients": 1200, "children_under_5": 300},
+        selection_criteria="All patients of the three sanatoria.",
+        destinations="South Pyongan, Sanatorium No. 3",
+        ship_from_on=dt.date(2027, 3, 1),
+        ship_until_on=dt.date(2027, 6, 30),
+        monitoring_arrangements="Monthly site visits.",
+        financial_channel="Payments from Geneva to the supplier only.",
+        items=[
+            dict(
+                description="Rifampicin tablets",
+                hs_code="300490",
+                quantity=Decimal("100"),
+                unit="boxes",
+                unit_value=Decimal("12.50"),
+                currency="USD",
+                category="medical",
+            ),
+        ],
+        parties=[dict(role="supplier", name="Helvetic Pharma SA", country="CH", address="Geneva")],
+    )
+    fields.update(overrides)
+    return services.create_application(org, by, **fields)
+
+
+def filing(application, code, by):
+    return services.create_filing(application, Authority.objects.get(code=code), by)
+
+
+def submitted_filing(application, code, by):
+    f = filing(application, code, by)
+    workflow.apply(f, "submit", by)
+    return f

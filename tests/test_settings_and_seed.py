@@ -1,0 +1,88 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from exemptions import workflow
+from exemptions.models import Authority, Event, Filing, Membership
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_LOGINS = [
+    "applicant",
+    "applicant2",
+    "applicant-other",
+    "reviewer-un",
+    "staff-un",
+    "reviewer-ofac",
+    "staff-ofac",
+    "admin",
+]
+
+
+def settings_in_subprocess(**env):
+    code = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "d = settings.DATABASES['default']; print(json.dumps([d['ENGINE'], str(d['NAME']), d.get('HOST', '')]))"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_settings_default_to_a_sqlite_file_without_database_url():
+    engine, name, _ = settings_in_subprocess()
+    assert engine == "django.db.backends.sqlite3" and name.endswith("db.sqlite3")
+
+
+def test_settings_read_postgresql_from_database_url():
+    engine, name, host = settings_in_subprocess(DATABASE_URL="postgres://someone@db.internal:5433/cases")
+    assert (engine, name, host) == ("django.db.backends.postgresql", "cases", "db.internal")
+
+
+def test_authorities_are_seeded_by_migration_with_their_calendars(db):
+    codes = dict(Authority.objects.values_list("code", "holiday_calendar"))
+    assert codes == {"UN1718": "US-NY", "OFAC": "US-DC", "BIS": "US-DC", "EU": "BE", "UK-OFSI": "GB-ENG"}
+    for authority in Authority.objects.all():
+        authority.full_clean()  # calendars and zones resolve
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed_demo", force=True, verbosity=0)
+
+
+def test_seed_demo_creates_exactly_the_demo_logins_with_password_demo(seeded, django_user_model):
+    assert sorted(django_user_model.objects.values_list("username", flat=True)) == sorted(DEMO_LOGINS)
+    for username in DEMO_LOGINS:
+        assert authenticate(username=username, password="demo") is not None, username
+    assert (
+        Membership.objects.filter(user__username__in=["applicant", "applicant2"])
+        .values("organization")
+        .distinct()
+        .count()
+        == 1
+    )
+
+
+def test_seed_demo_reaches_every_state_of_every_workflow_through_real_events(seeded):
+    for authority in Authority.objects.all():
+        declared = {s.name for s in workflow.workflow_for(authority).states}
+        reached = set(Filing.objects.filter(authority=authority).values_list("status", flat=True))
+        assert reached == declared, authority.code
+    assert Event.objects.count() > Filing.objects.exclude(status="draft").count()
+    assert workflow.first_broken_link(Event.objects.select_related("filing").order_by("filing_id", "sequence")) is None
+    assert Filing.objects.overdue().exists()
+
+
+def test_seed_demo_is_idempotent(seeded, django_user_model):
+    counts = (django_user_model.objects.count(), Filing.objects.count(), Event.objects.count())
+    call_command("seed_demo", force=True, verbosity=0)
+    assert (django_user_model.objects.count(), Filing.objects.count(), Event.objects.count()) == counts
