@@ -3,6 +3,7 @@
 Models hold data and data validation only. `Filing.status` is written by `workflow.apply()` alone.
 """
 
+import datetime
 import hashlib
 import json
 import re
@@ -632,7 +633,8 @@ class Event(models.Model):
             "actor": self.actor_label,
             "note": self.note,
             "payload": self.payload,
-            "created_at": self.created_at.isoformat(),
+            # UTC: the instant reads back from the database in UTC whatever zone it was written in.
+            "created_at": self.created_at.astimezone(datetime.UTC).isoformat(),
         }
 
     def compute_hash(self) -> str:

@@ -76,10 +76,11 @@ def add_party(application: Application, **fields) -> Party:
 
 
 def create_filing(application: Application, authority: Authority, by) -> Filing:
-    """A draft filing of the dossier with one authority; one open filing per authority at a time."""
-    open_states = workflow.workflow_for(authority).open_states
-    if application.filings.filter(authority=authority, status__in=open_states).exists():
-        raise ValidationError({"authority": f"This dossier already has an open filing with {authority.code}."})
+    """A draft filing of the dossier with one authority. One pending request per authority at a time; a new
+    one may be filed beside a decided one (UN practice: extensions and amendments are new, linked requests)."""
+    pending = workflow.workflow_for(authority).pending_states
+    if application.filings.filter(authority=authority, status__in=pending).exists():
+        raise ValidationError({"authority": f"This dossier already has a pending filing with {authority.code}."})
     with transaction.atomic():
         filing = Filing.objects.create(application=application, authority=authority, created_by=by)
         application.required_authorities.add(authority)

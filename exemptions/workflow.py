@@ -96,6 +96,7 @@ class State:
     counts_against_sla: bool = False
     stops_clock: bool = False  # pauses the deadline of the state it interrupted
     grants_validity: bool = False  # an approval in force (cleared-to-ship counts it)
+    decided: bool = False  # the authority has ruled; a new request may be filed beside it
     deadline: Deadline | None = None
 
     @property
@@ -167,6 +168,11 @@ class Workflow:
     @property
     def open_states(self) -> list[str]:
         return [s.name for s in self.states if not s.terminal]
+
+    @property
+    def pending_states(self) -> list[str]:
+        """States of a request the authority has not yet ruled on."""
+        return [s.name for s in self.states if not (s.terminal or s.decided)]
 
 
 # --- effects: what a transition writes besides status ------------------------------------------
@@ -269,18 +275,26 @@ CORE_STATES = (
         stops_clock=True,
         deadline=REPLY,
     ),
-    State("approved", "Approved", "Approved", grants_validity=True, deadline=EXPIRY),
+    State("approved", "Approved", "Approved", grants_validity=True, decided=True, deadline=EXPIRY),
     State(
         "extension_requested",
         "Extension requested",
         "Extension requested",
         waits_on="authority",
         grants_validity=True,
+        decided=True,
         deadline=EXTENSION_REVIEW,
     ),
     State("denied", "Denied", "Denied", terminal=True),
     State("withdrawn", "Withdrawn", "Withdrawn", terminal=True),
-    State("expired", "Expired — report due", "Expired — delivery report due", waits_on=APPLICANT, deadline=REPORT),
+    State(
+        "expired",
+        "Expired — report due",
+        "Expired — delivery report due",
+        waits_on=APPLICANT,
+        decided=True,
+        deadline=REPORT,
+    ),
     State("closed", "Closed", "Closed — report filed", terminal=True),
 )
 
@@ -804,6 +818,7 @@ def describe(workflow: Workflow) -> dict:
                 "waits_on": s.waits_on,
                 "counts_against_sla": s.counts_against_sla,
                 "stops_clock": s.stops_clock,
+                "grants_validity": s.grants_validity,
                 "deadline": s.deadline.kind if s.deadline else None,
             }
             for s in workflow.states

@@ -239,59 +239,74 @@ class Command(BaseCommand):
         return application
 
     def run_path(self, application, authority, state, users, applicant):
-        wf = workflow.workflow_for(authority)
         reviewer, staff = _authority_people(authority, users)
         filing = services.create_filing(application, authority, applicant)
-        at = timezone.now() - dt.timedelta(days=AGE_DAYS[state])
-        step = dt.timedelta(days=2, hours=3)
-        for action in _expand(PATHS[state], wf):
-            at += step
-            actor, note, payload = applicant, NOTES.get(action, ""), {}
-            if action in (
-                "take",
-                "request_information",
-                "deny",
-                "consult",
-                "return_without_action",
-                "recommend",
-                "place_hold",
-                "approve",
-            ):
-                actor = reviewer
-            if action == "confirm_approval":
-                actor = staff
-            if action in ("propose_approval",):
-                actor = workflow.SYSTEM
-                at += dt.timedelta(days=5)
-            if action in ("approve", "recommend"):
-                valid_from = at.date()
-                months = 6 if state != "approved" else authority.default_validity_months
-                payload = {
-                    "valid_from_on": valid_from,
-                    "valid_until_on": valid_from + relativedelta(months=months),
-                    "conditions": "Report each shipment to the authority within 14 days.",
-                }
-                if state == "approved" and authority.code == "UN1718":
-                    payload["valid_until_on"] = (timezone.now() + dt.timedelta(days=25)).date()  # expiry reminders due
-                if authority.workflow_key == "ofac":
-                    payload["authority_reference"] = f"DPRK-EE-2026-{1000 + filing.pk}"
-                elif authority.workflow_key == "un1718":
-                    payload["authority_reference"] = f"S/AC.49/2026/OC.{100 + filing.pk}"
-            if action in ("deny", "return_without_action"):
-                payload = {"reasons": "End-user assurances are insufficient for the listed dual-use items."}
-            if action == "expire":
-                actor = workflow.SYSTEM
-                at = max(at, _day_after(filing.valid_until_on))
-            if action == "request_extension":
-                payload = {"requested_until_on": filing.valid_until_on + relativedelta(months=3)}
-            workflow.apply(filing, action, actor, note, min(at, timezone.now()), **payload)
+        valid_until = (timezone.now() + dt.timedelta(days=25)).date() if state == "approved" else None
+        started_at = timezone.now() - dt.timedelta(days=AGE_DAYS[state])
+        drive(filing, state, applicant=applicant, reviewer=reviewer, staff=staff, started_at=started_at,
+              valid_until_on=valid_until)  # fmt: skip
         return filing
+
+
+def actor_for(transition, *, applicant, reviewer, staff):
+    """Who runs a transition in the demo: read from the declaration's roles."""
+    if transition.is_system:
+        return workflow.SYSTEM
+    if workflow.APPLICANT in transition.roles:
+        return applicant
+    return reviewer if workflow.REVIEWER in transition.roles else staff
+
+
+def payload_for(transition, filing, at, *, reviewer, valid_until_on=None):
+    """A realistic payload for every field the transition declares."""
+    payload = {}
+    for field in transition.payload:
+        if field.name == "valid_from_on":
+            payload[field.name] = at.date()
+        elif field.name == "valid_until_on" and filing.valid_until_on:  # extending an approval
+            payload[field.name] = filing.valid_until_on + relativedelta(months=3)
+        elif field.name == "valid_until_on":
+            payload[field.name] = valid_until_on or at.date() + relativedelta(months=6)
+        elif field.name == "requested_until_on":
+            payload[field.name] = (filing.valid_until_on or at.date()) + relativedelta(months=3)
+        elif field.name == "authority_reference":
+            payload[field.name] = f"{filing.authority.code}-LIC-{1000 + filing.pk}"
+        elif field.name == "conditions":
+            payload[field.name] = "Report each shipment to the authority within 14 days."
+        elif field.name == "reasons":
+            payload[field.name] = "End-user assurances are insufficient for the listed dual-use items."
+        elif field.kind == "reviewer":
+            payload[field.name] = reviewer.get_username()
+    return payload
+
+
+def drive(filing, state, *, applicant, reviewer, staff, started_at, valid_until_on=None):
+    """Bring a draft filing into `state` through real transitions spaced over time from `started_at`."""
+    wf = filing.workflow
+    at = started_at
+    for action in path_to(state, wf):
+        at += dt.timedelta(days=2, hours=3)
+        transition = wf.transition(action, filing.status)
+        if action == "propose_approval":
+            at = max(at, filing.due_at)  # the no-objection period ran its course
+        if action == "expire":
+            at = max(at, _day_after(filing.valid_until_on))
+        actor = actor_for(transition, applicant=applicant, reviewer=reviewer, staff=staff)
+        payload = payload_for(transition, filing, at, reviewer=reviewer, valid_until_on=valid_until_on)
+        note = NOTES.get(action, f"{transition.label}." if transition.note_required else "")
+        workflow.apply(filing, action, actor, note, min(at, timezone.now()), **payload)
+    return filing
 
 
 def _states_with_paths(authority):
     for state in workflow.workflow_for(authority).states:
         if state.name in PATHS:
             yield state.name
+
+
+def path_to(state: str, wf) -> list[str]:
+    """The actions that bring a new filing of workflow `wf` into `state` (also used by the tests)."""
+    return list(_expand(PATHS[state], wf))
 
 
 def _expand(path, wf):

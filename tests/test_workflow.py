@@ -1,0 +1,259 @@
+"""The workflow engine: declarations match DESIGN.md, and apply() honours them for every
+(workflow, state, action, role): allowed moves write one Event, forbidden ones raise and change nothing."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from exemptions import workflow
+from exemptions.management.commands.seed_demo import drive, payload_for
+from exemptions.models import Event, Filing, Role
+from tests import factories
+
+AUTHORITY_OF = {"un1718": "UN1718", "ofac": "OFAC", "generic": "BIS"}
+A, R, S, SYS = "applicant", "reviewer", "staff", "system"
+
+# DESIGN.md section 4, written out by hand: (from, action, to, roles). The declaration must contain these.
+CORE_EDGES = [
+    ("draft", "submit", "submitted", {A}),
+    ("submitted", "take", "in_review", {R, S}),
+    ("submitted", "assign", "in_review", {S}),
+    ("in_review", "request_information", "information_requested", {R, S}),
+    ("information_requested", "respond", "in_review", {A}),
+    ("in_review", "deny", "denied", {R, S}),
+    ("draft", "withdraw", "withdrawn", {A}),
+    ("submitted", "withdraw", "withdrawn", {A}),
+    ("in_review", "withdraw", "withdrawn", {A}),
+    ("information_requested", "withdraw", "withdrawn", {A}),
+    ("approved", "expire", "expired", {SYS}),
+    ("approved", "request_extension", "extension_requested", {A}),
+    ("extension_requested", "approve_extension", "approved", {R, S}),
+    ("extension_requested", "deny_extension", "approved", {R, S}),
+    ("approved", "file_report", "closed", {A}),
+    ("expired", "file_report", "closed", {A}),
+]
+SPECIFIC_EDGES = {
+    "generic": [("in_review", "approve", "approved", {R, S})],
+    "ofac": [
+        ("in_review", "approve", "approved", {R, S}),
+        ("in_review", "consult", "interagency_consultation", {R, S}),
+        ("interagency_consultation", "conclude_consultation", "in_review", {R, S}),
+        ("in_review", "return_without_action", "returned_without_action", {R, S}),
+    ],
+    "un1718": [
+        ("in_review", "recommend", "no_objection_period", {R, S}),
+        ("no_objection_period", "place_hold", "on_hold", {R, S}),
+        ("on_hold", "release_hold", "no_objection_period", {R, S}),
+        ("no_objection_period", "propose_approval", "approval_proposed", {SYS}),
+        ("approval_proposed", "confirm_approval", "approved", {S}),
+    ],
+}
+
+
+@pytest.mark.parametrize("key", list(workflow.WORKFLOWS))
+def test_declaration_contains_every_edge_of_the_design(key):
+    wf = workflow.WORKFLOWS[key]
+    for source, action, target, roles in CORE_EDGES + SPECIFIC_EDGES[key]:
+        t = wf.transition(action, source)
+        assert t is not None, f"{key}: {source} --{action}--> missing"
+        assert t.target_from(source) == target and t.roles == roles, f"{key}: {source} --{action}-->"
+
+
+def test_un1718_approves_only_through_the_no_objection_procedure():
+    assert "approve" not in workflow.UN1718.action_names
+    assert {"no_objection_period", "on_hold", "approval_proposed"} <= {s.name for s in workflow.UN1718.states}
+
+
+def test_ofac_licence_number_is_required_on_approval():
+    approve = workflow.OFAC.transition("approve", "in_review")
+    assert {f.name for f in approve.payload if f.required} >= {"valid_from_on", "valid_until_on", "authority_reference"}
+
+
+@pytest.fixture
+def people(org, applicant):
+    def for_authority(code):
+        return {
+            A: applicant,
+            R: factories.authority_member(code, Role.REVIEWER),
+            S: factories.authority_member(code, Role.STAFF),
+            "outsider": factories.authority_member("EU" if code != "EU" else "OFAC", Role.STAFF),
+            SYS: workflow.SYSTEM,
+        }
+
+    return for_authority
+
+
+def filing_in(state, code, people, dossier):
+    filing = factories.filing(dossier, code, people[A])
+    started = timezone.now() - dt.timedelta(days=300)
+    return drive(filing, state, applicant=people[A], reviewer=people[R], staff=people[S], started_at=started)
+
+
+def expected_roles(persona, state):
+    if persona in (R, S):
+        return set() if state == "draft" else {persona}
+    return {A: {A}, SYS: {SYS}}.get(persona, set())
+
+
+class Rollback(Exception):
+    pass
+
+
+MATRIX = [(key, s.name) for key, wf in workflow.WORKFLOWS.items() for s in wf.states]
+
+
+@pytest.mark.parametrize(("key", "state"), MATRIX)
+def test_every_action_and_role_from_every_state(key, state, people, dossier):
+    code = AUTHORITY_OF[key]
+    who = people(code)
+    wf = workflow.WORKFLOWS[key]
+    filing = filing_in(state, code, who, dossier)
+    assert filing.status == state
+    mistakes = []
+    for persona, actor in who.items():
+        roles = expected_roles(persona, state)
+        allowed = {t.name for t in wf.transitions if state in t.sources and roles & t.roles and not t.is_system}
+        if persona != SYS:
+            shown = {t.name for t in workflow.available_actions(filing, actor)}
+            if shown != allowed:
+                mistakes.append(f"{persona}: available_actions {sorted(shown)} != {sorted(allowed)}")
+        for action in wf.action_names:
+            outcome = _attempt(filing, action, actor, who[R], wf)
+            transition = wf.transition(action, state)
+            if transition and roles & transition.roles:
+                expected = ("moved", transition.target_from(state))
+            elif not roles & wf.roles_for_action(action):
+                expected = ("refused", "ActionNotAllowed")
+            else:
+                expected = ("refused", "Conflict")
+            if outcome != expected:
+                mistakes.append(f"{persona} {action}: got {outcome}, expected {expected}")
+    assert mistakes == []
+
+
+def _attempt(filing, action, actor, reviewer, wf):
+    """Run one action in a savepoint that is always rolled back; report what happened and check side effects."""
+    fresh = Filing.objects.select_related("application", "authority").get(pk=filing.pk)
+    before = (fresh.status, fresh.version, Event.objects.filter(filing=fresh).count())
+    template = wf.transition(action, fresh.status) or next(t for t in wf.transitions if t.name == action)
+    payload = payload_for(template, fresh, timezone.now(), reviewer=reviewer)
+    outcome = None
+    try:
+        with transaction.atomic():
+            event = workflow.apply(fresh, action, actor, "Because the file says so.", None, **payload)
+            after = Filing.objects.get(pk=fresh.pk)
+            events = Event.objects.filter(filing=fresh).count()
+            assert events == before[2] + 1 and event.to_status == after.status and after.version == before[1] + 1
+            outcome = ("moved", after.status)
+            raise Rollback
+    except Rollback:
+        return outcome
+    except (workflow.ActionNotAllowed, workflow.Conflict) as exc:
+        unchanged = Filing.objects.get(pk=fresh.pk)
+        assert (unchanged.status, unchanged.version, Event.objects.filter(filing=fresh).count()) == before
+        return ("refused", type(exc).__name__)
+    except ValidationError as exc:
+        return ("invalid", exc.messages)
+
+
+def test_apply_rejects_an_unknown_action(dossier, applicant):
+    filing = factories.filing(dossier, "OFAC", applicant)
+    with pytest.raises(workflow.UnknownAction):
+        workflow.apply(filing, "bribe", applicant)
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        (
+            {"valid_from_on": "2027-06-01", "valid_until_on": "2027-05-01", "authority_reference": "L-1"},
+            "valid_until_on",
+        ),
+        (
+            {"valid_from_on": "June first", "valid_until_on": "2027-05-01", "authority_reference": "L-1"},
+            "valid_from_on",
+        ),
+        ({"valid_from_on": "2027-01-01", "valid_until_on": "2027-05-01"}, "authority_reference"),
+        ({"valid_from_on": "2027-01-01", "valid_until_on": "2027-05-01", "authority_reference": "L", "x": 1}, "x"),
+        (
+            {"valid_from_on": "2027-02-30", "valid_until_on": "2027-05-01", "authority_reference": "L-1"},
+            "valid_from_on",
+        ),
+    ],
+)
+def test_approve_validates_its_payload_and_changes_nothing(dossier, applicant, reviewer_ofac, payload, field):
+    filing = factories.submitted_filing(dossier, "OFAC", applicant)
+    workflow.apply(filing, "take", reviewer_ofac)
+    with pytest.raises(ValidationError) as exc:
+        workflow.apply(filing, "approve", reviewer_ofac, "", None, **payload)
+    assert field in exc.value.message_dict
+    filing.refresh_from_db()
+    assert filing.status == "in_review" and filing.events.count() == 2
+
+
+def test_deny_needs_reasons(dossier, applicant, reviewer_ofac):
+    filing = factories.submitted_filing(dossier, "OFAC", applicant)
+    workflow.apply(filing, "take", reviewer_ofac)
+    with pytest.raises(ValidationError) as exc:
+        workflow.apply(filing, "deny", reviewer_ofac, "")
+    assert "reasons" in exc.value.message_dict
+    workflow.apply(filing, "deny", reviewer_ofac, "", None, reasons="End use not shown.")
+    assert filing.status == "denied" and filing.decision_reasons == "End use not shown." and filing.decided_at
+
+
+def test_withdraw_needs_a_note(dossier, applicant):
+    filing = factories.submitted_filing(dossier, "UN1718", applicant)
+    with pytest.raises(ValidationError) as exc:
+        workflow.apply(filing, "withdraw", applicant, "   ")
+    assert "note" in exc.value.message_dict
+
+
+def test_assign_accepts_only_reviewers_of_the_same_authority(dossier, applicant, staff_un, reviewer_ofac):
+    filing = factories.submitted_filing(dossier, "UN1718", applicant)
+    with pytest.raises(ValidationError) as exc:
+        workflow.apply(filing, "assign", staff_un, "", None, reviewer=reviewer_ofac.username)
+    assert "reviewer" in exc.value.message_dict
+    colleague = factories.authority_member("UN1718")
+    workflow.apply(filing, "assign", staff_un, "", None, reviewer=colleague.username)
+    assert filing.assigned_to == colleague and filing.status == "in_review"
+
+
+def test_information_request_and_response_are_kept_in_the_thread(dossier, applicant, reviewer_un):
+    filing = factories.submitted_filing(dossier, "UN1718", applicant)
+    workflow.apply(filing, "take", reviewer_un)
+    workflow.apply(filing, "request_information", reviewer_un, "Which counties?")
+    workflow.apply(filing, "respond", applicant, "North and South Hwanghae.")
+    assert list(filing.messages.values_list("kind", "body")) == [
+        ("information_request", "Which counties?"),
+        ("response", "North and South Hwanghae."),
+    ]
+
+
+def test_un1718_confirmation_uses_the_recommended_validity(dossier, applicant, reviewer_un, staff_un):
+    filing = factories.submitted_filing(dossier, "UN1718", applicant)
+    workflow.apply(filing, "take", reviewer_un)
+    workflow.apply(
+        filing, "recommend", reviewer_un, "", None,
+        valid_from_on="2027-02-01", valid_until_on="2027-10-31", authority_reference="S/AC.49/2027/OC.7",
+    )  # fmt: skip
+    workflow.apply(filing, "propose_approval", workflow.SYSTEM)
+    event = workflow.apply(filing, "confirm_approval", staff_un)
+    filing.refresh_from_db()
+    assert (filing.status, filing.valid_from_on, filing.valid_until_on) == (
+        "approved", dt.date(2027, 2, 1), dt.date(2027, 10, 31))  # fmt: skip
+    assert filing.authority_reference == "S/AC.49/2027/OC.7"
+    assert list(filing.events.values_list("actor_label", flat=True))[-2:] == ["system", "staff-un"]
+    assert event.actor == staff_un
+
+
+def test_events_are_append_only(dossier, applicant):
+    filing = factories.submitted_filing(dossier, "UN1718", applicant)
+    event = filing.events.get()
+    event.note = "rewritten"
+    with pytest.raises(ValidationError):
+        event.save()
+    with pytest.raises(ValidationError):
+        event.delete()
