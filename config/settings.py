@@ -177,3 +177,8 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+
+# --- Web UI (issue 5): navigation by role, times in the user's zone, password-reset links ---------
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("exemptions.context_processors.navigation")
+MIDDLEWARE.append("exemptions.middleware.UserTimeZoneMiddleware")
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day
