@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from . import clearance, services, workflow
 from .filters import FilingQueueFilter
@@ -241,11 +242,14 @@ def application_edit(request, reference, section):
 
 def _after_save(request, application, section):
     messages.success(request, "Draft saved.")
-    if "save_next" in request.POST and section in SECTION_AFTER:
-        return redirect("application_edit", application.reference, SECTION_AFTER[section])
-    if "save_next" in request.POST:
-        return redirect("application_detail", application.reference)
-    return redirect("application_edit", application.reference, section)
+    if "save_next" not in request.POST:
+        return redirect("application_edit", application.reference, section)
+    if section in SECTION_AFTER:
+        url = reverse("application_edit", args=[application.reference, SECTION_AFTER[section]])
+    else:
+        url = reverse("application_detail", args=[application.reference])
+    # An htmx request swaps one section in place; moving to another page must be a real navigation.
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 def _edit_fields(request, application, section):
