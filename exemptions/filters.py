@@ -36,7 +36,7 @@ class FilingQueueFilter(django_filters.FilterSet):
         choices=[("me", "Me")], method="filter_assigned", label="Assigned to", empty_label="Anyone"
     )
     sort = django_filters.ChoiceFilter(
-        choices=[("due", "Due date, soonest first"), ("-due", "Due date, latest first")],
+        choices=[("due", "Due soonest first"), ("-due", "Due latest first")],
         method="filter_sort",
         label="Sort by",
         empty_label=None,

@@ -112,6 +112,13 @@ class ItemForm(forms.ModelForm):
         labels = {"hs_code": "HS code", "unit_value": "Unit value"}
         widgets = {"currency": forms.TextInput(attrs={"size": 3, "maxlength": 3})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("quantity", "unit_value"):
+            value = self.initial.get(name)
+            if value is not None:
+                self.initial[name] = f"{value.normalize():f}"  # 12000, not 12000.000
+
 
 class PartyForm(forms.ModelForm):
     class Meta:
