@@ -80,9 +80,9 @@ def open_as(browser, live_server):
     assert violations == [], "the UI broke the strict Content-Security-Policy"
 
 
-def shoot(page, name):
+def shoot(page, name, full_page=True):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
 
 
 def submit_action(page, action, fields=None):
@@ -287,7 +287,7 @@ def test_applicant_sees_cleared_to_ship_once_both_approvals_cover_the_window(
         ".map(e => e.tagName + '.' + e.className + ': ' + e.textContent.trim().slice(0, 40))"
     )
     assert width <= 375, f"the page scrolls sideways on a phone: {too_wide}"
-    shoot(phone, "applicant-home-phone")
+    shoot(phone, "applicant-home-phone", full_page=False)
 
 
 def test_a_reviewer_of_another_authority_cannot_open_the_filing(open_as, dossier, applicant, reviewer_ofac):
