@@ -143,12 +143,12 @@ def application_new(request):
 
 @login_required
 def application_detail(request, reference, file_form=None):
-    application = own_application_or_404(request.user, reference)
-    filings = application.filings.select_related("authority", "assigned_to").order_by("authority__code", "id")
-    application = (
+    filings = Filing.objects.select_related("authority", "assigned_to").order_by("authority__code", "id")
+    application = get_object_or_404(
         own_applications(request.user)
-        .prefetch_related("required_authorities", Prefetch("filings", queryset=filings), "documents")
-        .get(pk=application.pk)
+        .select_related("organization")
+        .prefetch_related("required_authorities", Prefetch("filings", queryset=filings), "documents"),
+        reference=reference,
     )
     locked = application.filings.exclude(status="draft").exists()
     context = {
