@@ -24,7 +24,7 @@ def status_choices(workflows) -> list[tuple[str, str]]:
 class FilingQueueFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
-        label="Search reference or organization",
+        label="Reference or organization",
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     status = django_filters.ChoiceFilter(method="filter_status", label="Status", empty_label="All statuses")

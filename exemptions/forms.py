@@ -27,6 +27,10 @@ class BasicsForm(SectionForm):
         model = Application
         fields = ["title", "purpose", "justification"]
         labels = {"purpose": "Purpose (nature of the assistance)", "justification": "Why an exemption is needed"}
+        help_texts = {
+            "purpose": "What will be delivered, to whom, and the humanitarian need it meets.",
+            "justification": "Which sanctions measures the goods, services or payments fall under.",
+        }
         widgets = {"purpose": forms.Textarea(attrs={"rows": 4}), "justification": forms.Textarea(attrs={"rows": 4})}
 
 

@@ -201,7 +201,7 @@ def test_reviewer_requests_information_applicant_answers_reviewer_approves(
     reviewer.goto("/review/")
     expect(reviewer.get_by_role("link", name=filing.reference)).to_be_visible()
     shoot(reviewer, "reviewer-queue")
-    reviewer.get_by_label("Search reference or organization").fill(filing.reference)
+    reviewer.get_by_label("Reference or organization").fill(filing.reference)
     expect(reviewer.locator("#queue-results tbody tr")).to_have_count(1)  # htmx swapped the results in place
     reviewer.get_by_role("link", name=filing.reference).click()
 
