@@ -419,10 +419,10 @@ def filing_action(request, reference, action):
     if transition is None:
         if not workflow.roles_for(request.user, filing) & filing.workflow.roles_for_action(action):
             raise PermissionDenied("Your role does not allow this action.")
-        label = filing.workflow.transition(action, filing.status) or action.replace("_", " ")
+        label = next(t.label for t in filing.workflow.transitions if t.name == action)
         messages.error(
             request,
-            f"“{getattr(label, 'label', label)}” is no longer possible: {filing.reference} has moved on "
+            f"“{label}” is no longer possible: {filing.reference} has moved on "
             f"(now {filing.state.staff_label.lower()}). Check its current state below.",
         )
         return redirect(here)
