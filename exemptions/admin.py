@@ -7,13 +7,14 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from . import workflow
+from . import services, workflow
 from .models import (
     Application,
     Authority,
     Document,
     Event,
     Filing,
+    FilingView,
     Item,
     Membership,
     Message,
@@ -123,6 +124,15 @@ class EventAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
+@admin.register(FilingView)
+class FilingViewAdmin(ReadOnlyAdmin):
+    list_display = ["viewed_at", "filing", "user", "channel"]
+    list_filter = ["channel", "filing__authority"]
+    search_fields = ["filing__reference", "user__username"]
+    list_select_related = ["filing", "user"]
+    date_hierarchy = "viewed_at"
+
+
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
     list_display = ["filing", "kind", "author", "created_at"]
@@ -172,6 +182,12 @@ class FilingAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Filing._meta.fields if not f.editable] + ["assigned_to"]
     inlines = [EventInline]
     change_form_template = "admin/exemptions/filing/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        filing = self.get_object(request, object_id)
+        if filing is not None:
+            services.record_view(filing, request.user, FilingView.Channel.ADMIN)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
         return [

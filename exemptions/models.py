@@ -545,6 +545,9 @@ class Filing(models.Model):
     )
     snapshot = models.JSONField(null=True, blank=True, editable=False)
     snapshot_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    anonymized_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the retention policy redacted personal details"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
@@ -689,3 +692,24 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.kind} for {self.filing_id} to {self.recipient_id}"
+
+
+class FilingView(models.Model):
+    """Who at an authority opened which case file, and how: authority staff can see who read a case."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Web"
+        API = "api", "API"
+        ADMIN = "admin", "Admin"
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="views")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-viewed_at", "-id"]
+        indexes = [models.Index(fields=["filing", "-viewed_at"], name="filing_view_recent")]
+
+    def __str__(self):
+        return f"{self.user_id} viewed {self.filing_id} ({self.channel})"
