@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps
 
 from exemptions.models import Role
 from tests import factories
@@ -15,6 +18,16 @@ def _fast_and_quiet(settings, tmp_path):
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
     }
+
+
+@pytest.fixture(autouse=True)
+def _seeded_authorities(request):
+    """A transactional test starts after another one emptied every table; put back the authorities the data
+    migration seeds, so it finds UN1718, OFAC, … as a fresh database has them."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        importlib.import_module("exemptions.migrations.0002_seed_authorities").seed(apps, None)
 
 
 @pytest.fixture
