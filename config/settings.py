@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "exemptions.middleware.UserTimeZoneMiddleware",
     "exemptions.middleware.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into its lockout response.
@@ -69,6 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "exemptions.context_processors.navigation",
             ],
         },
     },
@@ -224,3 +226,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)  # a working day, then sign in again
 X_FRAME_OPTIONS = "DENY"
+
+# --- Web UI: password-reset links ----------------------------------------------------------------
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day

@@ -1,14 +1,19 @@
-"""A database lost in the middle of a request ends in a clear 503, never a 500 page or a half-saved case.
+"""Request-wide concerns: times in the user's own zone, and a clear 503 when the database is lost.
 
+A database lost in the middle of a request ends in a clear 503, never a 500 page or a half-saved case.
 PostgreSQL rolls back the transaction the request was in when its connection dies, and every write in
 this app runs in one (`services`, `workflow.apply`), so there is nothing half-written to clean up here:
 only the dead connection to drop, so the next request opens a fresh one."""
 
 import logging
+import zoneinfo
 
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import Profile
 
 log = logging.getLogger(__name__)
 
@@ -37,3 +42,22 @@ class DatabaseUnavailableMiddleware:
             response = HttpResponse(render_to_string("503.html", {"message": UNAVAILABLE}), status=503)
         response["Retry-After"] = RETRY_AFTER_SECONDS
         return response
+
+
+class UserTimeZoneMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        zone_name = None
+        if request.user.is_authenticated:
+            zone_name = Profile.objects.filter(user=request.user).values_list("time_zone", flat=True).first()
+        try:
+            zone = zoneinfo.ZoneInfo(zone_name) if zone_name else None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = None  # a mistyped zone in the admin must not break every page
+        if zone:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
+        return self.get_response(request)

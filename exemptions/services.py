@@ -78,6 +78,30 @@ def add_party(application: Application, **fields) -> Party:
     return _save_valid(Party(application=application, **fields))
 
 
+def update_item(item: Item, **fields) -> Item:
+    ensure_editable(item.application)
+    for name, value in fields.items():
+        setattr(item, name, value)
+    return _save_valid(item)
+
+
+def remove_item(item: Item) -> None:
+    ensure_editable(item.application)
+    item.delete()
+
+
+def update_party(party: Party, **fields) -> Party:
+    ensure_editable(party.application)
+    for name, value in fields.items():
+        setattr(party, name, value)
+    return _save_valid(party)
+
+
+def remove_party(party: Party) -> None:
+    ensure_editable(party.application)
+    party.delete()
+
+
 def create_filing(application: Application, authority: Authority, by) -> Filing:
     """A draft filing of the dossier with one authority. One pending request per authority at a time; a new
     one may be filed beside a decided one (UN practice: extensions and amendments are new, linked requests)."""
@@ -149,7 +173,10 @@ def safe_display_name(name: str | None) -> str:
 
 def attach_document(*, by, uploaded_file, kind=Document.Kind.OTHER, application=None, filing=None) -> Document:
     """Store an uploaded file with its size and SHA-256; the stored name never comes from the user.
-    A rejected file raises ValidationError and leaves nothing behind."""
+    A rejected file raises ValidationError and leaves nothing behind. A dossier's own documents are part of
+    what was filed, so they follow the dossier's lock."""
+    if application is not None:
+        ensure_editable(application)
     if uploaded_file is None or not uploaded_file.size:
         raise ValidationError({"file": "The file is empty."})
     if uploaded_file.size > settings.FILE_UPLOAD_MAX_BYTES:
@@ -184,6 +211,21 @@ def attach_document(*, by, uploaded_file, kind=Document.Kind.OTHER, application=
             document.file.delete(save=False)  # no orphaned case file on disk
             raise
     return document
+
+
+def remove_document(document: Document) -> None:
+    if document.application_id:
+        ensure_editable(document.application)
+    document.file.delete(save=False)
+    document.delete()
+
+
+def file_delivery_report(filing: Filing, by, note: str, uploaded_file=None) -> None:
+    """Close an approval with its delivery report: the file (if any) and the transition stand or fall together."""
+    with transaction.atomic():
+        if uploaded_file is not None:
+            attach_document(by=by, uploaded_file=uploaded_file, kind=Document.Kind.DELIVERY_REPORT, filing=filing)
+        workflow.apply(filing, "file_report", by, note)
 
 
 def post_message(filing: Filing, by, body: str) -> Message:
