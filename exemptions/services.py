@@ -128,3 +128,18 @@ def post_message(filing: Filing, by, body: str) -> Message:
     if not (body or "").strip():
         raise ValidationError({"body": "Write a message first."})
     return Message.objects.create(filing=filing, author=by, body=body.strip())
+
+
+def update_dossier(application: Application, by, *, items=None, parties=None, **fields) -> Application:
+    """Edit a draft dossier; `items` or `parties`, when given, replace the whole list. All-or-nothing."""
+    with transaction.atomic():
+        update_application(application, by, **fields)
+        if items is not None:
+            application.items.all().delete()
+            for item in items:
+                add_item(application, **item)
+        if parties is not None:
+            application.parties.all().delete()
+            for party in parties:
+                add_party(application, **party)
+    return application
