@@ -44,20 +44,25 @@ def _translate(exc):
     return exc
 
 
-def _first_message(errors) -> str:
+def _first_message(errors, path="") -> str:
+    """The first message, prefixed with where it belongs (`items[1].hs_code: …`), for clients that show one line."""
     if isinstance(errors, dict):
-        for field, value in errors.items():
-            message = _first_message(value)
-            if message:
-                return message if field == "non_field_errors" else f"{field}: {message}"
-    elif isinstance(errors, list):
-        for value in errors:
-            message = _first_message(value)
+        for key, value in errors.items():
+            if key == "non_field_errors":
+                where = path
+            elif str(key).isdigit():
+                where = f"{path}[{key}]"
+            else:
+                where = f"{path}.{key}" if path else str(key)
+            message = _first_message(value, where)
             if message:
                 return message
-    elif errors:
-        return str(errors)
-    return ""
+        return ""
+    if isinstance(errors, list):
+        return next((m for m in (_first_message(v, path) for v in errors) if m), "")
+    if not errors:
+        return ""
+    return f"{path}: {errors}" if path else str(errors)
 
 
 def exception_handler(exc, context):
