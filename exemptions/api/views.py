@@ -55,12 +55,18 @@ def visible_filing(request, reference) -> Filing:
 
 
 class ReferenceLookupMixin:
+    """Objects by reference; missing and invisible read the same, so a 404 tells nobody that a case exists."""
+
     lookup_field = "reference"
+    not_found = "Not found."
 
     def get_object(self):
-        if not REFERENCE_RE.fullmatch(self.kwargs[self.lookup_field]):
-            raise NotFound()
-        return super().get_object()
+        reference = self.kwargs[self.lookup_field]
+        found = REFERENCE_RE.fullmatch(reference) and self.get_queryset().filter(reference=reference).first()
+        if not found:
+            raise NotFound(self.not_found)
+        self.check_object_permissions(self.request, found)
+        return found
 
 
 # --- auth --------------------------------------------------------------------------------------
@@ -109,6 +115,7 @@ class ApplicationViewSet(ReferenceLookupMixin, viewsets.ModelViewSet):
     """Dossiers with their items and parties. Changes are possible only while no filing has left draft."""
 
     serializer_class = s.ApplicationSerializer
+    not_found = "No such application."
     permission_classes = [IsAuthenticated, IsApplicantToCreate, IsApplicantOfDossier]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filter_backends = []
@@ -155,6 +162,7 @@ class FilingViewSet(ReferenceLookupMixin, viewsets.ReadOnlyModelViewSet):
     """Filings visible to the caller, soonest deadline first; `allowed_actions` lists what the caller may run."""
 
     filterset_class = FilingFilter
+    not_found = "No such filing."
 
     def get_queryset(self):
         return Filing.objects.visible_to(self.request.user).with_related().order_by("due_at", "id")
