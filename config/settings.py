@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
     "csp",
@@ -162,24 +163,46 @@ CELERY_BEAT_SCHEDULE = {
     "reminder-sweep": {"task": "exemptions.tasks.sweep", "schedule": REMINDER_SWEEP_INTERVAL},
 }
 
-# --- REST API ----------------------------------------------------------------------------------
+# --- REST API (exemptions/api/) -----------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous API call then gets 401 with `WWW-Authenticate: Token`, not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "exemptions.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
+    "EXCEPTION_HANDLER": "exemptions.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="60/minute"),
+        "user": env("API_THROTTLE_USER", default="1200/minute"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clearance API",
-    "DESCRIPTION": "Case tracker for sanctions humanitarian exemptions.",
+    "DESCRIPTION": (
+        "Case tracker for sanctions humanitarian exemptions. Errors are JSON "
+        '`{"detail": ..., "errors": {field: [...]}}`; objects the caller may not see are 404.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,  # request bodies without read-only fields (and files as binary)
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The docs page serves Swagger UI from drf-spectacular-sidecar: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+# The public register changes only when an authority decides; proxies may keep it this long.
+REGISTER_CACHE_SECONDS = env.int("REGISTER_CACHE_SECONDS", default=300)
 
 LOGGING = {
     "version": 1,

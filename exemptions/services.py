@@ -247,3 +247,18 @@ def record_view(filing: Filing, user, channel: str) -> FilingView | None:
 
 def recent_views(filing: Filing, limit: int = 50):
     return filing.views.select_related("user")[:limit]
+
+
+def update_dossier(application: Application, by, *, items=None, parties=None, **fields) -> Application:
+    """Edit a draft dossier; `items` or `parties`, when given, replace the whole list. All-or-nothing."""
+    with transaction.atomic():
+        update_application(application, by, **fields)
+        if items is not None:
+            application.items.all().delete()
+            for item in items:
+                add_item(application, **item)
+        if parties is not None:
+            application.parties.all().delete()
+            for party in parties:
+                add_party(application, **party)
+    return application
