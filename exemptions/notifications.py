@@ -385,9 +385,7 @@ def deliver_pending(now: dt.datetime, report: SweepReport | None = None) -> Swee
     """Send every claimed email whose (re)try time has come: fresh claims and retries alike."""
     report = report or SweepReport()
     pending = (
-        Reminder.objects.filter(
-            sent_at=None, next_attempt_at__lte=now, attempts__lt=settings.REMINDER_MAX_ATTEMPTS, claimed_at__lte=now
-        )
+        Reminder.objects.filter(sent_at=None, next_attempt_at__lte=now, attempts__lt=settings.REMINDER_MAX_ATTEMPTS)
         .select_related("filing__authority", "filing__application__organization", "recipient__profile")
         .order_by("next_attempt_at", "id")
     )

@@ -3,7 +3,6 @@ system transitions driven by the sweep; retries; concurrency. The clock is froze
 the expected instants are written out by hand from the calendar, not computed by the code under test."""
 
 import datetime as dt
-import importlib
 import smtplib
 import threading
 from zoneinfo import ZoneInfo
@@ -322,24 +321,6 @@ def test_each_reminder_kind_costs_one_query_to_find_whatever_the_number_of_filin
 
 
 # --- concurrency (real transactions on PostgreSQL) ---------------------------------------------
-
-
-@pytest.fixture
-def eager_celery():
-    """Run tasks in-process (event notices queued on commit), instead of publishing them to Redis."""
-    from config.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
-@pytest.fixture
-def seeded_authorities(transactional_db):
-    """The authorities of the data migration: another transactional test may have flushed them."""
-    seed = importlib.import_module("exemptions.migrations.0002_seed_authorities")
-    for fields in seed.AUTHORITIES:
-        Authority.objects.update_or_create(code=fields["code"], defaults=fields)
 
 
 def test_two_concurrent_sweeps_deliver_every_reminder_exactly_once(seeded_authorities, eager_celery):
