@@ -7,7 +7,12 @@ from django.conf import settings
 from . import notifications
 
 
-@shared_task(acks_late=True, soft_time_limit=settings.REMINDER_SWEEP_SOFT_TIME_LIMIT)
+# A long sweep cut short loses nothing (its claims are rows); the hard limit only stops a hung one.
+@shared_task(
+    acks_late=True,
+    soft_time_limit=settings.REMINDER_SWEEP_SOFT_TIME_LIMIT,
+    time_limit=settings.REMINDER_SWEEP_SOFT_TIME_LIMIT + 60,
+)
 def sweep() -> str:
     """Claim and send due reminders, run clock-driven transitions, catch up event notices and digests."""
     return str(notifications.sweep())
