@@ -163,6 +163,28 @@ CELERY_BEAT_SCHEDULE = {
     "reminder-sweep": {"task": "exemptions.tasks.sweep", "schedule": REMINDER_SWEEP_INTERVAL},
 }
 
+# --- Reminders and email alerts (issue 4; see exemptions/notifications.py) ---------------------
+# Overrides of the reminder schedule per deadline kind, merged over DEFAULT_REMINDER_SCHEDULE, e.g.
+# REMINDER_SCHEDULE='{"reply": {"working_days_before": [7, 2]}}'; authorities override it in the admin.
+REMINDER_SCHEDULE = env.json("REMINDER_SCHEDULE", default={})
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)  # a failed SMTP send is retried up to this
+REMINDER_RETRY_BACKOFF = timedelta(seconds=env.int("REMINDER_RETRY_BACKOFF_SECONDS", default=300))  # ×3 per try
+REMINDER_SWEEP_SOFT_TIME_LIMIT = env.int("REMINDER_SWEEP_SOFT_TIME_LIMIT", default=600)
+EVENT_NOTICE_MAX_AGE = timedelta(hours=env.int("EVENT_NOTICE_MAX_AGE_HOURS", default=48))
+DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)  # local hour of each staff member's daily digest
+FILING_PATH = env("FILING_PATH", default="/filings/{reference}/")  # joined to SITE_URL for links in emails
+# A sweep that could not run while the broker was down is not worth queueing many times over.
+CELERY_BEAT_SCHEDULE["reminder-sweep"]["options"] = {"expires": REMINDER_SWEEP_INTERVAL.total_seconds()}
+# A web request that commits a transition must not hang on a Redis outage: fail fast, the sweep catches up.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 2,
+}
+
 # --- REST API (exemptions/api/) -----------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then gets 401 with `WWW-Authenticate: Token`, not a bare 403.

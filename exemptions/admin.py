@@ -142,10 +142,24 @@ class MessageAdmin(admin.ModelAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
-    list_display = ["filing", "kind", "recipient", "due_at", "claimed_at", "sent_at", "attempts", "error"]
+    list_display = ["filing", "kind", "recipient", "due_at", "claimed_at", "delivery", "attempts", "error"]
     list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["filing__reference", "recipient__username", "recipient__email", "error"]
-    readonly_fields = ["filing", "kind", "due_at", "recipient", "claimed_at", "sent_at", "attempts", "error"]
+    readonly_fields = [
+        "filing", "kind", "due_at", "recipient", "claimed_at", "sent_at", "attempts", "next_attempt_at", "error",
+    ]  # fmt: skip
+    list_select_related = ["filing", "recipient"]
+
+    @admin.display(description="Delivery")
+    def delivery(self, reminder):
+        if reminder.sent_at:
+            return f"sent {reminder.sent_at:%Y-%m-%d %H:%M}"
+        if reminder.next_attempt_at:
+            tried = f"failed {reminder.attempts}×, " if reminder.attempts else ""
+            return f"{tried}next try {reminder.next_attempt_at:%Y-%m-%d %H:%M}"
+        if reminder.error.startswith("Not sent:"):
+            return "dropped (case moved on)"
+        return f"gave up after {reminder.attempts} attempts"
 
 
 class EventInline(admin.TabularInline):

@@ -3,7 +3,7 @@ import importlib
 import pytest
 from django.apps import apps
 
-from exemptions.models import Role
+from exemptions.models import Authority, Role
 from tests import factories
 
 
@@ -73,3 +73,24 @@ def staff_ofac(db):
 @pytest.fixture
 def dossier(org, applicant):
     return factories.complete_dossier(org, applicant)
+
+
+# --- reminders and email (issue 4) ---------------------------------------------------------------
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run in-process, as a worker would run them, instead of being published to Redis."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def seeded_authorities(transactional_db):
+    """The authorities of the data migration, for transactional tests: another one may have flushed them."""
+    seed = importlib.import_module("exemptions.migrations.0002_seed_authorities")
+    for fields in seed.AUTHORITIES:
+        Authority.objects.update_or_create(code=fields["code"], defaults=fields)
