@@ -37,3 +37,24 @@ def test_opening_a_filing_in_the_admin_is_logged(client, filing, django_user_mod
         client.post(reverse("admin:exemptions_filingview_delete", args=[FilingView.objects.get().pk])).status_code
         == 403
     )
+
+
+def test_web_and_api_views_by_the_authority_are_logged_and_shown_to_its_staff(
+    client, filing, applicant, reviewer_un, staff_un, reviewer_ofac
+):
+    page = reverse("filing_detail", args=[filing.reference])
+    client.force_login(applicant)
+    assert client.get(page).status_code == 200
+    assert "Opened by" not in client.get(page).content.decode()  # applicants do not see the log
+    client.force_login(reviewer_un)
+    assert client.get(page).status_code == 200
+    assert "Opened by" not in client.get(page).content.decode()  # nor do reviewers
+    assert client.get(f"/api/v1/filings/{filing.reference}/").status_code == 200
+    client.force_login(reviewer_ofac)
+    assert client.get(page).status_code == 404  # not visible: not logged either
+    client.force_login(staff_un)
+    shown = client.get(page).content.decode()
+    assert "Opened by" in shown and "reviewer-un" in shown
+
+    logged = [(v.user.username, v.channel) for v in FilingView.objects.order_by("id")]
+    assert logged == [("reviewer-un", "web"), ("reviewer-un", "web"), ("reviewer-un", "api"), ("staff-un", "web")]
