@@ -184,7 +184,7 @@ def rule_due_now(filing: Filing, rules: list[Rule], now: dt.datetime) -> Rule | 
     fired = [(at, rule) for at, rule in fired if at <= now]
     if not fired:
         return None
-    latest, rule = max(fired, key=lambda pair: (pair[0], pair[1].is_overdue))
+    _, rule = max(fired, key=lambda pair: (pair[0], pair[1].is_overdue))
     if filing.due_at <= now and not rule.is_overdue:
         return None
     return rule
