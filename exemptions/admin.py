@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
 from . import services, workflow
 from .models import (
@@ -149,6 +150,13 @@ class ReminderAdmin(admin.ModelAdmin):
         "filing", "kind", "due_at", "recipient", "claimed_at", "sent_at", "attempts", "next_attempt_at", "error",
     ]  # fmt: skip
     list_select_related = ["filing", "recipient"]
+    actions = ["retry_now"]
+
+    @admin.action(description="Retry the selected unsent emails with the next sweep")
+    def retry_now(self, request, queryset):
+        # An operator's fresh start after fixing the mail server; sent emails are never touched.
+        count = queryset.filter(sent_at=None).update(attempts=0, next_attempt_at=timezone.now(), error="")
+        messages.success(request, f"{count} email(s) will be retried by the next sweep.")
 
     @admin.display(description="Delivery")
     def delivery(self, reminder):

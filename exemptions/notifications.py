@@ -184,7 +184,7 @@ def rule_due_now(filing: Filing, rules: list[Rule], now: dt.datetime) -> Rule | 
     fired = [(at, rule) for at, rule in fired if at <= now]
     if not fired:
         return None
-    latest, rule = max(fired, key=lambda pair: (pair[0], pair[1].is_overdue))
+    _, rule = max(fired, key=lambda pair: (pair[0], pair[1].is_overdue))
     if filing.due_at <= now and not rule.is_overdue:
         return None
     return rule
@@ -424,6 +424,7 @@ class SweepReport:
     claimed: Counter = field(default_factory=Counter)
     transitions: Counter = field(default_factory=Counter)
     outcomes: Counter = field(default_factory=Counter)
+    stale_events: int = 0  # unnotified events too old to announce, marked without email
     on_progress: Callable | None = None
 
     def tick(self):
@@ -443,7 +444,7 @@ class SweepReport:
         moved = ", ".join(f"{k} {v}" for k, v in sorted(self.transitions.items())) or "none"
         return (
             f"sent {self.sent}, failed {self.failed}, dropped {self.outcomes['obsolete']}; "
-            f"claimed: {claimed}; system transitions: {moved}"
+            f"claimed: {claimed}; system transitions: {moved}; stale events marked without email: {self.stale_events}"
         )
 
 
@@ -548,8 +549,7 @@ def claim_unnotified_events(now: dt.datetime, report: SweepReport, directory: Di
     than EVENT_NOTICE_MAX_AGE are marked without emails (news that stale helps nobody)."""
     stale_before = now - settings.EVENT_NOTICE_MAX_AGE
     stale = Event.objects.filter(notified_at=None, created_at__lt=stale_before).update(notified_at=now)
-    if stale:
-        report.claimed["event:stale-not-sent"] += stale
+    report.stale_events += stale
     unnotified = Event.objects.filter(notified_at=None, created_at__lte=now).select_related(
         "filing__authority", "filing__application__organization", "filing__assigned_to"
     )

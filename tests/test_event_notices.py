@@ -127,7 +127,7 @@ def test_stale_unnotified_events_are_marked_without_flooding_anyone(db, dossier,
         clock.move_to(dt.datetime(2026, 3, 9, tzinfo=NY))
         mail.outbox.clear()
         report = notifications.sweep()
-    assert report.claimed["event:stale-not-sent"] == 1
+    assert report.stale_events == 1
     assert not Event.objects.filter(filing=filing, notified_at=None).exists()
     assert mail.outbox == []
 
