@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import preferences, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,4 +19,5 @@ urlpatterns = [
     path("workflows/<str:code>/", views.workflow_detail, name="workflow_detail"),
     path("register/", views.register, name="register"),
     path("healthz", views.healthz, name="healthz"),
+    path("account/emails/", preferences.email_preferences, name="email_preferences"),
 ]

@@ -37,7 +37,18 @@ from .forms import (
     ShipmentForm,
     reviewers_of,
 )
-from .models import BENEFICIARY_CATEGORIES, Application, Authority, Document, Filing, Item, Organization, Party, Role
+from .models import (
+    BENEFICIARY_CATEGORIES,
+    Application,
+    Authority,
+    Document,
+    Filing,
+    FilingView,
+    Item,
+    Organization,
+    Party,
+    Role,
+)
 
 PAGE_SIZE = 25
 ALL_STATES = [s for wf in workflow.WORKFLOWS.values() for s in wf.states]
@@ -382,6 +393,8 @@ def filing_context(request, filing, bound_form=None, message_form=None):
         "can_write": bool(roles - {workflow.SYSTEM}),
         "documents": documents,
         "snapshot": snapshot_for_display(filing.snapshot),
+        # Authority staff see who has opened the case file (the access log).
+        "recent_views": services.recent_views(filing, 20) if workflow.STAFF in roles else None,
     }
 
 
@@ -405,6 +418,7 @@ def snapshot_for_display(snapshot):
 @login_required
 def filing_detail(request, reference):
     filing = visible_filing_or_404(request.user, reference)
+    services.record_view(filing, request.user, FilingView.Channel.WEB)
     return render(request, "exemptions/filing_detail.html", filing_context(request, filing))
 
 

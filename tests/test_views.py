@@ -116,12 +116,12 @@ def test_dashboard_is_for_staff_of_that_authority_only(un_filing, staff_un, revi
 def test_documents_download_only_for_the_organization_and_authorities_it_was_filed_with(
     dossier, applicant, applicant_other, reviewer_un, reviewer_ofac
 ):
-    document = attach(dossier, applicant, b"cover letter")
+    document = attach(dossier, applicant, b"%PDF-1.4 cover letter")
     url = reverse("document_download", args=[document.pk])
     assert client_for(reviewer_un).get(url).status_code == 404  # not filed yet
     factories.submitted_filing(dossier, "UN1718", applicant)
     response = client_for(reviewer_un).get(url)
-    assert response.status_code == 200 and b"".join(response.streaming_content) == b"cover letter"
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 cover letter"
     assert client_for(applicant).get(url).status_code == 200
     assert client_for(applicant_other).get(url).status_code == 404
     assert client_for(reviewer_ofac).get(url).status_code == 404

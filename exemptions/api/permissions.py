@@ -1,0 +1,39 @@
+"""Who may write what. Reading is decided by the QuerySets (`visible_to`): what a caller may not see is 404."""
+
+from rest_framework import permissions
+
+from exemptions.models import Role
+from exemptions.workflow import memberships_of
+
+
+def applicant_organization_ids(user) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return {org for role, org, _ in memberships_of(user) if role == Role.APPLICANT}
+
+
+def is_applicant_of(user, organization_id) -> bool:
+    return user.is_superuser or organization_id in applicant_organization_ids(user)
+
+
+class IsApplicantToCreate(permissions.BasePermission):
+    """Only members of an aid organization (or an admin) create dossiers."""
+
+    message = "Only members of an aid organization may create applications."
+
+    def has_permission(self, request, view):
+        if request.method != "POST":
+            return True
+        user = request.user
+        return user.is_superuser or bool(applicant_organization_ids(user))
+
+
+class IsApplicantOfDossier(permissions.BasePermission):
+    """Reviewers may read a dossier filed with them; only its organization changes it."""
+
+    message = "Only members of the applicant organization may change this application."
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return is_applicant_of(request.user, obj.organization_id)

@@ -1,0 +1,448 @@
+"""Shapes of the API's JSON. Serializers validate types and fields; every write goes through services.py or
+`workflow.apply`, which hold the rules."""
+
+import datetime as dt
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from exemptions import clearance, services, workflow
+from exemptions.models import (
+    Application,
+    Authority,
+    Document,
+    Event,
+    Filing,
+    Item,
+    Message,
+    Organization,
+    Party,
+)
+
+from .permissions import applicant_organization_ids
+
+
+def plausible_date(value: dt.date) -> None:
+    # Far-off years are typing slips, and near year 9999 deadline arithmetic would overflow.
+    if not 2000 <= value.year <= 2100:
+        raise serializers.ValidationError("Enter a date between the years 2000 and 2100.")
+
+
+def _date(**kwargs):
+    return serializers.DateField(validators=[plausible_date], **kwargs)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`")
+
+
+# --- authorities and their workflows -----------------------------------------------------------
+
+
+class WorkflowStateSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    applicant_label = serializers.CharField()
+    terminal = serializers.BooleanField()
+    waits_on = serializers.CharField(allow_null=True)
+    counts_against_sla = serializers.BooleanField()
+    stops_clock = serializers.BooleanField()
+    grants_validity = serializers.BooleanField()
+    deadline = serializers.CharField(allow_null=True, help_text="The clock this state runs against")
+
+
+class PayloadFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["text", "date", "reviewer"])
+    required = serializers.BooleanField()
+
+
+class WorkflowTransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    # `from` is a Python keyword, so it is declared through the class namespace.
+    locals()["from"] = serializers.ListField(child=serializers.CharField(), help_text="States it starts from")
+    to = serializers.CharField(allow_null=True, help_text="Target state; null when the state does not change")
+    roles = serializers.ListField(child=serializers.CharField())
+    note_required = serializers.BooleanField()
+    payload = PayloadFieldSerializer(many=True)
+
+
+class WorkflowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    states = WorkflowStateSerializer(many=True)
+    transitions = WorkflowTransitionSerializer(many=True)
+
+
+class AuthoritySerializer(serializers.ModelSerializer):
+    workflow = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Authority
+        fields = [
+            "code",
+            "name",
+            "jurisdiction",
+            "time_zone",
+            "review_sla_working_days",
+            "applicant_reply_working_days",
+            "default_validity_months",
+            "max_validity_months",
+            "workflow",
+        ]
+
+    @extend_schema_field(WorkflowSerializer)
+    def get_workflow(self, authority) -> dict:
+        return workflow.describe(workflow.workflow_for(authority))
+
+
+# --- the dossier -------------------------------------------------------------------------------
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Item
+        fields = [
+            "id",
+            "description",
+            "hs_code",
+            "quantity",
+            "unit",
+            "unit_value",
+            "currency",
+            "category",
+            "specification",
+            "dual_use_note",
+        ]
+
+
+class PartySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Party
+        fields = ["id", "role", "name", "country", "address"]
+
+
+class FilingSummarySerializer(serializers.ModelSerializer):
+    authority = serializers.CharField(source="authority.code", read_only=True)
+
+    class Meta:
+        model = Filing
+        fields = ["reference", "authority", "status"]
+
+
+class ClearanceSerializer(serializers.Serializer):
+    cleared = serializers.BooleanField()
+    blockers = serializers.ListField(child=serializers.CharField())
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(),
+        required=False,
+        help_text="Your organization; may be left out when you belong to one only. Fixed once created.",
+    )
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    beneficiaries = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=1_000_000_000),
+        required=False,
+        help_text="Number of people by category (children_under_5, patients, …)",
+    )
+    ship_from_on = _date(required=False, allow_null=True)
+    ship_until_on = _date(required=False, allow_null=True)
+    authorities = serializers.SlugRelatedField(
+        source="required_authorities",
+        slug_field="code",
+        queryset=Authority.objects.all(),
+        many=True,
+        required=False,
+        help_text="Codes of every authority whose approval the shipment needs",
+    )
+    items = ItemSerializer(many=True, required=False, help_text="On PATCH, replaces every item")
+    parties = PartySerializer(many=True, required=False, help_text="On PATCH, replaces every party")
+    missing_elements = serializers.SerializerMethodField(help_text="IAN 7 elements still missing before filing")
+    editable = serializers.SerializerMethodField()
+    filings = serializers.SerializerMethodField()
+    cleared_to_ship = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "reference",
+            "organization",
+            "organization_name",
+            "title",
+            "purpose",
+            "justification",
+            "beneficiaries",
+            "selection_criteria",
+            "destinations",
+            "ship_from_on",
+            "ship_until_on",
+            "route_origin",
+            "route_transit",
+            "port_of_entry",
+            "monitoring_arrangements",
+            "financial_channel",
+            "authorities",
+            "items",
+            "parties",
+            "missing_elements",
+            "editable",
+            "filings",
+            "cleared_to_ship",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and not request.user.is_superuser:
+            fields["organization"].queryset = Organization.objects.filter(
+                pk__in=applicant_organization_ids(request.user)
+            )
+        return fields
+
+    def get_missing_elements(self, application) -> list[str]:
+        return application.missing_elements()  # reads the prefetched items and parties
+
+    def get_editable(self, application) -> bool:
+        return all(f.status == "draft" for f in application.filings.all())
+
+    @extend_schema_field(FilingSummarySerializer(many=True))
+    def get_filings(self, application):
+        user = self.context["request"].user
+        visible = [f for f in application.filings.all() if workflow.roles_for(user, f)]
+        return FilingSummarySerializer(visible, many=True).data
+
+    @extend_schema_field(ClearanceSerializer(allow_null=True))
+    def get_cleared_to_ship(self, application):
+        """Only the organization (and admins) see the overall verdict: it would reveal other authorities' cases."""
+        user = self.context["request"].user
+        if not (user.is_superuser or application.organization_id in applicant_organization_ids(user)):
+            return None
+        verdict = clearance.cleared_to_ship(application)
+        return {"cleared": verdict.cleared, "blockers": verdict.blockers}
+
+    def validate(self, attrs):
+        if self.instance is None:
+            if "organization" not in attrs:
+                attrs["organization"] = self._only_organization()
+        elif "organization" in attrs and attrs["organization"] != self.instance.organization:
+            raise serializers.ValidationError({"organization": ["An application cannot move to another organization."]})
+        return attrs
+
+    def _only_organization(self):
+        user = self.context["request"].user
+        ids = applicant_organization_ids(user)
+        if len(ids) != 1:
+            raise serializers.ValidationError({"organization": ["Choose the organization this application is for."]})
+        return Organization.objects.get(pk=next(iter(ids)))
+
+    def create(self, validated):
+        by = self.context["request"].user
+        authorities = validated.pop("required_authorities", [])
+        return services.create_application(validated.pop("organization"), by, authorities=authorities, **validated)
+
+    def update(self, application, validated):
+        by = self.context["request"].user
+        validated.pop("organization", None)
+        if "required_authorities" in validated:
+            validated["authorities"] = validated.pop("required_authorities")
+        return services.update_dossier(application, by, **validated)
+
+
+class NewFilingSerializer(serializers.Serializer):
+    authority = serializers.SlugRelatedField(
+        slug_field="code", queryset=Authority.objects.all(), help_text="Authority code, e.g. OFAC"
+    )
+
+
+# --- filings -----------------------------------------------------------------------------------
+
+
+class AllowedActionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    note_required = serializers.BooleanField()
+    payload = PayloadFieldSerializer(many=True)
+
+
+class FilingSerializer(serializers.ModelSerializer):
+    application = serializers.CharField(source="application.reference", read_only=True)
+    title = serializers.CharField(source="application.title", read_only=True)
+    organization = serializers.CharField(source="application.organization.name", read_only=True)
+    authority = serializers.CharField(source="authority.code", read_only=True)
+    status_label = serializers.SerializerMethodField()
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Filing
+        fields = [
+            "reference",
+            "application",
+            "title",
+            "organization",
+            "authority",
+            "status",
+            "status_label",
+            "due_at",
+            "overdue",
+            "assigned_to",
+            "authority_reference",
+            "legal_basis",
+            "submission_channel",
+            "submitted_at",
+            "decided_at",
+            "valid_from_on",
+            "valid_until_on",
+            "conditions",
+            "decision_reasons",
+            "version",
+            "snapshot_sha256",
+            "allowed_actions",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_status_label(self, filing) -> str:
+        roles = workflow.roles_for(self.context["request"].user, filing)
+        state = filing.state
+        return state.staff_label if roles & workflow.AUTHORITY_ROLES else state.applicant_label
+
+    @extend_schema_field(AllowedActionSerializer(many=True))
+    def get_allowed_actions(self, filing):
+        return [
+            {
+                "name": t.name,
+                "label": t.label,
+                "note_required": t.note_required,
+                "payload": [{"name": f.name, "kind": f.kind, "required": f.required} for f in t.payload],
+            }
+            for t in workflow.available_actions(filing, self.context["request"].user)
+        ]
+
+
+class FilingDetailSerializer(FilingSerializer):
+    snapshot = serializers.JSONField(read_only=True, help_text="The dossier exactly as filed (null while a draft)")
+
+    class Meta(FilingSerializer.Meta):
+        fields = [*FilingSerializer.Meta.fields, "snapshot"]
+        read_only_fields = fields
+
+
+class ActionSerializer(serializers.Serializer):
+    """Every field any transition takes; which ones an action needs is in the filing's `allowed_actions`."""
+
+    note = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    valid_from_on = _date(required=False, allow_null=True)
+    valid_until_on = _date(required=False, allow_null=True)
+    requested_until_on = _date(required=False, allow_null=True)
+    conditions = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    authority_reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    reasons = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    reviewer = serializers.CharField(required=False, allow_blank=True, max_length=150, help_text="Username")
+
+    def validate_reviewer(self, value):
+        if value.isdigit() and not value.isascii():
+            raise serializers.ValidationError("Enter the reviewer's username.")
+        return value
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_label", read_only=True)
+    payload = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "sequence",
+            "action",
+            "from_status",
+            "to_status",
+            "actor",
+            "note",
+            "payload",
+            "created_at",
+            "prev_hash",
+            "hash",
+        ]
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    body = serializers.CharField(max_length=20_000)
+
+    class Meta:
+        model = Message
+        fields = ["id", "kind", "author", "body", "created_at"]
+        read_only_fields = ["kind", "created_at"]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(write_only=True)
+    name = serializers.CharField(source="original_name", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    attached_to = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "kind",
+            "file",
+            "name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_by",
+            "uploaded_at",
+            "attached_to",
+            "download_url",
+        ]
+        read_only_fields = ["content_type", "size", "sha256", "uploaded_at"]
+
+    def get_attached_to(self, document) -> str:
+        return "filing" if document.filing_id else "application"
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, document) -> str:
+        filing = self.context["filing"]
+        path = reverse("api:filing-document-download", args=[filing.reference, document.pk])
+        return self.context["request"].build_absolute_uri(path)
+
+
+# --- the public register -----------------------------------------------------------------------
+
+
+class RegisterEntrySerializer(serializers.ModelSerializer):
+    organization = serializers.CharField(source="application.organization.name")
+    authority = serializers.CharField(source="authority.code")
+    approved_on = serializers.SerializerMethodField()
+    expires_on = serializers.DateField(source="valid_until_on")
+    item_categories = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Filing
+        fields = [
+            "reference",
+            "organization",
+            "authority",
+            "authority_reference",
+            "approved_on",
+            "valid_from_on",
+            "expires_on",
+            "item_categories",
+        ]
+
+    def get_approved_on(self, filing) -> dt.date | None:
+        return filing.decided_at.date() if filing.decided_at else None
+
+    def get_item_categories(self, filing) -> list[str]:
+        return sorted({item.category for item in filing.application.items.all()})

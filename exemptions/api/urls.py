@@ -1,0 +1,33 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("applications", views.ApplicationViewSet, basename="application")
+router.register("filings", views.FilingViewSet, basename="filing")
+
+v1 = [
+    path("auth/token/", views.ObtainTokenView.as_view(), name="token"),
+    path("authorities/", views.AuthorityListView.as_view(), name="authority-list"),
+    path("filings/<str:reference>/actions/<str:action>/", views.FilingActionView.as_view(), name="filing-action"),
+    path("filings/<str:reference>/events/", views.FilingEventListView.as_view(), name="filing-events"),
+    path("filings/<str:reference>/messages/", views.FilingMessageListView.as_view(), name="filing-messages"),
+    path("filings/<str:reference>/documents/", views.FilingDocumentListView.as_view(), name="filing-documents"),
+    path(
+        "filings/<str:reference>/documents/<int:document_id>/download/",
+        views.FilingDocumentDownloadView.as_view(),
+        name="filing-document-download",
+    ),
+    path("register/", views.RegisterView.as_view(), name="register"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

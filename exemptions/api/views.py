@@ -1,0 +1,324 @@
+"""API views: thin. Reads go through `visible_to(user)` QuerySets (what a caller may not see is 404), writes
+through services.py and `workflow.apply`; errors.py turns their exceptions into the contract's statuses."""
+
+import re
+
+from django.conf import settings
+from django.db import IntegrityError
+from django.db.models import Prefetch, Q
+from django.http import FileResponse
+from django.utils.cache import patch_cache_control
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, parsers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from exemptions import services, workflow
+from exemptions.models import Application, Authority, Document, Event, Filing, FilingView, Message
+
+from . import serializers as s
+from .errors import ErrorSerializer
+from .filters import FilingFilter
+from .permissions import IsApplicantOfDossier, IsApplicantToCreate
+
+# References look like APP-2026-000123 or UK-OFSI-2026-000045; anything else cannot name an object, and
+# checking first keeps bytes PostgreSQL rejects (NUL) out of queries.
+REFERENCE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
+
+_ERROR_DESCRIPTIONS = {
+    400: "Invalid input: `errors` names each field and what is wrong with it",
+    401: "Not signed in: send `Authorization: Token <key>` or a session cookie",
+    403: "Visible to you, but your role may not do this",
+    404: "No such object, or not visible to you",
+    409: "Wrong state, a lost race with another user, or the dossier has been filed (locked)",
+}
+
+
+def errors(*codes) -> dict:
+    return {code: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[code]) for code in codes}
+
+
+def visible_filing(request, reference) -> Filing:
+    if not REFERENCE_RE.fullmatch(reference):
+        raise NotFound("No such filing.")
+    filing = Filing.objects.visible_to(request.user).with_related().filter(reference=reference).first()
+    if filing is None:
+        raise NotFound("No such filing.")
+    return filing
+
+
+class ReferenceLookupMixin:
+    """Objects by reference; missing and invisible read the same, so a 404 tells nobody that a case exists."""
+
+    lookup_field = "reference"
+    not_found = "Not found."
+
+    def get_object(self):
+        reference = self.kwargs[self.lookup_field]
+        found = REFERENCE_RE.fullmatch(reference) and self.get_queryset().filter(reference=reference).first()
+        if not found:
+            raise NotFound(self.not_found)
+        self.check_object_permissions(self.request, found)
+        return found
+
+
+# --- auth --------------------------------------------------------------------------------------
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token (send it as `Authorization: Token <key>`)."""
+
+    throttle_classes = [AnonRateThrottle]  # password guessing is throttled like any anonymous call
+
+    @extend_schema(responses={200: s.TokenSerializer, **errors(400)})
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        try:
+            token, _ = Token.objects.get_or_create(user=user)
+        except IntegrityError:  # two first logins at once: the other created it
+            token = Token.objects.get(user=user)
+        return Response({"token": token.key})
+
+
+# --- authorities -------------------------------------------------------------------------------
+
+
+@extend_schema(responses={200: s.AuthoritySerializer(many=True), **errors(401)})
+class AuthorityListView(generics.ListAPIView):
+    """Authorities with their workflow: states, transitions, who may run each, and what each asks for."""
+
+    serializer_class = s.AuthoritySerializer
+    queryset = Authority.objects.order_by("code", "id")
+    filter_backends = []
+
+
+# --- applications (dossiers) -------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.ApplicationSerializer(many=True), **errors(401)}),
+    create=extend_schema(responses={201: s.ApplicationSerializer, **errors(400, 401, 403)}),
+    retrieve=extend_schema(responses={200: s.ApplicationSerializer, **errors(401, 404)}),
+    partial_update=extend_schema(responses={200: s.ApplicationSerializer, **errors(400, 401, 403, 404, 409)}),
+    destroy=extend_schema(responses={204: None, **errors(401, 403, 404, 409)}),
+)
+class ApplicationViewSet(ReferenceLookupMixin, viewsets.ModelViewSet):
+    """Dossiers with their items and parties. Changes are possible only while no filing has left draft."""
+
+    serializer_class = s.ApplicationSerializer
+    not_found = "No such application."
+    permission_classes = [IsAuthenticated, IsApplicantToCreate, IsApplicantOfDossier]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    filter_backends = []
+
+    def get_queryset(self):
+        return (
+            Application.objects.visible_to(self.request.user)
+            .select_related("organization")
+            .prefetch_related(
+                "items",
+                "parties",
+                "required_authorities",
+                Prefetch("filings", queryset=Filing.objects.select_related("authority").order_by("created_at", "id")),
+            )
+            .order_by("-created_at", "-id")
+        )
+
+    def perform_destroy(self, application):
+        services.delete_application(application)
+
+    @extend_schema(
+        request=s.NewFilingSerializer,
+        responses={201: s.FilingDetailSerializer, **errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"], url_path="filings")
+    def filings(self, request, reference=None):
+        """Create a draft filing of this dossier with one authority; submit it with the `submit` action."""
+        application = self.get_object()
+        serializer = s.NewFilingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        filing = services.create_filing(application, serializer.validated_data["authority"], request.user)
+        filing = Filing.objects.with_related().get(pk=filing.pk)
+        return Response(s.FilingDetailSerializer(filing, context={"request": request}).data, status=201)
+
+
+# --- filings -----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.FilingSerializer(many=True), **errors(400, 401)}),
+    retrieve=extend_schema(responses={200: s.FilingDetailSerializer, **errors(401, 404)}),
+)
+class FilingViewSet(ReferenceLookupMixin, viewsets.ReadOnlyModelViewSet):
+    """Filings visible to the caller, soonest deadline first; `allowed_actions` lists what the caller may run."""
+
+    filterset_class = FilingFilter
+    not_found = "No such filing."
+
+    def get_queryset(self):
+        return Filing.objects.visible_to(self.request.user).with_related().order_by("due_at", "id")
+
+    def get_serializer_class(self):
+        return s.FilingDetailSerializer if self.action == "retrieve" else s.FilingSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        filing = self.get_object()
+        services.record_view(filing, request.user, FilingView.Channel.API)
+        return Response(self.get_serializer(filing).data)
+
+
+ACTION_NAMES = sorted({name for w in workflow.WORKFLOWS.values() for name in w.action_names})
+
+
+class FilingActionView(APIView):
+    @extend_schema(
+        operation_id="filings_actions_create",
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=ACTION_NAMES)],
+        request=s.ActionSerializer,
+        responses={200: s.FilingDetailSerializer, **errors(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, reference, action):
+        """Run a workflow transition: `{"note": …, …payload}` as listed in the filing's `allowed_actions`."""
+        filing = visible_filing(request, reference)
+        serializer = s.ActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payload = {k: v for k, v in serializer.validated_data.items() if v not in (None, "")}
+        note = payload.pop("note", "")
+        # Fields no action knows are passed on so that apply() names them in its error.
+        payload.update({k: v for k, v in request.data.items() if k not in serializer.fields})
+        workflow.apply(filing, action, request.user, note, None, **payload)
+        return Response(s.FilingDetailSerializer(filing, context={"request": request}).data)
+
+
+class FilingChildMixin:
+    """A list under /filings/{reference}/: 404 unless the filing is visible to the caller."""
+
+    filter_backends = []
+
+    @property
+    def filing(self) -> Filing:
+        if not hasattr(self, "_filing"):
+            self._filing = visible_filing(self.request, self.kwargs["reference"])
+        return self._filing
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["filing"] = self.filing
+        return context
+
+
+@extend_schema(responses={200: s.EventSerializer(many=True), **errors(401, 404)})
+class FilingEventListView(FilingChildMixin, generics.ListAPIView):
+    """The audit trail: each event carries the hash of the one before it (`prev_hash`)."""
+
+    serializer_class = s.EventSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Event.objects.none()
+        return Event.objects.filter(filing=self.filing).order_by("sequence")
+
+
+@extend_schema_view(
+    get=extend_schema(responses={200: s.MessageSerializer(many=True), **errors(401, 404)}),
+    post=extend_schema(responses={201: s.MessageSerializer, **errors(400, 401, 403, 404)}),
+)
+class FilingMessageListView(FilingChildMixin, generics.ListCreateAPIView):
+    """The thread between the applicant organization and the authority."""
+
+    serializer_class = s.MessageSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Message.objects.none()
+        return self.filing.messages.select_related("author").order_by("created_at", "id")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.post_message(self.filing, self.request.user, serializer.validated_data["body"])
+
+
+@extend_schema_view(
+    get=extend_schema(responses={200: s.DocumentSerializer(many=True), **errors(401, 404)}),
+    post=extend_schema(responses={201: s.DocumentSerializer, **errors(400, 401, 404)}),
+)
+class FilingDocumentListView(FilingChildMixin, generics.ListCreateAPIView):
+    """Files of this filing and of its dossier. Upload as multipart/form-data (`file`, `kind`)."""
+
+    serializer_class = s.DocumentSerializer
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Document.objects.none()
+        return filing_documents(self.filing).select_related("uploaded_by").order_by("uploaded_at", "id")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.attach_document(
+            by=self.request.user,
+            uploaded_file=serializer.validated_data["file"],
+            kind=serializer.validated_data.get("kind", Document.Kind.OTHER),
+            filing=self.filing,
+        )
+
+
+def filing_documents(filing):
+    return Document.objects.filter(Q(filing=filing) | Q(application_id=filing.application_id))
+
+
+class FilingDocumentDownloadView(APIView):
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **errors(401, 404)},
+    )
+    def get(self, request, reference, document_id):
+        """The file itself, as an attachment, to callers who may see the filing."""
+        document = filing_documents(visible_filing(request, reference)).filter(pk=document_id).first()
+        if document is None:
+            raise NotFound("No such document.")
+        try:
+            handle = document.file.open("rb")
+        except (FileNotFoundError, ValueError) as exc:
+            raise NotFound("The file of this document is missing from storage.") from exc
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=document.original_name,
+            content_type=document.content_type or "application/octet-stream",
+        )
+
+    def perform_content_negotiation(self, request, force=False):
+        # The file answers any Accept header; errors are JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+
+# --- public register ---------------------------------------------------------------------------
+
+
+@extend_schema(responses={200: s.RegisterEntrySerializer(many=True)}, auth=[{}])
+class RegisterView(generics.ListAPIView):
+    """Public register of approved exemptions (no sign-in). Cacheable for REGISTER_CACHE_SECONDS."""
+
+    serializer_class = s.RegisterEntrySerializer
+    permission_classes = [AllowAny]
+    filter_backends = []
+    queryset = (
+        Filing.objects.filter(valid_until_on__isnull=False, decided_at__isnull=False)
+        .select_related("application__organization", "authority")
+        .prefetch_related("application__items")
+        .order_by("-decided_at", "-id")
+    )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code == status.HTTP_200_OK:
+            patch_cache_control(response, public=True, max_age=settings.REGISTER_CACHE_SECONDS)
+        return response

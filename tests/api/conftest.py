@@ -1,0 +1,41 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    # Throttle counters live in the cache; each test starts with none so no test is throttled by another.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def anon():
+    return APIClient()
+
+
+@pytest.fixture
+def client_for(db):
+    """An API client that authenticates as `user` with a real token, as an integration would."""
+
+    def make(user):
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+def assert_error(response, status, *fields):
+    """The contract's error shape: {"detail": str, "errors": {field: [...]}}."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"detail", "errors"}, body
+    assert isinstance(body["detail"], str) and body["detail"]
+    for field in fields:
+        assert field in body["errors"], body
+    return body

@@ -1,0 +1,208 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from exemptions import workflow
+from exemptions.models import Filing
+from tests import factories
+from tests.api.conftest import assert_error
+
+
+@pytest.fixture
+def un_filing(dossier, applicant):
+    return factories.submitted_filing(dossier, "UN1718", applicant)
+
+
+def url(filing, suffix=""):
+    return f"/api/v1/filings/{filing.reference}/{suffix}"
+
+
+def test_detail_shows_allowed_actions_deadline_and_snapshot_hash(client_for, un_filing, reviewer_un):
+    body = client_for(reviewer_un).get(url(un_filing)).json()
+    assert body["status"] == "submitted"
+    assert body["due_at"] is not None
+    assert body["snapshot_sha256"] == un_filing.snapshot_sha256 and len(body["snapshot_sha256"]) == 64
+    assert body["snapshot"]["reference"] == un_filing.application.reference
+    assert [a["name"] for a in body["allowed_actions"]] == ["take"]
+    assert body["status_label"] == "Submitted — unassigned"
+
+
+def test_applicant_sees_applicant_labels_and_their_own_actions(client_for, un_filing, applicant):
+    body = client_for(applicant).get(url(un_filing)).json()
+    assert body["status_label"] == "Filed"
+    withdraw = next(a for a in body["allowed_actions"] if a["name"] == "withdraw")
+    assert withdraw["note_required"] is True
+
+
+def test_action_runs_the_transition_and_returns_the_filing(client_for, un_filing, reviewer_un):
+    response = client_for(reviewer_un).post(url(un_filing, "actions/take/"), {}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "in_review" and body["assigned_to"] == "reviewer-un"
+    assert {a["name"] for a in body["allowed_actions"]} >= {"request_information", "recommend", "deny"}
+    un_filing.refresh_from_db()
+    assert un_filing.status == "in_review"
+
+
+def test_action_the_role_may_not_run_is_403(client_for, un_filing, applicant):
+    assert_error(client_for(applicant).post(url(un_filing, "actions/take/"), {}, format="json"), 403)
+
+
+def test_system_action_is_403_for_people(client_for, un_filing, staff_un):
+    assert_error(client_for(staff_un).post(url(un_filing, "actions/propose_approval/"), {}, format="json"), 403)
+
+
+def test_action_in_the_wrong_state_is_409(client_for, un_filing, reviewer_un):
+    response = client_for(reviewer_un).post(url(un_filing, "actions/deny/"), {"reasons": "No."}, format="json")
+    body = assert_error(response, 409)
+    assert "not possible now" in body["detail"]
+
+
+def test_lost_race_is_409(client_for, un_filing, reviewer_un, staff_un):
+    stale = Filing.objects.get(pk=un_filing.pk)
+    workflow.apply(un_filing, "take", staff_un)  # someone else moves it first
+    with pytest.raises(workflow.Conflict):
+        workflow.apply(stale, "take", reviewer_un)
+    # Through the API the second reviewer sees the new state, so taking again is a wrong-state conflict.
+    assert_error(client_for(reviewer_un).post(url(un_filing, "actions/take/"), {}, format="json"), 409)
+
+
+def test_api_turns_a_compare_and_set_loss_into_409(client_for, un_filing, reviewer_un, staff_un, monkeypatch):
+    real_apply = workflow.apply
+
+    def apply_after_a_rival(filing, action, by, note="", at=None, /, **payload):
+        rival = Filing.objects.get(pk=filing.pk)
+        real_apply(rival, "take", staff_un)  # commits between our read and our write
+        return real_apply(filing, action, by, note, at, **payload)
+
+    monkeypatch.setattr(workflow, "apply", apply_after_a_rival)
+    body = assert_error(client_for(reviewer_un).post(url(un_filing, "actions/take/"), {}, format="json"), 409)
+    assert "changed by someone else" in body["detail"]
+
+
+def test_unknown_action_is_404(client_for, un_filing, reviewer_un):
+    assert_error(client_for(reviewer_un).post(url(un_filing, "actions/teleport/"), {}, format="json"), 404)
+
+
+def test_missing_note_and_payload_are_400_with_field_errors(client_for, un_filing, reviewer_un):
+    client = client_for(reviewer_un)
+    client.post(url(un_filing, "actions/take/"), {}, format="json")
+    assert_error(client.post(url(un_filing, "actions/request_information/"), {}, format="json"), 400, "note")
+    response = client.post(url(un_filing, "actions/recommend/"), {"valid_from_on": "2027-01-01"}, format="json")
+    assert_error(response, 400, "valid_until_on")
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"valid_from_on": "soon", "valid_until_on": "2027-06-01"}, "valid_from_on"),
+        ({"valid_from_on": "9999-12-31", "valid_until_on": "9999-12-31"}, "valid_from_on"),
+        ({"valid_from_on": 20270101, "valid_until_on": "2027-06-01"}, "valid_from_on"),
+        ({"valid_from_on": "2027-06-02", "valid_until_on": "2027-06-01"}, "valid_until_on"),
+        ({"valid_from_on": "2027-01-01", "valid_until_on": "2027-06-01", "colour": "red"}, "colour"),
+        ({"valid_from_on": "2027-01-01", "valid_until_on": "2027-06-01", "conditions": ["a"]}, "conditions"),
+        ({"valid_from_on": "2027-01-01", "valid_until_on": "2027-06-01", "conditions": "nul\x00byte"}, "conditions"),
+    ],
+)
+def test_bad_payloads_are_400_never_500(client_for, un_filing, reviewer_un, body, field):
+    client = client_for(reviewer_un)
+    client.post(url(un_filing, "actions/take/"), {}, format="json")
+    assert_error(client.post(url(un_filing, "actions/recommend/"), body, format="json"), 400, field)
+    un_filing.refresh_from_db()
+    assert un_filing.status == "in_review"
+
+
+@pytest.mark.parametrize(
+    "content, content_type",
+    [
+        (b"{not json", "application/json"),
+        (b"\xff\xfe\x00garbage", "application/json"),
+        (b'{"note": "' + b"\xe9" + b'"}', "application/json"),
+        (b"[1, 2, 3]", "application/json"),
+        (b'"just a string"', "application/json"),
+        (b'{"note": NaN}', "application/json"),
+    ],
+)
+def test_malformed_bodies_are_400(client_for, un_filing, reviewer_un, content, content_type):
+    response = client_for(reviewer_un).generic("POST", url(un_filing, "actions/take/"), content, content_type)
+    assert_error(response, 400)
+
+
+def test_unsupported_media_type_is_415(client_for, un_filing, reviewer_un):
+    response = client_for(reviewer_un).generic("POST", url(un_filing, "actions/take/"), b"x", "text/plain")
+    assert_error(response, 415)
+
+
+@pytest.mark.parametrize("reference", ["NOPE-2026-000001", "%00", "a" * 300, "UN1718-2026-000001%00"])
+def test_unknown_or_garbage_references_are_404(client_for, reviewer_un, reference):
+    client = client_for(reviewer_un)
+    assert_error(client.get(f"/api/v1/filings/{reference}/"), 404)
+    assert_error(client.post(f"/api/v1/filings/{reference}/actions/take/", {}, format="json"), 404)
+
+
+# --- the list and its filters --------------------------------------------------------------------
+
+
+def references(response):
+    assert response.status_code == 200, response.content
+    return [f["reference"] for f in response.json()["results"]]
+
+
+def test_list_filters_by_status_authority_assignee_and_search(client_for, org, applicant, reviewer_un, staff_un):
+    first = factories.submitted_filing(factories.complete_dossier(org, applicant, title="Seeds"), "UN1718", applicant)
+    second = factories.submitted_filing(
+        factories.complete_dossier(org, applicant, title="Insulin"), "UN1718", applicant
+    )
+    workflow.apply(second, "take", reviewer_un)
+    client = client_for(reviewer_un)
+    assert references(client.get("/api/v1/filings/", {"status": "submitted"})) == [first.reference]
+    assert references(client.get("/api/v1/filings/", {"assigned_to": "me"})) == [second.reference]
+    assert references(client_for(staff_un).get("/api/v1/filings/", {"assigned_to": "me"})) == []
+    assert references(client.get("/api/v1/filings/", {"search": "insul"})) == [second.reference]
+    assert references(client.get("/api/v1/filings/", {"search": first.reference[-6:]})) == [first.reference]
+    assert references(client.get("/api/v1/filings/", {"search": "nutrition without"})) == [
+        first.reference,
+        second.reference,
+    ]
+    assert references(client.get("/api/v1/filings/", {"authority": "ofac"})) == []
+    assert len(references(client.get("/api/v1/filings/", {"authority": "un1718"}))) == 2
+
+
+def test_overdue_filter_uses_the_deadline(client_for, org, applicant, reviewer_un):
+    with time_machine.travel(timezone.now() - dt.timedelta(days=60), tick=False):
+        late = factories.submitted_filing(factories.complete_dossier(org, applicant), "UN1718", applicant)
+    on_time = factories.submitted_filing(factories.complete_dossier(org, applicant), "UN1718", applicant)
+    client = client_for(reviewer_un)
+    assert references(client.get("/api/v1/filings/", {"overdue": "true"})) == [late.reference]
+    assert references(client.get("/api/v1/filings/", {"overdue": "false"})) == [on_time.reference]
+    assert client.get(f"/api/v1/filings/{late.reference}/").json()["overdue"] is True
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"status": "sleeping"}, "status"),
+        ({"overdue": "perhaps"}, "overdue"),
+        ({"assigned_to": "someone"}, "assigned_to"),
+        ({"search": "a\x00b"}, "search"),
+        ({"authority": "x" * 500}, "authority"),
+    ],
+)
+def test_bad_filters_are_400_with_field_errors(client_for, reviewer_un, params, field):
+    assert_error(client_for(reviewer_un).get("/api/v1/filings/", params), 400, field)
+
+
+def test_pages_are_stable_and_bounded(client_for, org, applicant):
+    made = [factories.filing(factories.complete_dossier(org, applicant), "OFAC", applicant) for _ in range(5)]
+    client = client_for(applicant)
+    page1 = client.get("/api/v1/filings/", {"page_size": 2}).json()
+    page2 = client.get("/api/v1/filings/", {"page_size": 2, "page": 2}).json()
+    page3 = client.get("/api/v1/filings/", {"page_size": 2, "page": 3}).json()
+    seen = [f["reference"] for p in (page1, page2, page3) for f in p["results"]]
+    assert sorted(seen) == sorted(f.reference for f in made) and len(set(seen)) == 5
+    assert page1["count"] == 5 and page1["next"] and page3["next"] is None
+    assert_error(client.get("/api/v1/filings/", {"page": 99}), 404)
+    assert_error(client.get("/api/v1/filings/", {"page": "99999999999999999999999"}), 404)
+    assert len(client.get("/api/v1/filings/", {"page_size": 10**12}).json()["results"]) == 5

@@ -1,0 +1,127 @@
+"""A whole case through the API alone: dossier, two authorities, an information request, two approvals,
+cleared to ship, and an audit trail whose hash chain the client verifies itself."""
+
+import datetime as dt
+import hashlib
+import json
+
+import pytest
+from rest_framework.test import APIClient
+
+from exemptions import workflow
+from exemptions.models import Event, Filing
+from tests import factories
+from tests.api.test_applications import DOSSIER
+
+GENESIS = "0" * 64
+
+
+def signed_in(username):
+    client = APIClient()
+    token = client.post("/api/v1/auth/token/", {"username": username, "password": "pw"}, format="json").json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def act(client, reference, action, **body):
+    response = client.post(f"/api/v1/filings/{reference}/actions/{action}/", body, format="json")
+    assert response.status_code == 200, (action, response.content)
+    return response.json()
+
+
+def all_pages(client, path):
+    rows, url = [], path
+    while url:
+        page = client.get(url).json()
+        rows += page["results"]
+        url = page["next"]
+    return rows
+
+
+def verify_chain(reference, events):
+    """Recompute every hash from what the API returned; the chain must link from the genesis hash."""
+    previous = GENESIS
+    for expected_sequence, event in enumerate(events, start=1):
+        assert event["sequence"] == expected_sequence and event["prev_hash"] == previous
+        content = {
+            "filing": reference,
+            "sequence": event["sequence"],
+            "action": event["action"],
+            "from": event["from_status"],
+            "to": event["to_status"],
+            "actor": event["actor"],
+            "note": event["note"],
+            "payload": event["payload"],
+            "created_at": dt.datetime.fromisoformat(event["created_at"]).astimezone(dt.UTC).isoformat(),
+        }
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert hashlib.sha256((previous + canonical).encode()).hexdigest() == event["hash"], event
+        previous = event["hash"]
+
+
+def test_full_lifecycle_through_the_api(applicant, reviewer_un, staff_un, reviewer_ofac):
+    aid_worker = signed_in("applicant")
+    dossier = aid_worker.post("/api/v1/applications/", DOSSIER, format="json").json()
+    app_ref = dossier["reference"]
+    assert dossier["cleared_to_ship"]["cleared"] is False
+
+    refs = {}
+    for code in ("UN1718", "OFAC"):
+        created = aid_worker.post(f"/api/v1/applications/{app_ref}/filings/", {"authority": code}, format="json")
+        assert created.status_code == 201
+        refs[code] = created.json()["reference"]
+        assert act(aid_worker, refs[code], "submit")["status"] == "submitted"
+    assert aid_worker.get(f"/api/v1/applications/{app_ref}/").json()["editable"] is False
+
+    un, ofac = signed_in("reviewer-un"), signed_in("reviewer-ofac")
+    act(un, refs["UN1718"], "take")
+    asked = act(un, refs["UN1718"], "request_information", note="Which county hospitals, and their cold chain?")
+    assert asked["status"] == "information_requested"
+    assert [a["name"] for a in aid_worker.get(f"/api/v1/filings/{refs['UN1718']}/").json()["allowed_actions"]] == [
+        "respond",
+        "withdraw",
+    ]
+    act(aid_worker, refs["UN1718"], "respond", note="Sariwon and Haeju hospitals; both have solar fridges.")
+    thread = all_pages(aid_worker, f"/api/v1/filings/{refs['UN1718']}/messages/")
+    assert [m["kind"] for m in thread] == ["information_request", "response"]
+
+    validity = {"valid_from_on": "2027-02-01", "valid_until_on": "2027-12-31"}
+    act(un, refs["UN1718"], "recommend", **validity, authority_reference="S/AC.49/2026/OC.45")
+    # The clock, not a person, ends the no-objection period (the reminder sweep does this in production).
+    workflow.apply(Filing.objects.get(reference=refs["UN1718"]), "propose_approval", workflow.SYSTEM)
+    confirmed = act(signed_in("staff-un"), refs["UN1718"], "confirm_approval")
+    assert confirmed["status"] == "approved" and confirmed["valid_until_on"] == "2027-12-31"
+
+    act(ofac, refs["OFAC"], "take")
+    licence = act(ofac, refs["OFAC"], "approve", **validity, authority_reference="DPRK-2026-1234")
+    assert licence["status"] == "approved" and licence["authority_reference"] == "DPRK-2026-1234"
+
+    application = aid_worker.get(f"/api/v1/applications/{app_ref}/").json()
+    assert application["cleared_to_ship"] == {"cleared": True, "blockers": []}
+    assert {f["status"] for f in application["filings"]} == {"approved"}
+
+    for code, reviewer in (("UN1718", un), ("OFAC", ofac)):
+        events = all_pages(reviewer, f"/api/v1/filings/{refs[code]}/events/")
+        verify_chain(refs[code], events)
+    un_actions = [e["action"] for e in all_pages(aid_worker, f"/api/v1/filings/{refs['UN1718']}/events/")]
+    assert un_actions == [
+        "submit",
+        "take",
+        "request_information",
+        "respond",
+        "recommend",
+        "propose_approval",
+        "confirm_approval",
+    ]
+
+    register = {e["reference"] for e in APIClient().get("/api/v1/register/").json()["results"]}
+    assert register == set(refs.values())
+
+
+def test_a_tampered_event_fails_the_clients_chain_check(client_for, applicant, reviewer_ofac, dossier):
+    filing = factories.submitted_filing(dossier, "OFAC", applicant)
+    workflow.apply(filing, "take", reviewer_ofac)
+    Event.objects.filter(filing=filing, sequence=1).update(note="edited later")
+    events = client_for(applicant).get(f"/api/v1/filings/{filing.reference}/events/").json()["results"]
+    with pytest.raises(AssertionError):
+        verify_chain(filing.reference, events)
