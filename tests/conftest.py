@@ -3,7 +3,7 @@ import importlib
 import pytest
 from django.apps import apps
 
-from exemptions.models import Authority, Role
+from exemptions.models import Role
 from tests import factories
 
 
@@ -25,7 +25,7 @@ def _seeded_authorities(request):
     """A transactional test starts after another one emptied every table; put back the authorities the data
     migration seeds, so it finds UN1718, OFAC, … as a fresh database has them."""
     marker = request.node.get_closest_marker("django_db")
-    if marker and marker.kwargs.get("transaction"):
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
         importlib.import_module("exemptions.migrations.0002_seed_authorities").seed(apps, None)
 
@@ -86,11 +86,3 @@ def eager_celery():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False
-
-
-@pytest.fixture
-def seeded_authorities(transactional_db):
-    """The authorities of the data migration, for transactional tests: another one may have flushed them."""
-    seed = importlib.import_module("exemptions.migrations.0002_seed_authorities")
-    for fields in seed.AUTHORITIES:
-        Authority.objects.update_or_create(code=fields["code"], defaults=fields)

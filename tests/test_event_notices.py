@@ -237,9 +237,8 @@ print(event.pk, round(time.monotonic() - started, 2))
 """
 
 
-def test_redis_unreachable_during_a_transition_commits_it_and_the_sweep_sends_the_notice_later(
-    seeded_authorities, eager_celery
-):
+@pytest.mark.django_db(transaction=True)
+def test_redis_unreachable_during_a_transition_commits_it_and_the_sweep_sends_the_notice_later(eager_celery):
     org = factories.organization()
     applicant = factories.applicant_of(org)
     reviewer = factories.authority_member("OFAC", Role.REVIEWER)

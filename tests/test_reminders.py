@@ -255,7 +255,7 @@ def test_retries_are_bounded_and_visible_in_the_admin(
     assert "Delivery" in page and "gave up after 5 attempts" in page
     # Once the mail server is fixed, an operator sends it again from the admin.
     flaky_smtp.failures = 0
-    admin_client.post(
+    client.post(
         reverse("admin:exemptions_reminder_changelist"), {"action": "retry_now", "_selected_action": [reminder.pk]}
     )
     assert sweep_at(clock, ny(2026, 3, 12, 12)) == [("reply:T-5wd", "applicant")]
@@ -333,7 +333,7 @@ def test_each_reminder_kind_costs_one_query_to_find_whatever_the_number_of_filin
 # --- concurrency (real transactions on PostgreSQL) ---------------------------------------------
 
 
-def test_two_concurrent_sweeps_deliver_every_reminder_exactly_once(seeded_authorities, eager_celery):
+def test_two_concurrent_sweeps_deliver_every_reminder_exactly_once(transactional_db, eager_celery):
     with time_machine.travel(ny(2026, 3, 2, 10), tick=False) as clock:
         org = factories.organization()
         applicants = [factories.applicant_of(org) for _ in range(3)]

@@ -80,7 +80,7 @@ def wait_for(condition, timeout=60.0):
     return None
 
 
-def test_sweep_task_through_redis_sends_the_reminder_over_smtp(seeded_authorities, eager_celery, smtp_server, worker):
+def test_sweep_task_through_redis_sends_the_reminder_over_smtp(transactional_db, eager_celery, smtp_server, worker):
     inbox, _ = smtp_server
     queue, log = worker
     org = factories.organization()
