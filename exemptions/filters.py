@@ -22,7 +22,11 @@ def status_choices(workflows) -> list[tuple[str, str]]:
 
 
 class FilingQueueFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search", label="Search reference or organization")
+    search = django_filters.CharFilter(
+        method="filter_search",
+        label="Reference or organization",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
     status = django_filters.ChoiceFilter(method="filter_status", label="Status", empty_label="All statuses")
     authority = django_filters.ModelChoiceFilter(
         queryset=Authority.objects.none(), to_field_name="code", label="Authority", empty_label="All my authorities"
@@ -32,7 +36,7 @@ class FilingQueueFilter(django_filters.FilterSet):
         choices=[("me", "Me")], method="filter_assigned", label="Assigned to", empty_label="Anyone"
     )
     sort = django_filters.ChoiceFilter(
-        choices=[("due", "Due date, soonest first"), ("-due", "Due date, latest first")],
+        choices=[("due", "Due soonest first"), ("-due", "Due latest first")],
         method="filter_sort",
         label="Sort by",
         empty_label=None,

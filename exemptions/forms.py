@@ -27,6 +27,10 @@ class BasicsForm(SectionForm):
         model = Application
         fields = ["title", "purpose", "justification"]
         labels = {"purpose": "Purpose (nature of the assistance)", "justification": "Why an exemption is needed"}
+        help_texts = {
+            "purpose": "What will be delivered, to whom, and the humanitarian need it meets.",
+            "justification": "Which sanctions measures the goods, services or payments fall under.",
+        }
         widgets = {"purpose": forms.Textarea(attrs={"rows": 4}), "justification": forms.Textarea(attrs={"rows": 4})}
 
 
@@ -111,6 +115,13 @@ class ItemForm(forms.ModelForm):
         fields = ["description", "hs_code", "quantity", "unit", "unit_value", "currency", "category"]
         labels = {"hs_code": "HS code", "unit_value": "Unit value"}
         widgets = {"currency": forms.TextInput(attrs={"size": 3, "maxlength": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("quantity", "unit_value"):
+            value = self.initial.get(name)
+            if value is not None:
+                self.initial[name] = f"{value.normalize():f}"  # 12000, not 12000.000
 
 
 class PartyForm(forms.ModelForm):

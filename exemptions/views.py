@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from . import clearance, services, workflow
 from .filters import FilingQueueFilter
@@ -54,6 +55,15 @@ ALL_STATES = [s for wf in workflow.WORKFLOWS.values() for s in wf.states]
 WAITING_ON_APPLICANT = sorted({s.name for s in ALL_STATES if s.waits_on_applicant})
 IN_FORCE = sorted({s.name for s in ALL_STATES if s.grants_validity})
 TERMINAL = sorted({s.name for s in ALL_STATES if s.terminal})
+DEADLINE_LABELS = {
+    "review": "Review due",
+    "reply": "Reply due",
+    "no_objection": "No-objection period ends",
+    "confirmation": "Confirmation due",
+    "extension_review": "Extension decision due",
+    "expiry": "Approval expires",
+    "report": "Delivery report due",
+}
 
 
 # --- who is who ---------------------------------------------------------------------------------
@@ -144,12 +154,12 @@ def application_new(request):
 
 @login_required
 def application_detail(request, reference, file_form=None):
-    application = own_application_or_404(request.user, reference)
-    filings = application.filings.select_related("authority", "assigned_to").order_by("authority__code", "id")
-    application = (
+    filings = Filing.objects.select_related("authority", "assigned_to").order_by("authority__code", "id")
+    application = get_object_or_404(
         own_applications(request.user)
-        .prefetch_related("required_authorities", Prefetch("filings", queryset=filings), "documents")
-        .get(pk=application.pk)
+        .select_related("organization")
+        .prefetch_related("required_authorities", Prefetch("filings", queryset=filings), "documents"),
+        reference=reference,
     )
     locked = application.filings.exclude(status="draft").exists()
     context = {
@@ -252,11 +262,14 @@ def application_edit(request, reference, section):
 
 def _after_save(request, application, section):
     messages.success(request, "Draft saved.")
-    if "save_next" in request.POST and section in SECTION_AFTER:
-        return redirect("application_edit", application.reference, SECTION_AFTER[section])
-    if "save_next" in request.POST:
-        return redirect("application_detail", application.reference)
-    return redirect("application_edit", application.reference, section)
+    if "save_next" not in request.POST:
+        return redirect("application_edit", application.reference, section)
+    if section in SECTION_AFTER:
+        url = reverse("application_edit", args=[application.reference, SECTION_AFTER[section]])
+    else:
+        url = reverse("application_detail", args=[application.reference])
+    # An htmx request swaps one section in place; moving to another page must be a real navigation.
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 def _edit_fields(request, application, section):
@@ -370,6 +383,7 @@ def filing_context(request, filing, bound_form=None, message_form=None):
         "filing": filing,
         "application": filing.application,
         "status_label": state_label(filing.status),
+        "deadline_label": DEADLINE_LABELS.get(filing.state.deadline.kind if filing.state.deadline else "", "Deadline"),
         "as_authority": as_authority,
         "as_applicant": workflow.APPLICANT in roles,
         "action_forms": action_forms,
@@ -419,10 +433,10 @@ def filing_action(request, reference, action):
     if transition is None:
         if not workflow.roles_for(request.user, filing) & filing.workflow.roles_for_action(action):
             raise PermissionDenied("Your role does not allow this action.")
-        label = filing.workflow.transition(action, filing.status) or action.replace("_", " ")
+        label = next(t.label for t in filing.workflow.transitions if t.name == action)
         messages.error(
             request,
-            f"“{getattr(label, 'label', label)}” is no longer possible: {filing.reference} has moved on "
+            f"“{label}” is no longer possible: {filing.reference} has moved on "
             f"(now {filing.state.staff_label.lower()}). Check its current state below.",
         )
         return redirect(here)
