@@ -278,7 +278,7 @@ class FilingSerializer(serializers.ModelSerializer):
     authority = serializers.CharField(source="authority.code", read_only=True)
     status_label = serializers.SerializerMethodField()
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
-    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -375,7 +375,7 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     body = serializers.CharField(max_length=20_000)
 
     class Meta:
@@ -387,7 +387,7 @@ class MessageSerializer(serializers.ModelSerializer):
 class DocumentSerializer(serializers.ModelSerializer):
     file = serializers.FileField(write_only=True)
     name = serializers.CharField(source="original_name", read_only=True)
-    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     attached_to = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
 

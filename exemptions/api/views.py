@@ -36,7 +36,7 @@ _ERROR_DESCRIPTIONS = {
     400: "Invalid input: `errors` names each field and what is wrong with it",
     401: "Not signed in: send `Authorization: Token <key>` or a session cookie",
     403: "Visible to you, but your role may not do this",
-    404: "No such object, or not visible to you",
+    404: "No such object, or not visible to you (on a list: no such page)",
     409: "Wrong state, a lost race with another user, or the dossier has been filed (locked)",
 }
 
@@ -92,7 +92,7 @@ class ObtainTokenView(ObtainAuthToken):
 # --- authorities -------------------------------------------------------------------------------
 
 
-@extend_schema(responses={200: s.AuthoritySerializer(many=True), **errors(401)})
+@extend_schema(responses={200: s.AuthoritySerializer(many=True), **errors(401, 404)})
 class AuthorityListView(generics.ListAPIView):
     """Authorities with their workflow: states, transitions, who may run each, and what each asks for."""
 
@@ -105,7 +105,7 @@ class AuthorityListView(generics.ListAPIView):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.ApplicationSerializer(many=True), **errors(401)}),
+    list=extend_schema(responses={200: s.ApplicationSerializer(many=True), **errors(401, 404)}),
     create=extend_schema(responses={201: s.ApplicationSerializer, **errors(400, 401, 403)}),
     retrieve=extend_schema(responses={200: s.ApplicationSerializer, **errors(401, 404)}),
     partial_update=extend_schema(responses={200: s.ApplicationSerializer, **errors(400, 401, 403, 404, 409)}),
@@ -155,7 +155,7 @@ class ApplicationViewSet(ReferenceLookupMixin, viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.FilingSerializer(many=True), **errors(400, 401)}),
+    list=extend_schema(responses={200: s.FilingSerializer(many=True), **errors(400, 401, 404)}),
     retrieve=extend_schema(responses={200: s.FilingDetailSerializer, **errors(401, 404)}),
 )
 class FilingViewSet(ReferenceLookupMixin, viewsets.ReadOnlyModelViewSet):
@@ -303,7 +303,7 @@ class FilingDocumentDownloadView(APIView):
 # --- public register ---------------------------------------------------------------------------
 
 
-@extend_schema(responses={200: s.RegisterEntrySerializer(many=True)}, auth=[{}])
+@extend_schema(responses={200: s.RegisterEntrySerializer(many=True), **errors(404)}, auth=[{}])
 class RegisterView(generics.ListAPIView):
     """Public register of approved exemptions (no sign-in). Cacheable for REGISTER_CACHE_SECONDS."""
 
