@@ -4,17 +4,15 @@ test) and the tests fail on any violation, so the UI keeps working when producti
 The tests also write the screenshots in docs/screenshots/ that the README shows."""
 
 import datetime as dt
-from importlib import import_module
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from django.test import Client
 from playwright.sync_api import expect, sync_playwright
 
 from exemptions import workflow
 from exemptions.management.commands.seed_demo import drive
-from exemptions.models import Authority, Filing
+from exemptions.models import Filing
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,14 +30,6 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 WINDOW = (dt.date(2027, 3, 1), dt.date(2027, 6, 30))
-
-
-@pytest.fixture(autouse=True)
-def authorities(transactional_db):
-    """The live server needs committed rows, so these tests flush the database after each run, taking the
-    authorities the data migration seeded with it; put them back."""
-    if not Authority.objects.exists():
-        import_module("exemptions.migrations.0002_seed_authorities").seed(django_apps, None)
 
 
 @pytest.fixture(scope="session")
