@@ -112,7 +112,10 @@ def attach_document(*, by, uploaded_file, kind=Document.Kind.OTHER, application=
         filing=filing,
         kind=kind,
         original_name=(uploaded_file.name or "upload").rsplit("/", 1)[-1][:255],
-        content_type=getattr(uploaded_file, "content_type", "") or "",
+        # The client names the type; a longer one than the column holds is not a type anyone uses.
+        content_type=(getattr(uploaded_file, "content_type", "") or "")[
+            : Document._meta.get_field("content_type").max_length
+        ],
         size=uploaded_file.size,
         sha256=digest.hexdigest(),
         uploaded_by=by,
