@@ -92,7 +92,7 @@ def targets(base: str, applicant_token: str) -> dict:
 
 
 def main() -> int:
-    examples = os.environ.get("FUZZ_EXAMPLES", "25")
+    examples = os.environ.get("FUZZ_EXAMPLES", "15")
     base_db = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clearance")
     workdir = Path(tempfile.mkdtemp(prefix="fuzz-api-"))
     env = {
