@@ -2,6 +2,7 @@
 through services.py and `workflow.apply`; errors.py turns their exceptions into the contract's statuses."""
 
 import re
+import threading
 
 from django.conf import settings
 from django.db import IntegrityError
@@ -10,6 +11,7 @@ from django.http import FileResponse
 from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import generics, parsers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -67,6 +69,17 @@ class ReferenceLookupMixin:
             raise NotFound(self.not_found)
         self.check_object_permissions(self.request, found)
         return found
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema. drf-spectacular loads its extensions into class attributes on first use, which two
+    first requests at once (two threads) corrupt into a 500; generating one schema at a time avoids that."""
+
+    _generating = threading.Lock()
+
+    def _get_schema_response(self, request):
+        with self._generating:
+            return super()._get_schema_response(request)
 
 
 # --- auth --------------------------------------------------------------------------------------

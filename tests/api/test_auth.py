@@ -1,3 +1,4 @@
+from tests import factories
 from tests.api.conftest import assert_error
 
 
@@ -49,3 +50,26 @@ def test_schema_and_docs_are_served_without_a_cdn(anon, db):
     html = docs.content.decode()
     assert "swagger-ui" in html
     assert "cdn" not in html.lower() and "//unpkg" not in html
+
+
+def test_options_and_unsupported_methods_answer_cleanly(client_for, applicant, dossier):
+    filing = factories.submitted_filing(dossier, "OFAC", applicant)
+    client = client_for(applicant)
+    paths = [
+        "/api/v1/authorities/",
+        "/api/v1/applications/",
+        f"/api/v1/applications/{dossier.reference}/",
+        f"/api/v1/applications/{dossier.reference}/filings/",
+        "/api/v1/filings/",
+        f"/api/v1/filings/{filing.reference}/",
+        f"/api/v1/filings/{filing.reference}/actions/withdraw/",
+        f"/api/v1/filings/{filing.reference}/events/",
+        f"/api/v1/filings/{filing.reference}/messages/",
+        f"/api/v1/filings/{filing.reference}/documents/",
+        "/api/v1/register/",
+    ]
+    for path in paths:
+        assert client.options(path).status_code == 200, path
+        response = client.put(path, {}, format="json")
+        assert response.status_code == 405, path
+        assert set(response.json()) == {"detail", "errors"}

@@ -162,3 +162,33 @@ def test_signed_in_callers_are_throttled_per_user(client_for, applicant, applica
     assert first.get("/api/v1/filings/").status_code == 200
     assert_error(first.get("/api/v1/filings/"), 429)
     assert other.get("/api/v1/filings/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name, content_type",
+    [
+        ("a" * 300 + ".pdf", "application/pdf"),
+        ("report.pdf", "application/" + "x" * 200),
+        ("ünïcødé \u202e fdp.pdf", "application/pdf"),
+        ("../../etc/passwd.pdf", "text/plain"),
+    ],
+)
+def test_odd_file_names_and_content_types_are_stored_safely(client_for, ofac_filing, applicant, name, content_type):
+    file = SimpleUploadedFile(name, b"%PDF-1.4 content", content_type=content_type)
+    response = client_for(applicant).post(
+        f"/api/v1/filings/{ofac_filing.reference}/documents/", {"file": file, "kind": "other"}, format="multipart"
+    )
+    assert response.status_code == 201, response.content
+    document = Document.objects.get(pk=response.json()["id"])
+    assert len(document.original_name) <= 255 and len(document.content_type) <= 100
+    assert "/" not in document.original_name and ".." not in document.file.name
+    assert "\u202e" not in document.original_name  # no right-to-left override to disguise the extension
+    assert document.content_type == "application/pdf"  # judged by content, whatever the client claimed
+    download = client_for(applicant).get(response.json()["download_url"])
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+
+
+def test_non_utf8_query_strings_do_not_break_filters(client_for, applicant):
+    response = client_for(applicant).get("/api/v1/filings/?search=%FF%FE&status=%C3%28")
+    assert_error(response, 400, "status")
+    assert client_for(applicant).get("/api/v1/filings/?search=%FF%FE").status_code == 200

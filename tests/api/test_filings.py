@@ -206,3 +206,17 @@ def test_pages_are_stable_and_bounded(client_for, org, applicant):
     assert_error(client.get("/api/v1/filings/", {"page": 99}), 404)
     assert_error(client.get("/api/v1/filings/", {"page": "99999999999999999999999"}), 404)
     assert len(client.get("/api/v1/filings/", {"page_size": 10**12}).json()["results"]) == 5
+
+
+@pytest.mark.parametrize("reviewer", ["99999999999999999999999", "nobody", "applicant", "²", 10**30])
+def test_assigning_someone_who_is_not_a_reviewer_of_the_authority_is_400(
+    client_for, un_filing, staff_un, applicant, reviewer
+):
+    response = client_for(staff_un).post(url(un_filing, "actions/assign/"), {"reviewer": reviewer}, format="json")
+    assert_error(response, 400, "reviewer")
+
+
+def test_staff_assign_a_reviewer_by_username(client_for, un_filing, staff_un, reviewer_un):
+    response = client_for(staff_un).post(url(un_filing, "actions/assign/"), {"reviewer": "reviewer-un"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["assigned_to"] == "reviewer-un" and response.json()["status"] == "in_review"
