@@ -105,8 +105,9 @@ def test_sweep_task_through_redis_sends_the_reminder_over_smtp(transactional_db,
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert f"/filings/{filing.reference}/" in text and f"/filings/{filing.reference}/" in html
-    reminder = Reminder.objects.get(filing=filing, kind="reply:overdue")
-    assert reminder.sent_at is not None and reminder.attempts == 1
+    # The worker records the delivery just after the SMTP server accepts the message.
+    sent = wait_for(lambda: Reminder.objects.filter(filing=filing, kind="reply:overdue", sent_at__isnull=False).first())
+    assert sent is not None and sent.attempts == 1
 
     # A second sweep through the broker sends nothing more.
     delivered = len(inbox.messages)
