@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,6 +36,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
+    "csp",
     "exemptions",
 ]
 
@@ -48,6 +51,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "exemptions.middleware.UserTimeZoneMiddleware",
+    "exemptions.middleware.DatabaseUnavailableMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -63,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "exemptions.context_processors.navigation",
             ],
         },
     },
@@ -79,6 +88,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses logins while a username+address is locked out
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -105,6 +118,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Personal details of closed cases are redacted after this many days (`manage.py anonymize_closed`).
+# Ten years: as long as US sanctions records must be kept and a violation can still be pursued.
+DATA_RETENTION_DAYS = env.int("DATA_RETENTION_DAYS", default=3653)
 FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- Email -------------------------------------------------------------------------------------
@@ -145,6 +161,28 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 REMINDER_SWEEP_INTERVAL = timedelta(seconds=env.int("REMINDER_SWEEP_INTERVAL_SECONDS", default=300))
 CELERY_BEAT_SCHEDULE = {
     "reminder-sweep": {"task": "exemptions.tasks.sweep", "schedule": REMINDER_SWEEP_INTERVAL},
+}
+
+# --- Reminders and email alerts (issue 4; see exemptions/notifications.py) ---------------------
+# Overrides of the reminder schedule per deadline kind, merged over DEFAULT_REMINDER_SCHEDULE, e.g.
+# REMINDER_SCHEDULE='{"reply": {"working_days_before": [7, 2]}}'; authorities override it in the admin.
+REMINDER_SCHEDULE = env.json("REMINDER_SCHEDULE", default={})
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)  # a failed SMTP send is retried up to this
+REMINDER_RETRY_BACKOFF = timedelta(seconds=env.int("REMINDER_RETRY_BACKOFF_SECONDS", default=300))  # ×3 per try
+REMINDER_SWEEP_SOFT_TIME_LIMIT = env.int("REMINDER_SWEEP_SOFT_TIME_LIMIT", default=600)
+EVENT_NOTICE_MAX_AGE = timedelta(hours=env.int("EVENT_NOTICE_MAX_AGE_HOURS", default=48))
+DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)  # local hour of each staff member's daily digest
+FILING_PATH = env("FILING_PATH", default="/filings/{reference}/")  # joined to SITE_URL for links in emails
+# A sweep that could not run while the broker was down is not worth queueing many times over.
+CELERY_BEAT_SCHEDULE["reminder-sweep"]["options"] = {"expires": REMINDER_SWEEP_INTERVAL.total_seconds()}
+# A web request that commits a transition must not hang on a Redis outage: fail fast, the sweep catches up.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 2,
 }
 
 # --- REST API (exemptions/api/) -----------------------------------------------------------------
@@ -193,10 +231,48 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # django-axes logs every successful sign-in at INFO; lockouts (WARNING) are what an operator needs.
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# --- Security ----------------------------------------------------------------------------------
+# Login throttling: after AXES_FAILURE_LIMIT failures a username from one address waits AXES_COOLOFF.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # attempts and lockouts are rows in the admin; no banner on every command
+AXES_IPWARE_PROXY_COUNT = 1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Nothing inline, nothing from elsewhere: a script injected into a case file cannot run.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
 }
 
 # Production hardening follows DEBUG; see README "Production settings".
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)  # a working day, then sign in again
+X_FRAME_OPTIONS = "DENY"
+
+# --- Web UI: password-reset links ----------------------------------------------------------------
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day

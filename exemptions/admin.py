@@ -6,14 +6,16 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
-from . import workflow
+from . import services, workflow
 from .models import (
     Application,
     Authority,
     Document,
     Event,
     Filing,
+    FilingView,
     Item,
     Membership,
     Message,
@@ -123,6 +125,15 @@ class EventAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
+@admin.register(FilingView)
+class FilingViewAdmin(ReadOnlyAdmin):
+    list_display = ["viewed_at", "filing", "user", "channel"]
+    list_filter = ["channel", "filing__authority"]
+    search_fields = ["filing__reference", "user__username"]
+    list_select_related = ["filing", "user"]
+    date_hierarchy = "viewed_at"
+
+
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
     list_display = ["filing", "kind", "author", "created_at"]
@@ -132,10 +143,31 @@ class MessageAdmin(admin.ModelAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
-    list_display = ["filing", "kind", "recipient", "due_at", "claimed_at", "sent_at", "attempts", "error"]
+    list_display = ["filing", "kind", "recipient", "due_at", "claimed_at", "delivery", "attempts", "error"]
     list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["filing__reference", "recipient__username", "recipient__email", "error"]
-    readonly_fields = ["filing", "kind", "due_at", "recipient", "claimed_at", "sent_at", "attempts", "error"]
+    readonly_fields = [
+        "filing", "kind", "due_at", "recipient", "claimed_at", "sent_at", "attempts", "next_attempt_at", "error",
+    ]  # fmt: skip
+    list_select_related = ["filing", "recipient"]
+    actions = ["retry_now"]
+
+    @admin.action(description="Retry the selected unsent emails with the next sweep")
+    def retry_now(self, request, queryset):
+        # An operator's fresh start after fixing the mail server; sent emails are never touched.
+        count = queryset.filter(sent_at=None).update(attempts=0, next_attempt_at=timezone.now(), error="")
+        messages.success(request, f"{count} email(s) will be retried by the next sweep.")
+
+    @admin.display(description="Delivery")
+    def delivery(self, reminder):
+        if reminder.sent_at:
+            return f"sent {reminder.sent_at:%Y-%m-%d %H:%M}"
+        if reminder.next_attempt_at:
+            tried = f"failed {reminder.attempts}×, " if reminder.attempts else ""
+            return f"{tried}next try {reminder.next_attempt_at:%Y-%m-%d %H:%M}"
+        if reminder.error.startswith("Not sent:"):
+            return "dropped (case moved on)"
+        return f"gave up after {reminder.attempts} attempts"
 
 
 class EventInline(admin.TabularInline):
@@ -172,6 +204,12 @@ class FilingAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Filing._meta.fields if not f.editable] + ["assigned_to"]
     inlines = [EventInline]
     change_form_template = "admin/exemptions/filing/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        filing = self.get_object(request, object_id)
+        if filing is not None:
+            services.record_view(filing, request.user, FilingView.Channel.ADMIN)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
         return [

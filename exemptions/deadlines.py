@@ -48,6 +48,21 @@ def add_working_days(start_day: date, days: int, calendar: str) -> date:
     return day
 
 
+def working_days_before(day: date, days: int, calendar: str) -> date:
+    """The working day that lies `days` working days before `day` (a reminder "T-2 working days" falls then)."""
+    counted = 0
+    while counted < days:
+        day -= timedelta(days=1)
+        if is_working_day(day, calendar):
+            counted += 1
+    return day
+
+
+def start_of_day(day: date, tz_name: str) -> datetime:
+    """Midnight at the start of `day` in the given zone, as an aware datetime."""
+    return datetime.combine(day, time(0), tzinfo=zone(tz_name))
+
+
 def working_days_between(start_day: date, end_day: date, calendar: str) -> int:
     """Working days after `start_day` up to and including `end_day` (0 when end is not later)."""
     count = 0

@@ -146,6 +146,12 @@ class Authority(models.Model):
     max_shipments = models.PositiveIntegerField(null=True, blank=True)
     report_due_days = models.PositiveIntegerField(default=30, help_text="Calendar days after expiry")
     contact_email = models.EmailField(blank=True)
+    reminder_schedule = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Overrides of the reminder schedule per deadline kind, e.g. {"reply": {"working_days_before": [7, 2]}, '
+        '"expiry": {"days_before": [90, 30]}}. Empty: the site-wide schedule.',
+    )
 
     class Meta:
         ordering = ["code"]
@@ -165,6 +171,9 @@ class Authority(models.Model):
             deadlines.zone(self.time_zone)
         except ValueError as exc:
             raise ValidationError({"time_zone": str(exc)}) from exc
+        from .notifications import validate_reminder_schedule  # local: notifications imports models
+
+        validate_reminder_schedule(self.reminder_schedule)
 
 
 class Role(models.TextChoices):
@@ -545,6 +554,9 @@ class Filing(models.Model):
     )
     snapshot = models.JSONField(null=True, blank=True, editable=False)
     snapshot_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    anonymized_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the retention policy redacted personal details"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
@@ -669,9 +681,12 @@ class Message(models.Model):
 
 
 class Reminder(models.Model):
-    """A claimed reminder. The unique row is taken before the email goes out, so it is sent at most once."""
+    """A claimed email: a deadline reminder, an event notice or a digest. The unique row is taken before the
+    email goes out, so it is sent at most once; failed sends are retried from this row (the outbox)."""
 
-    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="reminders")
+    filing = models.ForeignKey(
+        Filing, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders", help_text="Empty for digests"
+    )
     kind = models.CharField(max_length=40)
     due_at = models.DateTimeField(help_text="The deadline this reminder is about")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
@@ -679,13 +694,43 @@ class Reminder(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an unsent email is (re)tried; empty once sent or given up"
+    )
 
     class Meta:
         ordering = ["-claimed_at"]
         constraints = [
             models.UniqueConstraint(fields=["filing", "kind", "due_at", "recipient"], name="reminder_once"),
+            # NULLs are distinct in a unique index: digests (no filing) need their own constraint.
+            models.UniqueConstraint(
+                fields=["kind", "due_at", "recipient"],
+                condition=Q(filing__isnull=True),
+                name="reminder_once_without_filing",
+            ),
         ]
         indexes = [models.Index(fields=["claimed_at"], name="reminder_unsent", condition=Q(sent_at__isnull=True))]
 
     def __str__(self):
         return f"{self.kind} for {self.filing_id} to {self.recipient_id}"
+
+
+class FilingView(models.Model):
+    """Who at an authority opened which case file, and how: authority staff can see who read a case."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Web"
+        API = "api", "API"
+        ADMIN = "admin", "Admin"
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="views")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-viewed_at", "-id"]
+        indexes = [models.Index(fields=["filing", "-viewed_at"], name="filing_view_recent")]
+
+    def __str__(self):
+        return f"{self.user_id} viewed {self.filing_id} ({self.channel})"

@@ -4,13 +4,16 @@ admin and commands alike; each validates fully (model validators) before anythin
 from __future__ import annotations
 
 import hashlib
+import os
+import unicodedata
 
+import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from . import workflow
-from .models import Application, Authority, Document, Filing, Item, Message, Party
+from .models import Application, Authority, Document, Filing, FilingView, Item, Message, Party
 
 
 class DossierLocked(ValidationError):
@@ -75,6 +78,30 @@ def add_party(application: Application, **fields) -> Party:
     return _save_valid(Party(application=application, **fields))
 
 
+def update_item(item: Item, **fields) -> Item:
+    ensure_editable(item.application)
+    for name, value in fields.items():
+        setattr(item, name, value)
+    return _save_valid(item)
+
+
+def remove_item(item: Item) -> None:
+    ensure_editable(item.application)
+    item.delete()
+
+
+def update_party(party: Party, **fields) -> Party:
+    ensure_editable(party.application)
+    for name, value in fields.items():
+        setattr(party, name, value)
+    return _save_valid(party)
+
+
+def remove_party(party: Party) -> None:
+    ensure_editable(party.application)
+    party.delete()
+
+
 def create_filing(application: Application, authority: Authority, by) -> Filing:
     """A draft filing of the dossier with one authority. One pending request per authority at a time; a new
     one may be filed beside a decided one (UN practice: extensions and amendments are new, linked requests)."""
@@ -96,14 +123,73 @@ def file_with(application: Application, authorities, by) -> list[Filing]:
     return filings
 
 
+# What a case file may be, judged by its bytes: the extension and the browser's claimed type are the
+# sender's word, and a disguised executable or HTML page must not reach a reviewer's machine.
+ALLOWED_UPLOAD_TYPES = {
+    "application/pdf": "PDF",
+    "image/png": "PNG image",
+    "image/jpeg": "JPEG image",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document (.docx)",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel workbook (.xlsx)",
+    "application/vnd.oasis.opendocument.text": "OpenDocument text (.odt)",
+    "application/vnd.oasis.opendocument.spreadsheet": "OpenDocument spreadsheet (.ods)",
+    "text/plain": "plain text or CSV",
+}
+TEXT_EXTENSIONS = {".txt", ".csv"}
+SNIFF_BYTES = 8192
+
+
+MARKUP_STARTS = (b"<!doctype", b"<html", b"<svg", b"<?xml", b"<script", b"<head", b"<body")
+
+
+def _looks_like_markup(head: bytes) -> bool:
+    """HTML or SVG named .txt would run as a page if a browser ever rendered it."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith(MARKUP_STARTS) or b"<script" in head.lower()
+
+
+def sniff_content_type(head: bytes, name: str) -> str | None:
+    """The MIME type the file's content shows, if it is one we accept; None otherwise."""
+    kind = filetype.guess(head)
+    if kind is not None:
+        return kind.mime if kind.mime in ALLOWED_UPLOAD_TYPES else None
+    if os.path.splitext(name)[1].lower() in TEXT_EXTENSIONS and b"\x00" not in head and not _looks_like_markup(head):
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if error.start < len(head) - 4:  # a multi-byte character cut at the sniff boundary is fine
+                return None
+        return "text/plain"
+    return None
+
+
+def safe_display_name(name: str | None) -> str:
+    """The user's file name, kept only for display: no folders, no control characters, bounded length."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C")
+    name = name.strip().lstrip(".") or "upload"
+    return name[-255:]
+
+
 def attach_document(*, by, uploaded_file, kind=Document.Kind.OTHER, application=None, filing=None) -> Document:
-    """Store an uploaded file with its size and SHA-256; the stored name never comes from the user."""
-    if uploaded_file.size == 0:
+    """Store an uploaded file with its size and SHA-256; the stored name never comes from the user.
+    A rejected file raises ValidationError and leaves nothing behind. A dossier's own documents are part of
+    what was filed, so they follow the dossier's lock."""
+    if application is not None:
+        ensure_editable(application)
+    if uploaded_file is None or not uploaded_file.size:
         raise ValidationError({"file": "The file is empty."})
     if uploaded_file.size > settings.FILE_UPLOAD_MAX_BYTES:
         limit_mb = settings.FILE_UPLOAD_MAX_BYTES // (1024 * 1024)
         raise ValidationError({"file": f"The file is larger than the {limit_mb} MB limit."})
+    display_name = safe_display_name(uploaded_file.name)
+    uploaded_file.seek(0)
+    content_type = sniff_content_type(uploaded_file.read(SNIFF_BYTES), display_name)
+    if content_type is None:
+        accepted = ", ".join(ALLOWED_UPLOAD_TYPES.values())
+        raise ValidationError({"file": f"“{display_name}” is not a file type we accept. Upload one of: {accepted}."})
     digest = hashlib.sha256()
+    uploaded_file.seek(0)
     for chunk in uploaded_file.chunks():
         digest.update(chunk)
     uploaded_file.seek(0)
@@ -111,18 +197,35 @@ def attach_document(*, by, uploaded_file, kind=Document.Kind.OTHER, application=
         application=application,
         filing=filing,
         kind=kind,
-        original_name=(uploaded_file.name or "upload").rsplit("/", 1)[-1][:255],
-        # The client names the type; a longer one than the column holds is not a type anyone uses.
-        content_type=(getattr(uploaded_file, "content_type", "") or "")[
-            : Document._meta.get_field("content_type").max_length
-        ],
+        original_name=display_name,
+        content_type=content_type,
         size=uploaded_file.size,
         sha256=digest.hexdigest(),
         uploaded_by=by,
     )
-    document.file.save("upload", uploaded_file, save=False)
-    document.save()
+    with transaction.atomic():
+        document.file.save("upload", uploaded_file, save=False)
+        try:
+            document.save()
+        except Exception:
+            document.file.delete(save=False)  # no orphaned case file on disk
+            raise
     return document
+
+
+def remove_document(document: Document) -> None:
+    if document.application_id:
+        ensure_editable(document.application)
+    document.file.delete(save=False)
+    document.delete()
+
+
+def file_delivery_report(filing: Filing, by, note: str, uploaded_file=None) -> None:
+    """Close an approval with its delivery report: the file (if any) and the transition stand or fall together."""
+    with transaction.atomic():
+        if uploaded_file is not None:
+            attach_document(by=by, uploaded_file=uploaded_file, kind=Document.Kind.DELIVERY_REPORT, filing=filing)
+        workflow.apply(filing, "file_report", by, note)
 
 
 def post_message(filing: Filing, by, body: str) -> Message:
@@ -131,6 +234,19 @@ def post_message(filing: Filing, by, body: str) -> Message:
     if not (body or "").strip():
         raise ValidationError({"body": "Write a message first."})
     return Message.objects.create(filing=filing, author=by, body=body.strip())
+
+
+def record_view(filing: Filing, user, channel: str) -> FilingView | None:
+    """Log that someone at the authority (reviewer, staff, or an admin) opened this case file.
+    Applicants reading their own case are not logged: the log is about who else saw it."""
+    roles = workflow.roles_for(user, filing)
+    if not (roles & workflow.AUTHORITY_ROLES or getattr(user, "is_staff", False)):
+        return None
+    return FilingView.objects.create(filing=filing, user=user, channel=channel)
+
+
+def recent_views(filing: Filing, limit: int = 50):
+    return filing.views.select_related("user")[:limit]
 
 
 def update_dossier(application: Application, by, *, items=None, parties=None, **fields) -> Application:

@@ -1,8 +1,21 @@
-"""Thin Celery wrappers: they take ids and call notifications."""
+"""Thin Celery wrappers: they take ids and call notifications. No schedule lives here: the database holds
+every deadline and beat only runs the sweep every few minutes (never an ETA days ahead)."""
 
 from celery import shared_task
+from django.conf import settings
 
 from . import notifications
+
+
+# A long sweep cut short loses nothing (its claims are rows); the hard limit only stops a hung one.
+@shared_task(
+    acks_late=True,
+    soft_time_limit=settings.REMINDER_SWEEP_SOFT_TIME_LIMIT,
+    time_limit=settings.REMINDER_SWEEP_SOFT_TIME_LIMIT + 60,
+)
+def sweep() -> str:
+    """Claim and send due reminders, run clock-driven transitions, catch up event notices and digests."""
+    return str(notifications.sweep())
 
 
 @shared_task(acks_late=True)

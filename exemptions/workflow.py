@@ -162,6 +162,9 @@ class Workflow:
     def transition(self, action: str, status: str) -> Transition | None:
         return next((t for t in self.transitions if t.name == action and status in t.sources), None)
 
+    def transition_sources(self, action: str) -> set[str]:
+        return {source for t in self.transitions if t.name == action for source in t.sources}
+
     def roles_for_action(self, action: str) -> frozenset[str]:
         return frozenset().union(*(t.roles for t in self.transitions if t.name == action))
 
@@ -234,6 +237,14 @@ def _decide_refusal(filing, changes, by, note, payload, at):
     changes.update(decided_at=at, decision_reasons=payload.get("reasons") or note)
 
 
+def _anonymize(filing, changes, by, note, payload, at):
+    from .retention import redact_snapshot  # local: retention reads the workflow declarations
+
+    changes.update(snapshot=redact_snapshot(filing.snapshot), anonymized_at=at)
+    # Effects may add facts to the event: the hash of what was submitted stays on the record.
+    payload["submitted_snapshot_sha256"] = filing.snapshot_sha256
+
+
 def _extend(filing, changes, by, note, payload, at):
     new_until = payload["valid_until_on"]
     if filing.valid_until_on and new_until <= filing.valid_until_on:
@@ -252,6 +263,13 @@ def _check_extension_request(filing, changes, by, note, payload, at):
 
 
 # --- the declarations --------------------------------------------------------------------------
+
+
+def retention_transition(states: tuple[State, ...]) -> Transition:
+    """The retention policy redacts personal details of a closed case; the audit trail records when."""
+    closed = tuple(s.name for s in states if s.terminal)
+    return Transition("anonymize", "Anonymize personal details", closed, None, frozenset({SYSTEM}), effect=_anonymize)
+
 
 VALIDITY_FIELDS = (
     PayloadField("valid_from_on", "Valid from", "date", required=True),
@@ -405,34 +423,38 @@ GENERIC = Workflow(
     key="generic",
     name="Generic licence review",
     states=CORE_STATES,
-    transitions=core_transitions(
-        approve=Transition(
-            "approve",
-            "Approve",
-            ("in_review",),
-            "approved",
-            AUTHORITY_ROLES,
-            payload=(*VALIDITY_FIELDS, PayloadField("authority_reference", "Licence or letter number")),
-            effect=_decide_approval,
-        )
+    transitions=(
+        *core_transitions(
+            approve=Transition(
+                "approve",
+                "Approve",
+                ("in_review",),
+                "approved",
+                AUTHORITY_ROLES,
+                payload=(*VALIDITY_FIELDS, PayloadField("authority_reference", "Licence or letter number")),
+                effect=_decide_approval,
+            ),
+        ),
+        retention_transition(CORE_STATES),
     ),
 )
 
+OFAC_STATES = (
+    *CORE_STATES,
+    State(
+        "interagency_consultation",
+        "Interagency consultation",
+        "Under review (consultation with other agencies)",
+        waits_on="authority",
+        counts_against_sla=True,
+        deadline=REVIEW,
+    ),
+    State("returned_without_action", "Returned without action", "Returned without action", terminal=True),
+)
 OFAC = Workflow(
     key="ofac",
     name="OFAC specific licence",
-    states=(
-        *CORE_STATES,
-        State(
-            "interagency_consultation",
-            "Interagency consultation",
-            "Under review (consultation with other agencies)",
-            waits_on="authority",
-            counts_against_sla=True,
-            deadline=REVIEW,
-        ),
-        State("returned_without_action", "Returned without action", "Returned without action", terminal=True),
-    ),
+    states=OFAC_STATES,
     transitions=(
         *core_transitions(
             review_states=("in_review", "interagency_consultation"),
@@ -466,32 +488,32 @@ OFAC = Workflow(
             payload=(REASONS,),
             effect=_decide_refusal,
         ),
+        retention_transition(OFAC_STATES),
     ),
 )
 
+UN1718_STATES = (
+    *CORE_STATES,
+    State(
+        "no_objection_period",
+        "No-objection period",
+        "Before the Committee (no-objection period)",
+        waits_on="authority",
+        deadline=NO_OBJECTION,
+    ),
+    State("on_hold", "On hold (member hold)", "On hold by a Committee member", waits_on="authority", stops_clock=True),
+    State(
+        "approval_proposed",
+        "Approval proposed — confirm",
+        "Before the Committee (no objection received)",
+        waits_on="authority",
+        deadline=CONFIRMATION,
+    ),
+)
 UN1718 = Workflow(
     key="un1718",
     name="UN 1718 Committee exemption",
-    states=(
-        *CORE_STATES,
-        State(
-            "no_objection_period",
-            "No-objection period",
-            "Before the Committee (no-objection period)",
-            waits_on="authority",
-            deadline=NO_OBJECTION,
-        ),
-        State(
-            "on_hold", "On hold (member hold)", "On hold by a Committee member", waits_on="authority", stops_clock=True
-        ),
-        State(
-            "approval_proposed",
-            "Approval proposed — confirm",
-            "Before the Committee (no objection received)",
-            waits_on="authority",
-            deadline=CONFIRMATION,
-        ),
-    ),
+    states=UN1718_STATES,
     transitions=(
         *core_transitions(
             review_states=("in_review", "on_hold"),
@@ -532,6 +554,7 @@ UN1718 = Workflow(
             ),
             effect=_confirm_proposed_approval,
         ),
+        retention_transition(UN1718_STATES),
     ),
 )
 

@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps
 
 from exemptions.models import Role
 from tests import factories
@@ -8,10 +11,23 @@ from tests import factories
 def _fast_and_quiet(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # The test client's login() passes no request, which django-axes refuses; tests/test_security.py
+    # exercises the throttling with the real backends.
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
     }
+
+
+@pytest.fixture(autouse=True)
+def _seeded_authorities(request):
+    """A transactional test starts after another one emptied every table; put back the authorities the data
+    migration seeds, so it finds UN1718, OFAC, … as a fresh database has them."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+        importlib.import_module("exemptions.migrations.0002_seed_authorities").seed(apps, None)
 
 
 @pytest.fixture
@@ -57,3 +73,16 @@ def staff_ofac(db):
 @pytest.fixture
 def dossier(org, applicant):
     return factories.complete_dossier(org, applicant)
+
+
+# --- reminders and email (issue 4) ---------------------------------------------------------------
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run in-process, as a worker would run them, instead of being published to Redis."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False

@@ -22,7 +22,9 @@ class IsApplicantToCreate(permissions.BasePermission):
     message = "Only members of an aid organization may create applications."
 
     def has_permission(self, request, view):
-        if request.method != "POST":
+        # Only the collection's POST: a POST on one dossier first finds it (404 when invisible), then asks
+        # IsApplicantOfDossier, so the answer never depends on whether an unseen case exists.
+        if request.method != "POST" or getattr(view, "action", None) != "create":
             return True
         user = request.user
         return user.is_superuser or bool(applicant_organization_ids(user))

@@ -23,7 +23,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from exemptions import services, workflow
-from exemptions.models import Application, Authority, Document, Event, Filing, Message
+from exemptions.models import Application, Authority, Document, Event, Filing, FilingView, Message
 
 from . import serializers as s
 from .errors import ErrorSerializer
@@ -182,6 +182,11 @@ class FilingViewSet(ReferenceLookupMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return s.FilingDetailSerializer if self.action == "retrieve" else s.FilingSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        filing = self.get_object()
+        services.record_view(filing, request.user, FilingView.Channel.API)
+        return Response(self.get_serializer(filing).data)
 
 
 ACTION_NAMES = sorted({name for w in workflow.WORKFLOWS.values() for name in w.action_names})

@@ -45,7 +45,7 @@ def world(org, other_org, applicant):
         "ofac_submitted": factories.submitted_filing(factories.complete_dossier(org, applicant), "OFAC", applicant),
     }
     documents = {
-        key: services.attach_document(by=applicant, uploaded_file=SimpleUploadedFile("a.pdf", b"a"), filing=f)
+        key: services.attach_document(by=applicant, uploaded_file=SimpleUploadedFile("a.pdf", b"%PDF-1.4 a"), filing=f)
         for key, f in filings.items()
     }
     return people, filings, documents
@@ -77,7 +77,9 @@ def test_every_write_endpoint_answers_404_for_invisible_filings(world, client_fo
         base = f"/api/v1/filings/{filing.reference}/"
         message = client.post(base + "messages/", {"body": "hello"}, format="json")
         upload = client.post(
-            base + "documents/", {"file": SimpleUploadedFile("b.pdf", b"b"), "kind": "other"}, format="multipart"
+            base + "documents/",
+            {"file": SimpleUploadedFile("b.pdf", b"%PDF-1.4 b"), "kind": "other"},
+            format="multipart",
         )
         take = client.post(base + "actions/take/", {}, format="json")
         if person not in VISIBLE[key]:

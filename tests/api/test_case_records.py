@@ -64,12 +64,13 @@ def test_document_upload_and_permission_checked_download(client_for, ofac_filing
     assert b"".join(download.streaming_content) == b"%PDF-1.4 cover letter"
 
 
-def test_dossier_documents_are_listed_with_the_filing(client_for, ofac_filing, applicant):
+def test_dossier_documents_are_listed_with_the_filing(client_for, dossier, applicant):
     from exemptions import services
 
     services.attach_document(
-        by=applicant, uploaded_file=SimpleUploadedFile("plan.pdf", b"plan"), application=ofac_filing.application
+        by=applicant, uploaded_file=SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan"), application=dossier
     )
+    ofac_filing = factories.submitted_filing(dossier, "OFAC", applicant)
     listed = client_for(applicant).get(f"/api/v1/filings/{ofac_filing.reference}/documents/").json()["results"]
     assert [(d["name"], d["attached_to"]) for d in listed] == [("plan.pdf", "application")]
 
@@ -169,11 +170,12 @@ def test_signed_in_callers_are_throttled_per_user(client_for, applicant, applica
         ("a" * 300 + ".pdf", "application/pdf"),
         ("report.pdf", "application/" + "x" * 200),
         ("ünïcødé \u202e fdp.pdf", "application/pdf"),
-        ("../../etc/passwd", "text/plain"),
+        ("../../etc/passwd.txt", "text/plain"),
     ],
 )
 def test_odd_file_names_and_content_types_are_stored_safely(client_for, ofac_filing, applicant, name, content_type):
-    file = SimpleUploadedFile(name, b"content", content_type=content_type)
+    content = b"root:x:0:0" if name.endswith(".txt") else b"%PDF-1.4 content"
+    file = SimpleUploadedFile(name, content, content_type=content_type)
     response = client_for(applicant).post(
         f"/api/v1/filings/{ofac_filing.reference}/documents/", {"file": file, "kind": "other"}, format="multipart"
     )

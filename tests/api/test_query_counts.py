@@ -98,7 +98,9 @@ def test_filing_children_cost_the_same_queries_at_10_and_100_rows(client_for, do
             elif child == "messages":
                 services.post_message(filing, applicant, f"message {i}")
             else:
-                services.attach_document(by=applicant, uploaded_file=SimpleUploadedFile("f.pdf", b"f"), filing=filing)
+                services.attach_document(
+                    by=applicant, uploaded_file=SimpleUploadedFile("f.pdf", b"%PDF-1.4 f"), filing=filing
+                )
 
     client = client_for(applicant)
     path = f"/api/v1/filings/{filing.reference}/{child}/"

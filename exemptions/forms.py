@@ -1,0 +1,214 @@
+"""Forms of the web UI. They validate input and show errors beside fields; every write goes through
+services.py or workflow.apply(), never through `form.save()`."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from .models import BENEFICIARY_CATEGORIES, Application, Authority, Document, Item, Party
+from .workflow import AUTHORITY_ROLES, Transition
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class SectionForm(forms.ModelForm):
+    """One section of the dossier editor; `changes()` are the field values to hand to the service."""
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class BasicsForm(SectionForm):
+    class Meta:
+        model = Application
+        fields = ["title", "purpose", "justification"]
+        labels = {"purpose": "Purpose (nature of the assistance)", "justification": "Why an exemption is needed"}
+        help_texts = {
+            "purpose": "What will be delivered, to whom, and the humanitarian need it meets.",
+            "justification": "Which sanctions measures the goods, services or payments fall under.",
+        }
+        widgets = {"purpose": forms.Textarea(attrs={"rows": 4}), "justification": forms.Textarea(attrs={"rows": 4})}
+
+
+class NewApplicationForm(BasicsForm):
+    organization = forms.ModelChoiceField(queryset=None, empty_label=None)
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        if len(organizations) == 1:
+            self.fields["organization"].widget = forms.HiddenInput()
+            self.fields["organization"].initial = organizations[0].pk
+        self.order_fields(["organization", "title"])
+
+
+class BeneficiariesForm(SectionForm):
+    """Counts per beneficiary category are separate number inputs; the model keeps them as one mapping."""
+
+    class Meta:
+        model = Application
+        fields = ["selection_criteria", "destinations"]
+        labels = {"selection_criteria": "Criteria used to select beneficiaries"}
+        help_texts = {"destinations": "One per line: province or county, facility"}
+        widgets = {
+            "selection_criteria": forms.Textarea(attrs={"rows": 3}),
+            "destinations": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        counts = self.instance.beneficiaries or {}
+        for category, label in BENEFICIARY_CATEGORIES.items():
+            self.fields[f"count_{category}"] = forms.IntegerField(
+                label=label, min_value=0, required=False, initial=counts.get(category)
+            )
+
+    @property
+    def count_fields(self):
+        return [self[f"count_{category}"] for category in BENEFICIARY_CATEGORIES]
+
+    @property
+    def text_fields(self):
+        return [self[name] for name in self._meta.fields]
+
+    def changes(self) -> dict:
+        counts = {
+            category: self.cleaned_data[f"count_{category}"]
+            for category in BENEFICIARY_CATEGORIES
+            if self.cleaned_data.get(f"count_{category}")
+        }
+        return {**super().changes(), "beneficiaries": counts}
+
+
+class ShipmentForm(SectionForm):
+    class Meta:
+        model = Application
+        fields = ["ship_from_on", "ship_until_on", "route_origin", "route_transit", "port_of_entry"]
+        labels = {
+            "ship_from_on": "Ship from",
+            "ship_until_on": "Ship until",
+            "route_origin": "Origin",
+            "route_transit": "Transit",
+            "port_of_entry": "Port of entry",
+        }
+        widgets = {"ship_from_on": DateInput(), "ship_until_on": DateInput()}
+
+
+class MonitoringForm(SectionForm):
+    class Meta:
+        model = Application
+        fields = ["monitoring_arrangements", "financial_channel"]
+        labels = {"financial_channel": "Financial transactions involved"}
+        widgets = {
+            "monitoring_arrangements": forms.Textarea(attrs={"rows": 4}),
+            "financial_channel": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class ItemForm(forms.ModelForm):
+    class Meta:
+        model = Item
+        fields = ["description", "hs_code", "quantity", "unit", "unit_value", "currency", "category"]
+        labels = {"hs_code": "HS code", "unit_value": "Unit value"}
+        widgets = {"currency": forms.TextInput(attrs={"size": 3, "maxlength": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("quantity", "unit_value"):
+            value = self.initial.get(name)
+            if value is not None:
+                self.initial[name] = f"{value.normalize():f}"  # 12000, not 12000.000
+
+
+class PartyForm(forms.ModelForm):
+    class Meta:
+        model = Party
+        fields = ["role", "name", "country", "address"]
+        labels = {"country": "Country (ISO code)"}
+        widgets = {"country": forms.TextInput(attrs={"size": 2, "maxlength": 2}), "address": forms.TextInput()}
+
+
+ItemFormSet = forms.modelformset_factory(Item, form=ItemForm, extra=0, can_delete=True, max_num=200)
+PartyFormSet = forms.modelformset_factory(Party, form=PartyForm, extra=0, can_delete=True, max_num=50)
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[c for c in Document.Kind.choices if c[0] not in {"decision_letter", "delivery_report"}]
+    )
+    file = forms.FileField()
+
+
+class FileWithAuthoritiesForm(forms.Form):
+    authorities = forms.ModelMultipleChoiceField(
+        queryset=Authority.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Authorities to file with",
+        error_messages={"required": "Choose at least one authority."},
+    )
+
+    def __init__(self, *args, authorities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["authorities"].queryset = authorities
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+_LONG_TEXT = {"conditions", "reasons"}
+
+
+class ActionForm(forms.Form):
+    """The form of one workflow transition, built from its declaration (note and payload fields)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, transition: Transition, filing, *args, reviewers=None, **kwargs):
+        super().__init__(*args, prefix=transition.name, **kwargs)
+        self.transition = transition
+        self.fields["version"].initial = filing.version
+        for field in transition.payload:
+            self.fields[field.name] = self._payload_field(field, filing, reviewers)
+        if transition.note_required or transition.payload:
+            self.fields["note"] = forms.CharField(
+                label=transition.note_label if transition.note_required else "Note (optional)",
+                required=transition.note_required,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+        if transition.name == "file_report":
+            self.fields["report"] = forms.FileField(label="Delivery report (file)", required=False)
+
+    @staticmethod
+    def _payload_field(field, filing, reviewers):
+        options = dict(label=field.label, required=field.required, help_text=field.help_text)
+        if field.kind == "date":
+            return forms.DateField(widget=DateInput(), **options)
+        if field.kind == "reviewer":
+            if reviewers is None:
+                reviewers = reviewers_of(filing.authority)
+            return forms.ChoiceField(choices=[("", "Choose a reviewer")] + list(reviewers), **options)
+        widget = forms.Textarea(attrs={"rows": 3}) if field.name in _LONG_TEXT else forms.TextInput()
+        return forms.CharField(widget=widget, **options)
+
+    @property
+    def is_simple(self) -> bool:
+        """A one-click action: nothing to fill in but the hidden version."""
+        return set(self.fields) == {"version"}
+
+    def payload(self) -> dict:
+        return {f.name: self.cleaned_data.get(f.name) for f in self.transition.payload}
+
+
+def reviewers_of(authority) -> list[tuple[str, str]]:
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__authority=authority, memberships__role__in=AUTHORITY_ROLES)
+        .distinct()
+        .order_by("username")
+    )
+    return [(u.get_username(), u.get_full_name() or u.get_username()) for u in users]

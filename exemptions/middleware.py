@@ -1,0 +1,63 @@
+"""Request-wide concerns: times in the user's own zone, and a clear 503 when the database is lost.
+
+A database lost in the middle of a request ends in a clear 503, never a 500 page or a half-saved case.
+PostgreSQL rolls back the transaction the request was in when its connection dies, and every write in
+this app runs in one (`services`, `workflow.apply`), so there is nothing half-written to clean up here:
+only the dead connection to drop, so the next request opens a fresh one."""
+
+import logging
+import zoneinfo
+
+from django.db import InterfaceError, OperationalError, connections
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import Profile
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = "The database is unavailable right now. Nothing was saved; please try again in a minute."
+RETRY_AFTER_SECONDS = "30"
+
+
+class DatabaseUnavailableMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        log.error("Database unavailable during %s %s", request.method, request.path, exc_info=exception)
+        for connection in connections.all(initialized_only=True):
+            if connection.connection is not None and not connection.is_usable():
+                connection.close()
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": UNAVAILABLE, "errors": {}}, status=503)
+        else:
+            # Rendered without the request: context processors would read the session from the lost database.
+            response = HttpResponse(render_to_string("503.html", {"message": UNAVAILABLE}), status=503)
+        response["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
+
+
+class UserTimeZoneMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        zone_name = None
+        if request.user.is_authenticated:
+            zone_name = Profile.objects.filter(user=request.user).values_list("time_zone", flat=True).first()
+        try:
+            zone = zoneinfo.ZoneInfo(zone_name) if zone_name else None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = None  # a mistyped zone in the admin must not break every page
+        if zone:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
+        return self.get_response(request)

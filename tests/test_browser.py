@@ -1,0 +1,299 @@
+"""The web UI in real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright, against
+pytest-django's live server. Every page must arrive with the app's strict Content-Security-Policy, and the
+tests fail on any violation the browser reports. With UPDATE_SCREENSHOTS=1 they also rewrite the
+screenshots in docs/screenshots/ that the README shows."""
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from playwright.sync_api import expect, sync_playwright
+
+from exemptions import workflow
+from exemptions.management.commands.seed_demo import drive
+from exemptions.models import Filing
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+WINDOW = (dt.date(2027, 3, 1), dt.date(2027, 6, 30))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_as(browser, live_server):
+    """open_as(user, width=1280) -> a page signed in as `user` (None: anonymous) under the strict CSP."""
+    contexts, violations, unprotected = [], [], []
+
+    def check_policy(response):
+        # Every page must arrive with the app's own strict policy (django-csp), not a test-made one.
+        if response.request.resource_type == "document" and response.status < 300:
+            policy = response.headers.get("content-security-policy", "")
+            if "script-src 'self'" not in policy or "unsafe-inline" in policy:
+                unprotected.append(response.url)
+
+    def open_page(user=None, width=1280):
+        context = browser.new_context(viewport={"width": width, "height": 900}, base_url=live_server.url)
+        context.set_default_timeout(10_000)
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            context.add_cookies(
+                [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+            )
+        page = context.new_page()
+        page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+        page.on("response", check_policy)
+        contexts.append(context)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert violations == [], "the UI broke the strict Content-Security-Policy"
+    assert unprotected == [], "pages served without the strict Content-Security-Policy"
+
+
+def shoot(page, name, full_page=True):
+    """Screenshots for the README; they are rewritten only when asked (UPDATE_SCREENSHOTS=1), since
+    timestamps on the pages would otherwise change the committed images on every run."""
+    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else Path(tempfile.gettempdir()) / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=folder / f"{name}.png", full_page=full_page)
+
+
+def submit_action(page, action, fields=None):
+    """Open an action's form (when it has fields), fill it by label, and press its button."""
+    form = page.locator(f'form[data-action="{action}"]')
+    if fields:
+        form.locator("summary").click()
+        for label, value in fields.items():
+            form.get_by_label(label, exact=True).fill(value)
+    form.locator("button[type=submit]").click()
+
+
+def fill_row(page, row, values):
+    for label, value in values.items():
+        field = page.get_by_label(f"{label}, row {row}", exact=True)
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(label=value)
+        else:
+            field.fill(value)
+
+
+EARLIER_WORK = [
+    # (title, state, days ago the case began): gives the queue and dashboard overdue rows, decisions and history
+    ("Clean water kits for flooded counties", "in_review", 120),
+    ("Seeds and greenhouse film for cooperative farms", "information_requested", 20),
+    ("Insulin and syringes for diabetic patients", "approved", 60),
+    ("Maternal health kits for county maternity wards", "denied", 45),
+    ("Hand pumps and pipes for rural water systems", "approved", 30),
+    ("Surgical consumables for provincial hospitals", "submitted", 3),
+]
+
+
+def earlier_work(org, applicant, reviewer, staff, code):
+    """Cases of other dossiers moved through real transitions at past dates, as the demo seed does."""
+    now = dt.datetime.now(dt.UTC)
+    for title, state, days_ago in EARLIER_WORK:
+        filing = factories.filing(factories.complete_dossier(org, applicant, title=title), code, applicant)
+        drive(
+            filing,
+            state,
+            applicant=applicant,
+            reviewer=reviewer,
+            staff=staff,
+            started_at=now - dt.timedelta(days=days_ago),
+        )
+
+
+def test_applicant_creates_a_dossier_with_two_items_and_files_it_with_un1718_and_ofac(open_as, live_server, applicant):
+    page = open_as(None)
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("applicant")
+    page.get_by_label("Password").fill("pw")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="My applications")).to_be_visible()
+
+    page.get_by_role("link", name="New application").first.click()
+    page.get_by_label("Title").fill("Therapeutic food for children's hospitals")
+    page.get_by_label("Purpose (nature of the assistance)").fill("Treat severe acute malnutrition in children.")
+    page.get_by_label("Why an exemption is needed").fill("Packaging machinery parts fall under banned HS chapters.")
+    page.get_by_role("button", name="Create draft").click()
+
+    expect(page.get_by_role("heading", name="Beneficiaries and destinations")).to_be_visible()
+    page.get_by_label("Children under 5").fill("18000")
+    page.get_by_label("Criteria used to select beneficiaries").fill("Hospitals chosen by malnutrition prevalence.")
+    page.get_by_label("Destinations", exact=True).fill("North Hwanghae, Sariwon Children's Hospital")
+    page.get_by_role("button", name="Save and continue").click()
+
+    expect(page.get_by_role("heading", name="Items", exact=True)).to_be_visible()
+    item = {"Description": "Ready-to-use therapeutic food", "HS code": "2106.90", "Quantity": "12000", "Unit": "cartons",
+            "Unit value": "54", "Currency": "USD", "Category": "Food and nutrition"}  # fmt: skip
+    fill_row(page, 1, item)
+    page.get_by_role("button", name="+ Add a row").click()
+    expect(page.get_by_label("Description, row 2", exact=True)).to_be_visible()
+    fill_row(page, 2, {**item, "Description": "Rifampicin tablets", "HS code": "300490", "Category": "Medical"})
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Draft saved.", exact=True)).to_be_visible()
+    shoot(page, "dossier-editor")
+    page.get_by_role("button", name="Save and continue").click()
+
+    expect(page.get_by_role("heading", name="Parties", exact=True)).to_be_visible()
+    fill_row(page, 1, {"Role": "Supplier", "Name": "Helvetic Nutrition SA", "Country (ISO code)": "CH"})
+    page.get_by_role("button", name="Save and continue").click()
+
+    page.get_by_label("Ship from").fill("2027-03-01")
+    page.get_by_label("Ship until").fill("2027-06-30")
+    page.get_by_label("Origin").fill("Rotterdam")
+    page.get_by_role("button", name="Save and continue").click()
+
+    page.get_by_label("Monitoring arrangements").fill("Monthly visits to every hospital.")
+    page.get_by_label("Financial transactions involved").fill("Payments from Geneva to the supplier only.")
+    page.get_by_role("button", name="Save and continue").click()
+
+    expect(page.get_by_role("heading", name="Documents", exact=True)).to_be_visible()
+    page.get_by_label("File").set_input_files(
+        {"name": "cover.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}
+    )
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_text("Uploaded cover.pdf.")).to_be_visible()
+    page.get_by_role("link", name="Review and file →").first.click()
+
+    page.get_by_label("UN1718", exact=False).check()
+    page.get_by_label("OFAC", exact=False).check()
+    page.get_by_role("button", name="File the dossier").click()
+    expect(page.get_by_text("Filed with OFAC, UN1718")).to_be_visible()
+    filings = Filing.objects.filter(application__title="Therapeutic food for children's hospitals")
+    assert sorted(filings.values_list("authority__code", "status")) == [("OFAC", "submitted"), ("UN1718", "submitted")]
+    assert filings.first().application.items.count() == 2
+
+
+def test_reviewer_requests_information_applicant_answers_reviewer_approves(
+    open_as, org, applicant, dossier, reviewer_ofac
+):
+    filing = factories.submitted_filing(dossier, "OFAC", applicant)
+    earlier_work(org, applicant, reviewer_ofac, factories.member_of("OFAC", "staff"), "OFAC")
+    reviewer = open_as(reviewer_ofac)
+    reviewer.goto("/review/")
+    expect(reviewer.get_by_role("link", name=filing.reference)).to_be_visible()
+    shoot(reviewer, "reviewer-queue")
+    reviewer.get_by_label("Reference or organization").fill(filing.reference)
+    expect(reviewer.locator("#queue-results tbody tr")).to_have_count(1)  # htmx swapped the results in place
+    reviewer.get_by_role("link", name=filing.reference).click()
+
+    submit_action(reviewer, "take")
+    expect(reviewer.locator("#filing-status")).to_have_text("In review")
+    submit_action(
+        reviewer, "request_information", {"What do you need from the applicant?": "Which hospitals receive the drugs?"}
+    )
+    expect(reviewer.locator("#filing-status")).to_have_text("Waiting on applicant")
+
+    applicant_page = open_as(applicant)
+    applicant_page.goto(f"/filings/{filing.reference}/")
+    expect(applicant_page.locator("#filing-status")).to_have_text("Information requested — your reply is needed")
+    expect(applicant_page.get_by_text("Which hospitals receive the drugs?").first).to_be_visible()
+    submit_action(applicant_page, "respond", {"Your answer": "Sanatoria No. 3 and No. 7 in South Pyongan."})
+    expect(applicant_page.locator("#filing-status")).to_have_text("Under review")
+
+    reviewer.reload()
+    submit_action(reviewer, "approve", {"Valid from": "2027-01-15", "Valid until": "2027-12-31", "Licence number": "DPRK-2027-0042",
+                                        "Conditions": "Report each shipment within 14 days."})  # fmt: skip
+    expect(reviewer.locator("#filing-status")).to_have_text("Approved")
+    expect(reviewer.locator(".summary-strip")).to_contain_text("15 Jan 2027 – 31 Dec 2027")
+    shoot(reviewer, "filing-page")
+    filing.refresh_from_db()
+    assert (filing.status, filing.valid_from_on, filing.valid_until_on, filing.authority_reference) == (
+        "approved", dt.date(2027, 1, 15), dt.date(2027, 12, 31), "DPRK-2027-0042"
+    )  # fmt: skip
+
+
+def test_applicant_sees_cleared_to_ship_once_both_approvals_cover_the_window(
+    open_as, org, applicant, reviewer_un, staff_un, reviewer_ofac
+):
+    dossier = factories.complete_dossier(org, applicant, ship_from_on=WINDOW[0], ship_until_on=WINDOW[1])
+    un = factories.submitted_filing(dossier, "UN1718", applicant)
+    workflow.apply(un, "take", reviewer_un)
+    workflow.apply(un, "recommend", reviewer_un, "", None, valid_from_on="2027-01-01", valid_until_on="2027-09-30")
+    workflow.apply(un, "propose_approval", workflow.SYSTEM)  # the sweep's job when the no-objection period ends
+    ofac = factories.submitted_filing(dossier, "OFAC", applicant)
+    workflow.apply(ofac, "take", reviewer_ofac)
+    other = factories.complete_dossier(org, applicant, title="Winter shelter kits for displaced households")
+    factories.submitted_filing(other, "UN1718", applicant)
+    earlier_work(org, applicant, reviewer_un, staff_un, "UN1718")
+
+    home = open_as(applicant)
+    home.goto("/")
+    card = home.locator("article", has_text=dossier.title)
+    expect(card.locator(".clearance")).to_contain_text("Not cleared to ship")
+    expect(card.locator(".clearance")).to_contain_text("UN1718 filing not approved yet")
+
+    staff = open_as(staff_un)
+    staff.goto("/dashboard/")
+    expect(staff.get_by_role("heading", name="Approvals proposed by the system — confirm")).to_be_visible()
+    shoot(staff, "staff-dashboard")
+    staff.locator('form[data-action="confirm_approval"] summary').click()
+    staff.locator('form[data-action="confirm_approval"] button[type=submit]').click()
+    expect(staff.get_by_text(f"Confirm the approval: done. {un.reference} is now approved.")).to_be_visible()
+
+    home.reload()
+    expect(card.locator(".clearance")).to_contain_text("Not cleared to ship")
+    expect(card.locator(".clearance")).to_contain_text("OFAC filing not approved yet")
+    expect(card.locator(".clearance")).not_to_contain_text("UN1718")
+
+    reviewer = open_as(reviewer_ofac)
+    reviewer.goto(f"/filings/{ofac.reference}/")
+    submit_action(
+        reviewer,
+        "approve",
+        {"Valid from": "2027-02-01", "Valid until": "2027-08-31", "Licence number": "DPRK-2027-0099"},
+    )
+    expect(reviewer.locator("#filing-status")).to_have_text("Approved")
+
+    home.reload()
+    expect(card.locator(".clearance")).to_contain_text("Cleared to ship")
+    expect(home.locator("article", has_text=other.title).locator(".clearance")).to_contain_text("Not cleared to ship")
+    shoot(home, "applicant-home")
+
+    phone = open_as(applicant, width=375)
+    phone.goto("/")
+    expect(phone.get_by_text("Cleared to ship").first).to_be_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    too_wide = phone.evaluate(
+        "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 376 && !e.closest('thead'))"
+        ".map(e => e.tagName + '.' + e.className + ': ' + e.textContent.trim().slice(0, 40))"
+    )
+    assert width <= 375, f"the page scrolls sideways on a phone: {too_wide}"
+    shoot(phone, "applicant-home-phone", full_page=False)
+
+
+def test_a_reviewer_of_another_authority_cannot_open_the_filing(open_as, dossier, applicant, reviewer_ofac):
+    un = factories.submitted_filing(dossier, "UN1718", applicant)
+    page = open_as(reviewer_ofac)
+    response = page.goto(f"/filings/{un.reference}/")
+    assert response.status == 404
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    assert un.reference not in page.content()
+    page.goto("/review/")
+    expect(page.get_by_text("No cases match these filters.")).to_be_visible()

@@ -1,0 +1,149 @@
+"""Every URL of the site (web UI and API) × every persona: the status each one gets, declared cell by cell.
+
+The URL list is generated from the URL resolver, so a new page or endpoint without a declared row fails
+here until someone decides who may see it. Invisible objects are 404 (never 403), so nobody learns that a
+case exists; anonymous callers are sent to sign in (web) or get 401 (API)."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from exemptions import services
+from exemptions.models import Role
+from tests import factories
+
+PERSONAS = ("applicant_a", "applicant_b", "reviewer_un", "reviewer_ofac", "staff_un", "anonymous")
+# Who may see org A's dossier and its UN1718 filing; every other persona must find no trace of them.
+ALLOWED = {"applicant_a", "reviewer_un", "staff_un"}
+# Endpoints that only take POST are called with an empty body: the answer shows the access rule first.
+POST_ONLY = {
+    "logout", "api:token", "api:filing-action", "api:application-filings",
+    "application_file", "filing_action", "filing_message",
+}  # fmt: skip
+
+# One row per URL name, one status per persona, in the order of PERSONAS. 404 means "no such case" to the
+# caller; 302 sends an anonymous visitor to sign in; 401 asks an API client for credentials.
+EXPECTED = {
+    # Django's auth pages: open to all, the password change needs a session.
+    "login": (200, 200, 200, 200, 200, 200),
+    "logout": (302, 302, 302, 302, 302, 302),
+    "password_change": (200, 200, 200, 200, 200, 302),
+    "password_change_done": (200, 200, 200, 200, 200, 302),
+    "password_reset": (200, 200, 200, 200, 200, 200),
+    "password_reset_done": (200, 200, 200, 200, 200, 200),
+    "password_reset_confirm": (200, 200, 200, 200, 200, 200),  # an invalid link page, for everyone
+    "password_reset_complete": (200, 200, 200, 200, 200, 200),
+    # API.
+    "api:token": (400, 400, 400, 400, 400, 400),  # no credentials sent
+    "api:authority-list": (200, 200, 200, 200, 200, 401),
+    "api:filing-action": (403, 404, 200, 404, 200, 401),  # "take": visible to the applicant, not its role
+    "api:filing-events": (200, 404, 200, 404, 200, 401),
+    "api:filing-messages": (200, 404, 200, 404, 200, 401),
+    "api:filing-documents": (200, 404, 200, 404, 200, 401),
+    "api:filing-document-download": (200, 404, 200, 404, 200, 401),
+    "api:register": (200, 200, 200, 200, 200, 200),
+    "api:application-list": (200, 200, 200, 200, 200, 401),  # each sees only its own rows
+    "api:application-detail": (200, 404, 200, 404, 200, 401),  # the authority it was filed with sees it
+    "api:application-filings": (400, 404, 403, 404, 403, 401),  # visible to the authority, not its role
+    "api:filing-list": (200, 200, 200, 200, 200, 401),
+    "api:filing-detail": (200, 404, 200, 404, 200, 401),
+    "api:schema": (200, 200, 200, 200, 200, 200),
+    "api:docs": (200, 200, 200, 200, 200, 200),
+    # Web UI.
+    "home": (200, 200, 302, 302, 302, 302),  # authority people are sent on to their queue
+    "application_new": (200, 200, 404, 404, 404, 302),
+    "application_detail": (200, 404, 404, 404, 404, 302),
+    "application_file": (400, 404, 404, 404, 404, 302),
+    "application_edit": (302, 404, 404, 404, 404, 302),  # filed: the owner is sent back to the overview
+    "filing_detail": (200, 404, 200, 404, 200, 302),
+    "filing_action": (403, 404, 302, 404, 302, 302),
+    "filing_message": (400, 404, 400, 404, 400, 302),
+    "document_download": (200, 404, 200, 404, 200, 302),
+    "review_queue": (404, 404, 200, 200, 200, 302),
+    "staff_dashboard": (404, 404, 404, 404, 200, 302),
+    "staff_dashboard_for": (404, 404, 404, 404, 200, 302),
+    "workflow_list": (200, 200, 200, 200, 200, 200),
+    "workflow_detail": (200, 200, 200, 200, 200, 200),
+    "register": (200, 200, 200, 200, 200, 200),
+    "healthz": (200, 200, 200, 200, 200, 200),
+    "email_preferences": (200, 200, 200, 200, 200, 302),
+}
+
+
+def url_patterns(resolver=None, namespace=""):
+    """(name, parameter names) of every URL the site serves, the admin's aside (its own staff-only gate)."""
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            if str(entry.pattern).startswith("admin/"):
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from url_patterns(entry, inner)
+        elif isinstance(entry, URLPattern) and "format" not in entry.pattern.regex.groupindex:
+            yield f"{namespace}{entry.name}", tuple(entry.pattern.regex.groupindex)
+
+
+@pytest.fixture
+def world(db):
+    org_a, org_b = factories.organization("Org A"), factories.organization("Org B")
+    people = {
+        "applicant_a": factories.applicant_of(org_a, "applicant-a"),
+        "applicant_b": factories.applicant_of(org_b, "applicant-b"),
+        "reviewer_un": factories.authority_member("UN1718", Role.REVIEWER, "reviewer-un"),
+        "reviewer_ofac": factories.authority_member("OFAC", Role.REVIEWER, "reviewer-ofac"),
+        "staff_un": factories.authority_member("UN1718", Role.STAFF, "staff-un"),
+        "anonymous": None,
+    }
+    applicant = people["applicant_a"]
+    dossier = factories.complete_dossier(org_a, applicant)
+    services.attach_document(
+        by=applicant, uploaded_file=SimpleUploadedFile("cover.pdf", b"%PDF-1.4 cover"), application=dossier
+    )
+    filing = factories.submitted_filing(dossier, "UN1718", applicant)
+    document = dossier.documents.get()
+    values = {"section": "basics", "action": "take", "pk": document.pk, "document_id": document.pk, "code": "UN1718"}
+    secrets = [dossier.reference, filing.reference, dossier.title, "Helvetic Pharma SA"]
+    return people, dossier, filing, values, secrets
+
+
+def path_for(name, params, dossier, filing, values):
+    kwargs = {key: values.get(key) for key in params}
+    if "reference" in kwargs:
+        kwargs["reference"] = dossier.reference if "application" in name else filing.reference
+    if name == "password_reset_confirm":
+        kwargs = {"uidb64": "MQ", "token": "set-password"}
+    return reverse(name, kwargs=kwargs)
+
+
+def call(name, path, user):
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    if name in POST_ONLY:
+        if name.startswith("api:"):
+            return client.post(path, data={}, content_type="application/json")
+        return client.post(path, data={})
+    return client.get(path)
+
+
+def test_every_url_has_a_declared_row():
+    served = {name for name, _ in url_patterns()}
+    assert sorted(served - EXPECTED.keys()) == [], "new URLs: declare who may reach them in EXPECTED"
+    assert sorted(EXPECTED.keys() - served) == [], "stale rows in EXPECTED"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_url_answers_each_persona_as_declared_and_leaks_nothing(world, persona):
+    people, dossier, filing, values, secrets = world
+    column = PERSONAS.index(persona)
+    wrong, leaks = [], []
+    for name, params in url_patterns():
+        path = path_for(name, params, dossier, filing, values)
+        response = call(name, path, people[persona])
+        if response.status_code != EXPECTED[name][column]:
+            wrong.append(f"{name} {path}: {response.status_code}, declared {EXPECTED[name][column]}")
+        if persona not in ALLOWED and not response.streaming:
+            body = response.content.decode(errors="replace")
+            leaks += [f"{name} {path} shows {secret!r}" for secret in secrets if secret in body]
+    assert wrong == []
+    assert leaks == []
