@@ -61,6 +61,7 @@ def test_document_upload_and_permission_checked_download(client_for, ofac_filing
     download = client_for(reviewer_ofac).get(body["download_url"])
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment") and "cover.pdf" in download["Content-Disposition"]
+    assert download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content) == b"%PDF-1.4 cover letter"
 
 
