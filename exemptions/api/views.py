@@ -288,9 +288,12 @@ def filing_documents(filing):
     return Document.objects.filter(Q(filing=filing) | Q(application_id=filing.application_id))
 
 
+DOWNLOAD_TYPES = [*services.ALLOWED_UPLOAD_TYPES, "application/octet-stream"]
+
+
 class FilingDocumentDownloadView(APIView):
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **errors(401, 404)},
+        responses={**{(200, media_type): OpenApiTypes.BINARY for media_type in DOWNLOAD_TYPES}, **errors(401, 404)},
     )
     def get(self, request, reference, document_id):
         """The file itself, as an attachment, to callers who may see the filing."""
@@ -305,7 +308,10 @@ class FilingDocumentDownloadView(APIView):
             handle,
             as_attachment=True,
             filename=document.original_name,
-            content_type=document.content_type or "application/octet-stream",
+            # Only types the upload check accepts; anything stored before that check is served as bytes.
+            content_type=document.content_type
+            if document.content_type in DOWNLOAD_TYPES
+            else "application/octet-stream",
         )
 
     def perform_content_negotiation(self, request, force=False):
