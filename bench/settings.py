@@ -4,6 +4,8 @@ DEBUG is off so Django does not keep every query in memory; connections persist,
 server's would, so neither endpoint of a comparison pays a connection per request.
 """
 
+import warnings
+
 from config.settings import *  # noqa: F403
 
 INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405
@@ -18,3 +20,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# The benchmark serves no static files; whitenoise's warning about a missing STATIC_ROOT is noise here.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
