@@ -136,8 +136,10 @@ def machine() -> list[str]:
     commit = subprocess.run(git, capture_output=True, text=True, check=False).stdout.strip()  # noqa: S603, S607
     import django
 
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return [
         f"- Machine: {cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}",
+        f"- Load average when written (1, 5, 15 min): {load} — other work on the machine makes figures noisier",
         f"- PostgreSQL {pg}; Python {platform.python_version()}; Django {django.get_version()}",
         f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; commit {commit or 'unknown'}",
     ]
