@@ -22,4 +22,4 @@ LOGGING = {
 }
 
 # The benchmark serves no static files; whitenoise's warning about a missing STATIC_ROOT is noise here.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at")
