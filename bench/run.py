@@ -1,6 +1,6 @@
 """Run the benchmarks of issue 8 on a PostgreSQL benchmark database and write bench/RESULTS.md.
 
-    ./bench/run                      # everything (about 15 minutes on 2 cores)
+    ./bench/run                      # everything (about 20 minutes on 2 cores)
     ./bench/run --only 4             # one benchmark (1 queue+API, 2 framework floor, 3 sweep, 4 apply, plans)
     ./bench/run --quick              # small sizes, to check the runner itself (figures not meaningful)
 
@@ -241,6 +241,7 @@ def queue_and_api(report: Report, sizes: Sizes) -> None:
         lines.append(
             f"| {name} | {small['median_ms']:.1f} ms | {large['median_ms']:.1f} ms | {ratio:.2f}× | {q[10]} / {q[100]} |"
         )
+    lines += [""] if missing else []
     lines += [f"- {name}: not available yet (no URL `{pages[name]}` in this build); skipped." for name in missing]
     report.add(title, lines)
 
@@ -552,23 +553,34 @@ def hot_queries():
     }
 
 
+def _plan_summary(plan: dict) -> str:
+    """How the plan reaches the rows: its scans of the big tables, and whether it sorts them."""
+    scans, sorts, stack = [], False, [plan]
+    while stack:
+        node = stack.pop()
+        stack.extend(reversed(node.get("Plans", [])))
+        sorts = sorts or node["Node Type"] in {"Sort", "Incremental Sort"}
+        if node.get("Relation Name") in {"exemptions_filing", "exemptions_application"}:
+            table = node["Relation Name"].removeprefix("exemptions_")
+            how = f"{table}: {node['Node Type']}" + (f" `{node['Index Name']}`" if "Index Name" in node else "")
+            scans.append(f"{how} ({node.get('Actual Rows', 0):,.0f} rows)")
+    return "; ".join(dict.fromkeys(scans)) + ("; sort" if sorts else "")
+
+
 def explain(queryset, repeats: int) -> tuple[float, str]:
-    """Median execution time (ms) from EXPLAIN ANALYZE, and the plan's first line."""
+    """Median execution time (ms) from EXPLAIN ANALYZE, and a summary of the plan."""
     from django.db import connection
 
     sql, params = queryset.query.sql_with_params()
-    times, top = [], ""
+    times, summary = [], ""
     with connection.cursor() as cursor:
         for _ in range(repeats):
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
             plan = cursor.fetchone()[0]
             plan = json.loads(plan) if isinstance(plan, str) else plan
             times.append(plan[0]["Execution Time"])
-            node = plan[0]["Plan"]
-            while node.get("Node Type") in {"Limit", "Gather Merge", "Gather"} and node.get("Plans"):
-                node = node["Plans"][0]
-            top = f"{node['Node Type']}" + (f" on {node['Index Name']}" if "Index Name" in node else "")
-    return median(times), top
+            summary = _plan_summary(plan[0]["Plan"])
+    return median(times), summary
 
 
 def _set_indexes(operations, present: bool) -> None:
