@@ -37,6 +37,9 @@ def is_working_day(day: date, calendar: str) -> bool:
     return day.weekday() < 5 and day not in holiday_calendar(calendar, day.year)
 
 
+# Cached: every transition into a state with a deadline asks this, and a 60-working-day count walks ~84
+# calendar days through the holiday table (about 0.3 ms); the answer only depends on the arguments.
+@lru_cache(maxsize=4096)
 def add_working_days(start_day: date, days: int, calendar: str) -> date:
     """The date that is `days` working days after `start_day` (which itself never counts)."""
     day = start_day

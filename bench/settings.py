@@ -1,0 +1,25 @@
+"""Settings of the benchmark server and runner: the product's settings plus the `bench` app and URLs.
+
+DEBUG is off so Django does not keep every query in memory; connections persist, as a production
+server's would, so neither endpoint of a comparison pays a connection per request.
+"""
+
+import warnings
+
+from config.settings import *  # noqa: F403
+
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405
+ROOT_URLCONF = "bench.urls"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+DATABASES["default"]["CONN_MAX_AGE"] = 600  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
+
+# The benchmark serves no static files; whitenoise's warning about a missing STATIC_ROOT is noise here.
+warnings.filterwarnings("ignore", message="No directory at")

@@ -1,0 +1,32 @@
+"""The framework floor: a DRF endpoint that returns a fixed body with no query of its own.
+
+The runner saves a real `GET /api/v1/filings/` response to a file and starts the server with
+BENCH_STATIC_LIST_FILE pointing at it, so this endpoint sends the same bytes through the same
+authentication, permission and rendering, and only the work of the list endpoint differs.
+"""
+
+import json
+import os
+from functools import cache
+
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+@cache
+def _static_body():
+    path = os.environ.get("BENCH_STATIC_LIST_FILE")
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+class StaticListView(APIView):
+    """Session or token authenticated like the product API; answers with the saved list."""
+
+    def get(self, request):
+        body = _static_body()
+        if body is None:
+            return Response({"detail": "Set BENCH_STATIC_LIST_FILE to a saved list response."}, status=404)
+        return Response(body)
