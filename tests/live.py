@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+import kombu.pools
 import redis
 from aiosmtpd.controller import Controller
 from django.conf import settings
@@ -199,9 +200,10 @@ def celery_broker(url: str):
     from config.celery import app
 
     def fresh_pools():
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._after_fork()  # drops the connection and producer pools, bound to the old URL
+        # kombu keeps its pools in process-wide groups keyed by connection: close and forget them all, so
+        # that no closed pool is handed out again when the URL comes back.
+        kombu.pools.reset()
+        app._after_fork()  # drops the app's own references to those pools
 
     configured = app.conf.broker_url
     fresh_pools()
