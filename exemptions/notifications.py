@@ -14,6 +14,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -352,11 +353,21 @@ def backoff(attempts: int) -> dt.timedelta:
     return settings.REMINDER_RETRY_BACKOFF * (3 ** max(attempts - 1, 0))
 
 
+def message_id(reminder: Reminder) -> str:
+    """The Message-ID of the email a Reminder row stands for: the same on every attempt, so that a resend
+    after a crash in doubt (see deliver) is the same message to mail servers and clients, not a new one."""
+    domain = urlsplit(settings.SITE_URL).hostname or "clearance.localhost"
+    return f"<reminder.{reminder.pk}@{domain}>"
+
+
 def deliver(reminder: Reminder, now: dt.datetime, connection=None) -> str:
     """Try to send one claimed email; return "sent", "failed", "obsolete" or "taken" (someone else is on it).
 
     The attempt itself is claimed by a compare-and-set on the attempt counter, and the next try is booked
     before sending, so a crash mid-send is retried later and two sweepers never send the same row.
+    Each attempt sends at most once; the row as a whole is delivered at least once. A crash after the mail
+    server accepted the message but before sent_at is recorded (a window of one database write) leaves the
+    send in doubt: the retry sends it again, under the same Message-ID.
     """
     attempt = reminder.attempts + 1
     retry_at = now + backoff(attempt) if attempt < settings.REMINDER_MAX_ATTEMPTS else None
@@ -368,6 +379,7 @@ def deliver(reminder: Reminder, now: dt.datetime, connection=None) -> str:
     try:
         message = compose(reminder)
         message.connection = connection
+        message.extra_headers["Message-ID"] = message_id(reminder)
         message.send()
     except Obsolete as exc:
         Reminder.objects.filter(pk=reminder.pk).update(next_attempt_at=None, error=f"Not sent: {exc}")

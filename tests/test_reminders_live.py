@@ -2,82 +2,31 @@
 sent through the broker, and the reminder delivered over SMTP to an aiosmtpd server on loopback."""
 
 import datetime as dt
-import email
-import email.policy
-import subprocess
-import tempfile
-import time
 import uuid
-from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from config.celery import app
 from exemptions import tasks, workflow
 from exemptions.models import Filing, Reminder, Role
 from tests import factories, live
-
-
-class Inbox:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
+from tests.live import wait_for
 
 
 @pytest.fixture
 def smtp_server():
-    inbox = Inbox()
-    port = live.free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+    with live.smtp_server() as server:
+        yield server
 
 
 @pytest.fixture
 def worker(smtp_server):
     """A real Celery worker on its own queue (so stray tasks of other runs never reach it), mailing over SMTP."""
     _, port = smtp_server
-    queue = f"live-{uuid.uuid4().hex[:10]}"
-    log = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
-    env = live.child_env(
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=port,
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_TIMEOUT=10,
-    )
-    command = [
-        str(Path(live.PYTHON).parent / "celery"), "-A", "config", "worker", "--pool=solo", "--queues", queue,
-        "--hostname", f"{queue}@%h", "--without-gossip", "--without-mingle", "--loglevel=INFO",
-    ]  # fmt: skip
-    with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=live.ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    yield queue, log
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.unlink(missing_ok=True)
-
-
-def wait_for(condition, timeout=60.0):
-    """Poll until `condition()` is truthy: the worker runs in another process at its own pace."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.2)
-    return None
+    process = live.Worker(port, queue=f"live-{uuid.uuid4().hex[:10]}").start()
+    yield process.queue, process.log
+    process.close()
 
 
 def test_sweep_task_through_redis_sends_the_reminder_over_smtp(transactional_db, eager_celery, smtp_server, worker):
