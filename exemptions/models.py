@@ -494,14 +494,22 @@ class FilingQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        organization_ids = Membership.objects.filter(user=user, role=Role.APPLICANT).values("organization_id")
-        authority_ids = Membership.objects.filter(user=user, role__in=[Role.REVIEWER, Role.STAFF]).values(
-            "authority_id"
-        )
-        return self.filter(
-            Q(application__organization_id__in=organization_ids)
-            | Q(authority_id__in=authority_ids, submitted_at__isnull=False)
-        )
+        # Read the memberships first and keep only the branches that apply: a reviewer's queue is then a
+        # plain `authority_id IN (…)` on the filing index, not an OR over a join that scans every filing.
+        organization_ids, authority_ids = [], []
+        for role, organization_id, authority_id in Membership.objects.filter(user=user).values_list(
+            "role", "organization_id", "authority_id"
+        ):
+            if role == Role.APPLICANT:
+                organization_ids.append(organization_id)
+            else:
+                authority_ids.append(authority_id)
+        visible = Q(pk__in=[])
+        if organization_ids:
+            visible |= Q(application__organization_id__in=organization_ids)
+        if authority_ids:
+            visible |= Q(authority_id__in=authority_ids, submitted_at__isnull=False)
+        return self.filter(visible)
 
     def with_related(self):
         return self.select_related("application__organization", "authority", "assigned_to")
