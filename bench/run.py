@@ -522,9 +522,10 @@ def _index_migration():
     from django.db.migrations.operations import AddIndex
 
     loader = MigrationLoader(None, ignore_no_migrations=True)
-    for (app, name), migration in loader.disk_migrations.items():
-        if app == "exemptions" and name.endswith(INDEX_MIGRATION_SUFFIX):
-            return name, [op for op in migration.operations if isinstance(op, AddIndex)]
+    for (app, name), migration in sorted(loader.disk_migrations.items()):
+        operations = [op for op in migration.operations if isinstance(op, AddIndex)]
+        if app == "exemptions" and name.endswith(INDEX_MIGRATION_SUFFIX) and operations:
+            return name, operations  # a merge migration may share the name's ending, but adds no index
     return None, []
 
 
