@@ -3,7 +3,7 @@
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from .models import Authority
@@ -53,15 +53,7 @@ class FilingQueueFilter(django_filters.FilterSet):
         )
 
     def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(reference__icontains=value)
-            | Q(application__reference__icontains=value)
-            | Q(application__organization__name__icontains=value)
-            | Q(authority_reference__icontains=value)
-        )
+        return queryset.search(value)
 
     def filter_status(self, queryset, name, value):
         if value == OPEN:

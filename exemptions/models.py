@@ -511,6 +511,20 @@ class FilingQuerySet(models.QuerySet):
             visible |= Q(authority_id__in=authority_ids, submitted_at__isnull=False)
         return self.filter(visible)
 
+    def search(self, text: str):
+        """Filings whose reference, authority reference, dossier reference or title, or organization contains
+        `text`: the one search of the reviewer queue and the API."""
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(reference__icontains=text)
+            | Q(authority_reference__icontains=text)
+            | Q(application__reference__icontains=text)
+            | Q(application__title__icontains=text)
+            | Q(application__organization__name__icontains=text)
+        )
+
     def with_related(self):
         return self.select_related("application__organization", "authority", "assigned_to")
 

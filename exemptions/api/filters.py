@@ -1,7 +1,6 @@
 """Query-string filters of the filing list: the reviewer queue's filters, for API clients."""
 
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 
 from exemptions.models import Filing
@@ -40,12 +39,4 @@ class FilingFilter(django_filters.FilterSet):
         return queryset.filter(assigned_to=self.request.user)
 
     def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(reference__icontains=value)
-            | Q(authority_reference__icontains=value)
-            | Q(application__title__icontains=value)
-            | Q(application__organization__name__icontains=value)
-        )
+        return queryset.search(value)
