@@ -21,7 +21,6 @@ import time
 from collections import defaultdict, deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, models, transaction
@@ -30,7 +29,7 @@ from psycopg.types.json import Jsonb
 from tqdm import tqdm
 
 from exemptions import workflow
-from exemptions.management.commands.seed_demo import ITEMS, NOTES, PARTIES, TITLES, actor_for, payload_for
+from exemptions.management.commands.seed_demo import NOTES, PARTIES, TITLES, actor_for, item_fields, payload_for
 from exemptions.models import (
     Application,
     Authority,
@@ -438,19 +437,7 @@ def _dossier(application_id, organization, applicant, row, created_at):
         created_at=created_at,
         updated_at=created_at,
     )
-    items = [
-        Item(
-            application_id=application_id,
-            description=d,
-            hs_code=hs,
-            quantity=Decimal(q),
-            unit=u,
-            unit_value=Decimal(v),
-            currency="USD",
-            category=c,
-        )
-        for d, hs, q, u, v, c in (ITEMS[row % len(ITEMS)], ITEMS[(row + 1) % len(ITEMS)])
-    ]
+    items = [Item(application_id=application_id, **fields) for fields in item_fields(row)]
     parties = [Party(application_id=application_id, role=r, name=n, country=c, address=a) for r, n, c, a in PARTIES[:3]]
     application._prefetched_objects_cache = {"items": items, "parties": parties, "documents": []}
     return application

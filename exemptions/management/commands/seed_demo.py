@@ -69,6 +69,15 @@ PARTIES = [
     ("bank", "Banque Cantonale de Genève", "CH", "Quai de l'Île 17, 1204 Geneva"),
 ]
 
+
+def item_fields(row: int) -> list[dict]:
+    """Two consecutive goods of ITEMS, as Item fields, for the dossier numbered `row`."""
+    return [
+        dict(description=d, hs_code=hs, quantity=Decimal(q), unit=u, unit_value=Decimal(v), currency="USD", category=c)
+        for d, hs, q, u, v, c in (ITEMS[row % len(ITEMS)], ITEMS[(row + 1) % len(ITEMS)])
+    ]
+
+
 APPROVE = "(approve)"  # expanded per workflow: UN1718 approves by silence and staff confirmation
 
 PATHS = {
@@ -214,19 +223,7 @@ class Command(BaseCommand):
             port_of_entry="Sinuiju (rail)",
             monitoring_arrangements="International staff visit every site monthly; distribution lists are cross-checked.",
             financial_channel="Payments to suppliers from Geneva; no funds transferred into the DPRK.",
-            items=[
-                dict(
-                    description=d,
-                    hs_code=hs,
-                    quantity=Decimal(q),
-                    unit=u,
-                    unit_value=Decimal(v),
-                    currency="USD",
-                    category=c,
-                    specification="As per supplier datasheet.",
-                )
-                for d, hs, q, u, v, c in (ITEMS[row % len(ITEMS)], ITEMS[(row + 1) % len(ITEMS)])
-            ],
+            items=[{**fields, "specification": "As per supplier datasheet."} for fields in item_fields(row)],
             parties=[dict(role=r, name=n, country=c, address=a) for r, n, c, a in PARTIES],
         )
         content = b"%PDF-1.4\n% demo cover letter for " + application.reference.encode() + b"\n%%EOF\n"
