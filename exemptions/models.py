@@ -209,6 +209,15 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} at {self.organization or self.authority}"
 
 
+def memberships_of(user) -> list[tuple[str, int | None, int | None]]:
+    """(role, organization_id, authority_id) of a user, read once per user object (i.e. per request)."""
+    cached = getattr(user, "_clearance_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).values_list("role", "organization_id", "authority_id"))
+        user._clearance_memberships = cached
+    return cached
+
+
 class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     time_zone = models.CharField(max_length=64, default="UTC", help_text="Deadlines in emails and pages use this zone")
@@ -494,12 +503,10 @@ class FilingQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        # Read the memberships first and keep only the branches that apply: a reviewer's queue is then a
-        # plain `authority_id IN (…)` on the filing index, not an OR over a join that scans every filing.
+        # Keep only the branches that apply: a reviewer's queue is then a plain `authority_id IN (…)` on the
+        # filing index, not an OR over a join that scans every filing.
         organization_ids, authority_ids = [], []
-        for role, organization_id, authority_id in Membership.objects.filter(user=user).values_list(
-            "role", "organization_id", "authority_id"
-        ):
+        for role, organization_id, authority_id in memberships_of(user):
             if role == Role.APPLICANT:
                 organization_ids.append(organization_id)
             else:

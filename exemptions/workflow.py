@@ -21,7 +21,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from . import deadlines
-from .models import Authority, Event, Filing, Membership, Message, Role, canonical_json, sha256_hex
+from .models import (  # memberships_of is re-exported: callers know it as workflow.memberships_of
+    Authority,
+    Event,
+    Filing,
+    Message,
+    Role,
+    canonical_json,
+    memberships_of,
+    sha256_hex,
+)
 
 log = logging.getLogger(__name__)
 
@@ -566,15 +575,6 @@ def workflow_for(authority: Authority) -> Workflow:
 
 
 # --- who may do what ---------------------------------------------------------------------------
-
-
-def memberships_of(user) -> list[tuple[str, int | None, int | None]]:
-    """(role, organization_id, authority_id) of a user, read once per user object (i.e. per request)."""
-    cached = getattr(user, "_clearance_memberships", None)
-    if cached is None:
-        cached = list(Membership.objects.filter(user=user).values_list("role", "organization_id", "authority_id"))
-        user._clearance_memberships = cached
-    return cached
 
 
 def roles_for(user, filing: Filing) -> frozenset[str]:
