@@ -116,6 +116,7 @@ def path_for(name, params, dossier, filing, values):
 
 
 def call(name, path, user):
+    # A fresh client per visit: one URL (logout, a session-changing POST) must not change the next one's caller.
     client = Client()
     if user is not None:
         client.force_login(user)
