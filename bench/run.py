@@ -518,15 +518,22 @@ def commit_floor(count: int) -> float:
 
 
 def _index_migration():
+    """The indexes the benchmark migrations (`*_bench_indexes`) added and a later one did not drop again."""
     from django.db.migrations.loader import MigrationLoader
-    from django.db.migrations.operations import AddIndex
+    from django.db.migrations.operations import AddIndex, RemoveIndex
 
     loader = MigrationLoader(None, ignore_no_migrations=True)
+    names, added = [], {}
     for (app, name), migration in sorted(loader.disk_migrations.items()):
-        operations = [op for op in migration.operations if isinstance(op, AddIndex)]
-        if app == "exemptions" and name.endswith(INDEX_MIGRATION_SUFFIX) and operations:
-            return name, operations  # a merge migration may share the name's ending, but adds no index
-    return None, []
+        if app != "exemptions" or not name.endswith(INDEX_MIGRATION_SUFFIX):
+            continue  # a merge migration may share the name's ending, but adds no index
+        names.append(name)
+        for op in migration.operations:
+            if isinstance(op, AddIndex):
+                added[op.index.name] = op
+            elif isinstance(op, RemoveIndex):
+                added.pop(op.name, None)
+    return ", ".join(f"`{n}`" for n in names), list(added.values())
 
 
 def hot_queries():
@@ -535,22 +542,27 @@ def hot_queries():
 
     from exemptions import workflow
     from exemptions.models import Application, Authority, Filing
+    from exemptions.pagination import Cursor, rows_beyond
 
     reviewer = bench_user()
     authority = Authority.objects.get(code="OFAC")
+    filed = Filing.objects.filter(authority=authority, submitted_at__isnull=False)
+    deep = min(10_000, max(filed.count() - 25, 0))
+    deep_row = filed.by_deadline()[deep : deep + 1].first()
     open_states = sorted({s for w in workflow.WORKFLOWS.values() for s in w.open_states})
     return {
         "home: newest 50 dossiers visible to an OFAC reviewer": Application.objects.visible_to(reviewer).select_related(
             "organization"
         )[:50],
         "queue: `visible_to(OFAC reviewer)`, by deadline, first 25": Filing.objects.visible_to(reviewer)
-        .with_related()
-        .order_by("due_at", "id")[:25],
-        "queue: OFAC's filed cases, by deadline, first 25": Filing.objects.filter(
-            authority=authority, submitted_at__isnull=False
-        )
-        .with_related()
-        .order_by("due_at", "id")[:25],
+        .for_listing()
+        .by_deadline()[:25],
+        "queue: OFAC's filed cases, by deadline, first 25": filed.for_listing().by_deadline()[:25],
+        f"queue: OFAC's filed cases, by deadline, the 25 after row {deep:,} (keyset cursor)": filed.for_listing()
+        .by_deadline()
+        .filter(rows_beyond(Cursor.at(deep_row), towards_larger=True))[:25]
+        if deep_row
+        else filed.none(),
         "sweep: open filings with `due_at <= now`": Filing.objects.filter(
             status__in=open_states, due_at__lte=timezone.now()
         ).only("id", "due_at", "status"),
@@ -624,7 +636,7 @@ def plans_benchmark(report: Report, sizes: Sizes) -> None:
             timings.setdefault(apply_label, {False: [], True: []})[present].append(median(apply_rates(batch, 1)))
     lines = [
         f"EXPLAIN ANALYZE at {Filing.objects.count():,} filings: median over {rounds} alternating rounds (each the "
-        f"median of {sizes.repeats} runs). 'Before' drops the indexes of migration `{name}` "
+        f"median of {sizes.repeats} runs). 'Before' drops the indexes of migrations {name} "
         f"({', '.join(op.index.name for op in operations) or 'none'}); 'after' builds them again.",
         "",
         "| query | before | plan before | after | plan after |",

@@ -3,7 +3,6 @@
 
 import django_filters
 from django import forms
-from django.db.models import F
 from django.utils import timezone
 
 from .models import Authority
@@ -36,7 +35,7 @@ class FilingQueueFilter(django_filters.FilterSet):
         choices=[("me", "Me")], method="filter_assigned", label="Assigned to", empty_label="Anyone"
     )
     sort = django_filters.ChoiceFilter(
-        choices=[("due", "Due soonest first"), ("-due", "Due latest first")],
+        choices=[("due", "Due soonest first"), ("-due", "Due latest first (no deadline at the top)")],
         method="filter_sort",
         label="Sort by",
         empty_label=None,
@@ -68,5 +67,4 @@ class FilingQueueFilter(django_filters.FilterSet):
         return queryset.filter(assigned_to=self.request.user) if value == "me" else queryset
 
     def filter_sort(self, queryset, name, value):
-        due = F("due_at").desc(nulls_last=True) if value == "-due" else F("due_at").asc(nulls_last=True)
-        return queryset.order_by(due, "id")
+        return queryset.by_deadline(descending=value == "-due")

@@ -13,7 +13,8 @@ import pycountry
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 # --- validators --------------------------------------------------------------------------------
@@ -496,6 +497,16 @@ class Document(models.Model):
 # --- the case that moves -----------------------------------------------------------------------
 
 
+# Lists run in deadline order. Keyset pages need a key that is never NULL, so a filing without a deadline reads
+# as due at the end of time: last when the soonest comes first, first in the reverse order. An index on the same
+# expression lets a page start at its cursor instead of counting and skipping rows (bench/RESULTS.md).
+NO_DEADLINE = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
+
+
+def deadline_key():
+    return Coalesce("due_at", Value(NO_DEADLINE, output_field=models.DateTimeField()))
+
+
 class FilingQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Filings a user may open. Authority members never see drafts; anyone else gets nothing."""
@@ -534,6 +545,26 @@ class FilingQuerySet(models.QuerySet):
 
     def with_related(self):
         return self.select_related("application__organization", "authority", "assigned_to")
+
+    def by_deadline(self, descending: bool = False):
+        """Soonest deadline first and filings without one last, then by id (`descending`: exactly the reverse):
+        the order of the reviewer queue and the API list, and the key of their pages (exemptions/pagination.py)."""
+        ordered = self.alias(deadline_key=deadline_key())
+        return ordered.order_by("-deadline_key", "-id") if descending else ordered.order_by("deadline_key", "id")
+
+    def for_listing(self):
+        """`with_related()` without the columns no list row shows: a filing's frozen dossier (the one wide
+        column of a filing) and the related rows' wide columns stay in the database."""
+        return self.with_related().only(
+            *(f.name for f in self.model._meta.concrete_fields if f.name != "snapshot"),
+            "application__reference",
+            "application__title",
+            "application__organization__name",
+            "authority__code",
+            "authority__name",
+            "authority__workflow_key",
+            "assigned_to__username",
+        )
 
     def overdue(self, now=None):
         return self.filter(due_at__lt=now or timezone.now())
@@ -609,7 +640,11 @@ class Filing(models.Model):
             # filed cases reads its own slice in that order.
             models.Index(fields=["due_at", "id"], name="filing_due_order"),
             models.Index(
-                fields=["authority", "due_at", "id"], name="filing_filed_queue", condition=Q(submitted_at__isnull=False)
+                F("authority"),
+                deadline_key(),
+                F("id"),
+                name="filing_queue_keyset",
+                condition=Q(submitted_at__isnull=False),
             ),
         ]
 

@@ -49,8 +49,8 @@ from .models import (
     Party,
     Role,
 )
+from .pagination import PAGE_SIZE, Cursor, InvalidCursor, deadline_page, page_size
 
-PAGE_SIZE = 25
 ALL_STATES = [s for wf in workflow.WORKFLOWS.values() for s in wf.states]
 WAITING_ON_APPLICANT = sorted({s.name for s in ALL_STATES if s.waits_on_applicant})
 IN_FORCE = sorted({s.name for s in ALL_STATES if s.grants_validity})
@@ -532,9 +532,23 @@ def review_queue(request):
     if not authorities:
         raise Http404("The review queue is for members of an authority.")
     filings = Filing.objects.visible_to(request.user).filter(authority__in=authorities, submitted_at__isnull=False)
-    queue = FilingQueueFilter(request.GET, queryset=filings.with_related(), request=request, authorities=authorities)
-    page = page_of(request, queue.qs)
-    context = {"filter": queue, "page": page, "now": timezone.now(), "multiple_authorities": len(authorities) > 1}
+    queue = FilingQueueFilter(request.GET, queryset=filings.for_listing(), request=request, authorities=authorities)
+    rows = queue.qs
+    cursor, cursor_error = None, None
+    if request.GET.get("cursor"):
+        try:
+            cursor = Cursor.decode(request.GET["cursor"])
+        except InvalidCursor as error:
+            cursor_error = str(error)
+    descending = queue.form.cleaned_data.get("sort") == "-due" if queue.is_valid() else False
+    page = deadline_page(rows, cursor, page_size(request.GET.get("page_size")), descending)
+    context = {
+        "filter": queue,
+        "page": page,
+        "cursor_error": cursor_error,
+        "now": timezone.now(),
+        "multiple_authorities": len(authorities) > 1,
+    }
     template = "exemptions/_queue_results.html" if request.htmx else "exemptions/review_queue.html"
     return render(request, template, context)
 

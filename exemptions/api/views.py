@@ -28,6 +28,7 @@ from exemptions.models import Application, Authority, Document, Event, Filing, F
 from . import serializers as s
 from .errors import ErrorSerializer
 from .filters import FilingFilter
+from .pagination import DeadlineCursorPagination
 from .permissions import IsApplicantOfDossier, IsApplicantToCreate
 
 # References look like APP-2026-000123 or UK-OFSI-2026-000045; anything else cannot name an object, and
@@ -175,10 +176,12 @@ class FilingViewSet(ReferenceLookupMixin, viewsets.ReadOnlyModelViewSet):
     """Filings visible to the caller, soonest deadline first; `allowed_actions` lists what the caller may run."""
 
     filterset_class = FilingFilter
+    pagination_class = DeadlineCursorPagination
     not_found = "No such filing."
 
     def get_queryset(self):
-        return Filing.objects.visible_to(self.request.user).with_related().order_by("due_at", "id")
+        filings = Filing.objects.visible_to(self.request.user)
+        return filings.for_listing().by_deadline() if self.action == "list" else filings.with_related()
 
     def get_serializer_class(self):
         return s.FilingDetailSerializer if self.action == "retrieve" else s.FilingSerializer

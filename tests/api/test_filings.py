@@ -194,17 +194,20 @@ def test_bad_filters_are_400_with_field_errors(client_for, reviewer_un, params, 
     assert_error(client_for(reviewer_un).get("/api/v1/filings/", params), 400, field)
 
 
-def test_pages_are_stable_and_bounded(client_for, org, applicant):
+def test_pages_follow_next_and_previous_links_and_are_bounded(client_for, org, applicant):
     made = [factories.filing(factories.complete_dossier(org, applicant), "OFAC", applicant) for _ in range(5)]
     client = client_for(applicant)
-    page1 = client.get("/api/v1/filings/", {"page_size": 2}).json()
-    page2 = client.get("/api/v1/filings/", {"page_size": 2, "page": 2}).json()
-    page3 = client.get("/api/v1/filings/", {"page_size": 2, "page": 3}).json()
-    seen = [f["reference"] for p in (page1, page2, page3) for f in p["results"]]
-    assert sorted(seen) == sorted(f.reference for f in made) and len(set(seen)) == 5
-    assert page1["count"] == 5 and page1["next"] and page3["next"] is None
-    assert_error(client.get("/api/v1/filings/", {"page": 99}), 404)
-    assert_error(client.get("/api/v1/filings/", {"page": "99999999999999999999999"}), 404)
+    pages = [client.get("/api/v1/filings/", {"page_size": 2}).json()]
+    while pages[-1]["next"] and len(pages) < 5:
+        assert pages[-1]["next"].startswith("http://testserver/api/v1/filings/?")
+        pages.append(client.get(pages[-1]["next"]).json())
+    seen = [f["reference"] for p in pages for f in p["results"]]
+    assert seen == [f.reference for f in sorted(made, key=lambda f: f.pk)]  # no deadline: oldest first
+    assert [len(p["results"]) for p in pages] == [2, 2, 1] and set(pages[0]) == {"next", "previous", "results"}
+    assert pages[0]["previous"] is None and pages[-1]["next"] is None
+    back = client.get(pages[-1]["previous"]).json()
+    assert back["results"] == pages[1]["results"]
+    assert_error(client.get("/api/v1/filings/", {"cursor": "not-a-cursor"}), 404)
     assert len(client.get("/api/v1/filings/", {"page_size": 10**12}).json()["results"]) == 5
 
 

@@ -20,7 +20,8 @@ def queries_for(client, path):
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path, {"page_size": 100})
     assert response.status_code == 200, response.content
-    return len(captured), response.json()["count"]
+    body = response.json()
+    return len(captured), body.get("count", len(body["results"]))  # the filing list has keyset pages, no count
 
 
 def add_approved_dossiers(org, applicant, n):
