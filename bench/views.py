@@ -12,6 +12,8 @@ from functools import cache
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from exemptions.models import Filing
+
 
 @cache
 def _static_body():
@@ -30,3 +32,13 @@ class StaticListView(APIView):
         if body is None:
             return Response({"detail": "Set BENCH_STATIC_LIST_FILE to a saved list response."}, status=404)
         return Response(body)
+
+
+class QueryOnlyListView(APIView):
+    """The list endpoint's query without its serializer: the same visible filings, order, page and columns, sent as
+    the rows `values()` returns. Between this and the static list lies what the query costs; between this and the
+    real endpoint, what building models and serializing them costs."""
+
+    def get(self, request):
+        filings = Filing.objects.visible_to(request.user).by_deadline()
+        return Response({"results": list(filings.values(*filings.listing_columns())[:25])})

@@ -555,15 +555,13 @@ class FilingQuerySet(models.QuerySet):
     def for_listing(self):
         """`with_related()` without the columns no list row shows: a filing's frozen dossier (the one wide
         column of a filing) and the related rows' wide columns stay in the database."""
-        return self.with_related().only(
-            *(f.name for f in self.model._meta.concrete_fields if f.name != "snapshot"),
-            "application__reference",
-            "application__title",
-            "application__organization__name",
-            "authority__code",
-            "authority__name",
-            "authority__workflow_key",
-            "assigned_to__username",
+        return self.with_related().only(*self.listing_columns())
+
+    def listing_columns(self) -> list[str]:
+        own = [f.name for f in self.model._meta.concrete_fields if f.name != "snapshot"]
+        related = ["application__reference", "application__title", "application__organization__name"]
+        return (
+            own + related + ["authority__code", "authority__name", "authority__workflow_key", "assigned_to__username"]
         )
 
     def overdue(self, now=None):
