@@ -552,6 +552,33 @@ def test_queue_costs_the_same_queries_for_3_or_25_rows(org, applicant, reviewer_
     assert response.content.decode().count('href="/filings/') == 25
 
 
+def test_queue_pages_by_cursor_keeping_its_filters(org, applicant, reviewer_un, monkeypatch):
+    made = [
+        factories.submitted_filing(factories.complete_dossier(org, applicant), "UN1718", applicant) for _ in range(5)
+    ]
+    client = client_for(reviewer_un)
+    link = re.compile(r'<a href="([^"]+)"[^>]*rel="(next|prev)"')
+
+    def visit(url, params=None):
+        url = reverse("review_queue") + url if url.startswith("?") else url  # links carry only the query string
+        page = client.get(url, params).content.decode().replace("&amp;", "&")
+        return re.findall(r'href="/filings/([^/"]+)/"', page), {rel: href for href, rel in link.findall(page)}, page
+
+    seen, links, page = visit(reverse("review_queue"), {"page_size": 2, "search": "TB"})
+    assert "5 cases" in page and "prev" not in links and "First page" not in page
+    while "next" in links:
+        assert "search=TB" in links["next"] and "page_size=2" in links["next"]
+        refs, links, page = visit(links["next"])
+        seen += refs
+    assert seen == [f.reference for f in sorted(made, key=lambda f: (f.due_at, f.pk))]
+    back, _, _ = visit(links["prev"])
+    assert back == seen[2:4]
+    _, _, page = visit(reverse("review_queue"), {"cursor": "garbage"})
+    assert "This page link is not valid" in page and page.count('href="/filings/') == 5
+    monkeypatch.setattr("exemptions.pagination.COUNT_LIMIT", 3)
+    assert "3+ cases" in visit(reverse("review_queue"))[2]
+
+
 INLINE_CODE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\sstyle=|\son[a-z]+=", re.IGNORECASE)
 
 
