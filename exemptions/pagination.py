@@ -113,7 +113,7 @@ def deadline_page(
     rows = rows[:size]
     if backwards:
         rows.reverse()
-    # Going forwards, rows lie behind the cursor; going backwards, rows lie ahead of it.
+    # A cursor's own row lies before a forward page and after a backward one, so that side is known to go on.
     has_later = more if not backwards else True
     has_earlier = cursor is not None if not backwards else more
     total, capped = _capped_count(queryset) if count else (0, False)
