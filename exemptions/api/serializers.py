@@ -36,6 +36,20 @@ def _date(**kwargs):
     return serializers.DateField(validators=[plausible_date], **kwargs)
 
 
+# DRF looks the active time zone up again for every datetime it writes, a context-local read each time: 100
+# lookups for a page of 25 filings, about a sixth of serializing it. The zone does not change within a response,
+# so the model serializers here read it once, when their fields are built; the output is the same. (Comments, not
+# docstrings: drf-spectacular would publish a docstring as the description of every serializer built on this class.)
+class ModelSerializer(serializers.ModelSerializer):
+    def get_fields(self):
+        fields = super().get_fields()
+        zone = timezone.get_current_timezone() if settings.USE_TZ else None
+        for field in fields.values():
+            if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
+                field.timezone = zone
+        return fields
+
+
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Send as `Authorization: Token <token>`")
 
@@ -79,7 +93,7 @@ class WorkflowSerializer(serializers.Serializer):
     transitions = WorkflowTransitionSerializer(many=True)
 
 
-class AuthoritySerializer(serializers.ModelSerializer):
+class AuthoritySerializer(ModelSerializer):
     workflow = serializers.SerializerMethodField()
 
     class Meta:
@@ -104,7 +118,7 @@ class AuthoritySerializer(serializers.ModelSerializer):
 # --- the dossier -------------------------------------------------------------------------------
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(ModelSerializer):
     class Meta:
         model = Item
         fields = [
@@ -121,13 +135,13 @@ class ItemSerializer(serializers.ModelSerializer):
         ]
 
 
-class PartySerializer(serializers.ModelSerializer):
+class PartySerializer(ModelSerializer):
     class Meta:
         model = Party
         fields = ["id", "role", "name", "country", "address"]
 
 
-class FilingSummarySerializer(serializers.ModelSerializer):
+class FilingSummarySerializer(ModelSerializer):
     authority = serializers.CharField(source="authority.code", read_only=True)
 
     class Meta:
@@ -140,7 +154,7 @@ class ClearanceSerializer(serializers.Serializer):
     blockers = serializers.ListField(child=serializers.CharField())
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class ApplicationSerializer(ModelSerializer):
     organization = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.all(),
         required=False,
@@ -273,21 +287,7 @@ class AllowedActionSerializer(serializers.Serializer):
     payload = PayloadFieldSerializer(many=True)
 
 
-# DRF looks the active time zone up again for every datetime it writes, a context-local read each time: 100
-# lookups for a page of 25 filings, a sixth of the page's serializing (bench/RESULTS.md). The zone does not change
-# within a response, so the mixin reads it once per serializer; the output is the same. (A comment, not a
-# docstring: drf-spectacular would publish a docstring as the description of every serializer using the mixin.)
-class ZoneOnceMixin:
-    def get_fields(self):
-        fields = super().get_fields()
-        zone = timezone.get_current_timezone() if settings.USE_TZ else None
-        for field in fields.values():
-            if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
-                field.timezone = zone
-        return fields
-
-
-class FilingSerializer(ZoneOnceMixin, serializers.ModelSerializer):
+class FilingSerializer(ModelSerializer):
     application = serializers.CharField(source="application.reference", read_only=True)
     title = serializers.CharField(source="application.title", read_only=True)
     organization = serializers.CharField(source="application.organization.name", read_only=True)
@@ -370,7 +370,7 @@ class ActionSerializer(serializers.Serializer):
         return value
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     actor = serializers.CharField(source="actor_label", read_only=True)
     payload = serializers.DictField(read_only=True)
 
@@ -390,7 +390,7 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
 
-class MessageSerializer(serializers.ModelSerializer):
+class MessageSerializer(ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     body = serializers.CharField(max_length=20_000)
 
@@ -400,7 +400,7 @@ class MessageSerializer(serializers.ModelSerializer):
         read_only_fields = ["kind", "created_at"]
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(ModelSerializer):
     file = serializers.FileField(write_only=True)
     name = serializers.CharField(source="original_name", read_only=True)
     uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
@@ -437,7 +437,7 @@ class DocumentSerializer(serializers.ModelSerializer):
 # --- the public register -----------------------------------------------------------------------
 
 
-class RegisterEntrySerializer(serializers.ModelSerializer):
+class RegisterEntrySerializer(ModelSerializer):
     organization = serializers.CharField(source="application.organization.name")
     authority = serializers.CharField(source="authority.code")
     approved_on = serializers.SerializerMethodField()

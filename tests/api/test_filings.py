@@ -223,3 +223,20 @@ def test_staff_assign_a_reviewer_by_username(client_for, un_filing, staff_un, re
     response = client_for(staff_un).post(url(un_filing, "actions/assign/"), {"reviewer": "reviewer-un"}, format="json")
     assert response.status_code == 200
     assert response.json()["assigned_to"] == "reviewer-un" and response.json()["status"] == "in_review"
+
+
+def test_a_signed_in_caller_reads_times_in_their_own_zone(un_filing, reviewer_un):
+    from rest_framework.test import APIClient
+
+    from exemptions.models import Profile
+
+    Profile.objects.update_or_create(user=reviewer_un, defaults={"time_zone": "Asia/Tokyo"})
+    client = APIClient()
+    client.force_login(reviewer_un)  # a session: the zone middleware knows the user before the view runs
+    listed = client.get("/api/v1/filings/").json()["results"][0]
+    detail = client.get(url(un_filing)).json()
+    events = client.get(url(un_filing, "events/")).json()["results"]
+    due = dt.datetime.fromisoformat(listed["due_at"])
+    assert listed["due_at"].endswith("+09:00") and detail["due_at"] == listed["due_at"]
+    assert due == un_filing.due_at
+    assert all(e["created_at"].endswith("+09:00") for e in events)
