@@ -181,7 +181,7 @@ class FilingViewSet(ReferenceLookupMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         filings = Filing.objects.visible_to(self.request.user)
-        return filings.for_listing().by_deadline() if self.action == "list" else filings.with_related()
+        return filings.for_listing() if self.action == "list" else filings.with_related()  # the page orders the list
 
     def get_serializer_class(self):
         return s.FilingDetailSerializer if self.action == "retrieve" else s.FilingSerializer
