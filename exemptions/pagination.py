@@ -11,12 +11,13 @@ import binascii
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
 
 from .models import NO_DEADLINE, FilingQuerySet
 
 COUNT_LIMIT = 1000
-PAGE_SIZE, MAX_PAGE_SIZE = 25, 100
+PAGE_SIZE, MAX_PAGE_SIZE = settings.REST_FRAMEWORK["PAGE_SIZE"], 100  # one page size for the UI and the API
 
 
 class InvalidCursor(ValueError):

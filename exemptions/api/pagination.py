@@ -3,7 +3,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from exemptions.pagination import MAX_PAGE_SIZE, Cursor, InvalidCursor, deadline_page, page_size
+from exemptions.pagination import MAX_PAGE_SIZE, PAGE_SIZE, Cursor, InvalidCursor, deadline_page, page_size
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -79,7 +79,7 @@ class DeadlineCursorPagination(pagination.BasePagination):
                 "name": self.page_size_query_param,
                 "in": "query",
                 "required": False,
-                "description": "Rows per page (default 25)",
+                "description": f"Rows per page (default {PAGE_SIZE})",
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             },
         ]
