@@ -33,7 +33,7 @@ class FilingFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         now = timezone.now()
-        return queryset.filter(due_at__lt=now) if value == "true" else queryset.exclude(due_at__lt=now)
+        return queryset.overdue(now) if value == "true" else queryset.exclude(due_at__lt=now)
 
     def filter_assigned_to(self, queryset, name, value):
         return queryset.filter(assigned_to=self.request.user)
