@@ -210,6 +210,9 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} at {self.organization or self.authority}"
 
 
+AUTHORITY_ROLES = frozenset({Role.REVIEWER.value, Role.STAFF.value})
+
+
 def memberships_of(user) -> list[tuple[str, int | None, int | None]]:
     """(role, organization_id, authority_id) of a user, read once per user object (i.e. per request)."""
     cached = getattr(user, "_clearance_memberships", None)
@@ -217,6 +220,20 @@ def memberships_of(user) -> list[tuple[str, int | None, int | None]]:
         cached = list(Membership.objects.filter(user=user).values_list("role", "organization_id", "authority_id"))
         user._clearance_memberships = cached
     return cached
+
+
+def organization_ids(user) -> set[int]:
+    """The aid organizations a user applies for."""
+    if not user.is_authenticated:
+        return set()
+    return {organization for role, organization, _ in memberships_of(user) if role == Role.APPLICANT}
+
+
+def authority_ids(user, roles=AUTHORITY_ROLES) -> set[int]:
+    """The authorities at which a user holds one of `roles`."""
+    if not user.is_authenticated:
+        return set()
+    return {authority for role, _, authority in memberships_of(user) if role in roles}
 
 
 class Profile(models.Model):
@@ -516,17 +533,12 @@ class FilingQuerySet(models.QuerySet):
             return self
         # Keep only the branches that apply: a reviewer's queue is then a plain `authority_id IN (…)` on the
         # filing index, not an OR over a join that scans every filing.
-        organization_ids, authority_ids = [], []
-        for role, organization_id, authority_id in memberships_of(user):
-            if role == Role.APPLICANT:
-                organization_ids.append(organization_id)
-            else:
-                authority_ids.append(authority_id)
+        organizations, authorities = organization_ids(user), authority_ids(user)
         visible = Q(pk__in=[])
-        if organization_ids:
-            visible |= Q(application__organization_id__in=organization_ids)
-        if authority_ids:
-            visible |= Q(authority_id__in=authority_ids, submitted_at__isnull=False)
+        if organizations:
+            visible |= Q(application__organization_id__in=organizations)
+        if authorities:
+            visible |= Q(authority_id__in=authorities, submitted_at__isnull=False)
         return self.filter(visible)
 
     def search(self, text: str):

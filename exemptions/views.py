@@ -48,6 +48,8 @@ from .models import (
     Organization,
     Party,
     Role,
+    authority_ids,
+    organization_ids,
 )
 from .pagination import PAGE_SIZE, Cursor, InvalidCursor, deadline_page, page_size
 
@@ -67,14 +69,6 @@ DEADLINE_LABELS = {
 
 
 # --- who is who ---------------------------------------------------------------------------------
-
-
-def organization_ids(user) -> set[int]:
-    return {org for role, org, _ in workflow.memberships_of(user) if role == Role.APPLICANT}
-
-
-def authority_ids(user, roles=workflow.AUTHORITY_ROLES) -> set[int]:
-    return {authority for role, _, authority in workflow.memberships_of(user) if role in roles}
 
 
 def own_applications(user):

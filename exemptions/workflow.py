@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_date
 
 from . import deadlines
 from .models import (  # memberships_of is re-exported: callers know it as workflow.memberships_of
+    AUTHORITY_ROLES,
     Authority,
     Event,
     Filing,
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 
 SYSTEM = "system"  # the actor of transitions the clock triggers (expiry, end of a no-objection period)
 APPLICANT, REVIEWER, STAFF = Role.APPLICANT.value, Role.REVIEWER.value, Role.STAFF.value
-AUTHORITY_ROLES = frozenset({REVIEWER, STAFF})
 
 
 # --- errors: each maps to one HTTP status in the API and one message in the UI -----------------

@@ -2,18 +2,11 @@
 
 from rest_framework import permissions
 
-from exemptions.models import Role
-from exemptions.workflow import memberships_of
-
-
-def applicant_organization_ids(user) -> set[int]:
-    if not user.is_authenticated:
-        return set()
-    return {org for role, org, _ in memberships_of(user) if role == Role.APPLICANT}
+from exemptions.models import organization_ids
 
 
 def is_applicant_of(user, organization_id) -> bool:
-    return user.is_superuser or organization_id in applicant_organization_ids(user)
+    return user.is_superuser or organization_id in organization_ids(user)
 
 
 class IsApplicantToCreate(permissions.BasePermission):
@@ -27,7 +20,7 @@ class IsApplicantToCreate(permissions.BasePermission):
         if request.method != "POST" or getattr(view, "action", None) != "create":
             return True
         user = request.user
-        return user.is_superuser or bool(applicant_organization_ids(user))
+        return user.is_superuser or bool(organization_ids(user))
 
 
 class IsApplicantOfDossier(permissions.BasePermission):

@@ -21,9 +21,8 @@ from exemptions.models import (
     Message,
     Organization,
     Party,
+    organization_ids,
 )
-
-from .permissions import applicant_organization_ids
 
 
 def plausible_date(value: dt.date) -> None:
@@ -217,9 +216,7 @@ class ApplicationSerializer(ModelSerializer):
         fields = super().get_fields()
         request = self.context.get("request")
         if request is not None and not request.user.is_superuser:
-            fields["organization"].queryset = Organization.objects.filter(
-                pk__in=applicant_organization_ids(request.user)
-            )
+            fields["organization"].queryset = Organization.objects.filter(pk__in=organization_ids(request.user))
         return fields
 
     def get_missing_elements(self, application) -> list[str]:
@@ -238,7 +235,7 @@ class ApplicationSerializer(ModelSerializer):
     def get_cleared_to_ship(self, application):
         """Only the organization (and admins) see the overall verdict: it would reveal other authorities' cases."""
         user = self.context["request"].user
-        if not (user.is_superuser or application.organization_id in applicant_organization_ids(user)):
+        if not (user.is_superuser or application.organization_id in organization_ids(user)):
             return None
         verdict = clearance.cleared_to_ship(application)
         return {"cleared": verdict.cleared, "blockers": verdict.blockers}
@@ -253,7 +250,7 @@ class ApplicationSerializer(ModelSerializer):
 
     def _only_organization(self):
         user = self.context["request"].user
-        ids = applicant_organization_ids(user)
+        ids = organization_ids(user)
         if len(ids) != 1:
             raise serializers.ValidationError({"organization": ["Choose the organization this application is for."]})
         return Organization.objects.get(pk=next(iter(ids)))
