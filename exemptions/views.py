@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, transaction
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import TruncWeek
 from django.forms import modelformset_factory
 from django.http import FileResponse, Http404, JsonResponse
@@ -120,7 +120,7 @@ def home(request):
     needs_action = (
         Filing.objects.filter(application__in=own_applications(user), status__in=WAITING_ON_APPLICANT)
         .with_related()
-        .order_by(F("due_at").asc(nulls_last=True), "id")[:10]
+        .by_deadline()[:10]
     )
     return render(request, "exemptions/home.html", {"page": page, "rows": rows, "needs_action": needs_action})
 
