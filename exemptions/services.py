@@ -213,6 +213,19 @@ def attach_document(*, by, uploaded_file, kind=Document.Kind.OTHER, application=
     return document
 
 
+class StoredFileMissing(Exception):
+    """A document's row exists but its file is gone from storage (restored backup, lost volume)."""
+
+
+def open_document(document: Document):
+    """The stored file of a document, open for reading. The web UI and the API both serve files through this, so a
+    file missing from storage is a clear 404 in both, never a 500."""
+    try:
+        return document.file.open("rb")
+    except (FileNotFoundError, ValueError) as error:
+        raise StoredFileMissing("The file of this document is missing from storage.") from error
+
+
 def remove_document(document: Document) -> None:
     if document.application_id:
         ensure_editable(document.application)

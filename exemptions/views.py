@@ -508,7 +508,11 @@ def document_download(request, pk):
         )
     if not allowed:
         raise Http404("No such document.")
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name)
+    try:
+        handle = services.open_document(document)
+    except services.StoredFileMissing as error:
+        raise Http404(str(error)) from error
+    return FileResponse(handle, as_attachment=True, filename=document.original_name)
 
 
 # --- authorities --------------------------------------------------------------------------------

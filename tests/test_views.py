@@ -127,6 +127,13 @@ def test_documents_download_only_for_the_organization_and_authorities_it_was_fil
     assert client_for(reviewer_ofac).get(url).status_code == 404
 
 
+def test_a_document_whose_file_left_storage_is_a_404_not_a_500(dossier, applicant):
+    document = attach(dossier, applicant, b"%PDF-1.4 cover letter")
+    document.file.storage.delete(document.file.name)
+    response = client_for(applicant).get(reverse("document_download", args=[document.pk]))
+    assert response.status_code == 404
+
+
 def test_public_pages_need_no_sign_in(dossier, applicant):
     approved = factories.approved_filing(dossier, "OFAC", applicant, dt.date(2027, 1, 1), dt.date(2099, 12, 31))
     pending = factories.submitted_filing(dossier, "UN1718", applicant)

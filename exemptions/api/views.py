@@ -304,9 +304,9 @@ class FilingDocumentDownloadView(APIView):
         if document is None:
             raise NotFound("No such document.")
         try:
-            handle = document.file.open("rb")
-        except (FileNotFoundError, ValueError) as exc:
-            raise NotFound("The file of this document is missing from storage.") from exc
+            handle = services.open_document(document)
+        except services.StoredFileMissing as error:
+            raise NotFound(str(error)) from error
         return FileResponse(
             handle,
             as_attachment=True,
