@@ -3,7 +3,7 @@
 Two paths, both for benchmark databases only:
 
 - `generate(filings=N)` makes realistic cases. Each filing is walked in memory along the shortest path of
-  its workflow's declaration to the state it should end in, with the deadline rules `workflow.apply()`
+  its workflow's declaration to the state it should end in, with the deadline rules `engine.apply()`
   uses (`_next_due_at`, `Deadline.compute`), the real effects where they touch no database, and the
   same hash-chained events (`Event.compute_hash`), so `manage.py verify_audit` passes on the result.
   Rows go in with PostgreSQL COPY, a chunk per transaction.
@@ -22,14 +22,15 @@ from collections import defaultdict, deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 from tqdm import tqdm
 
-from exemptions import workflow
-from exemptions.management.commands.seed_demo import NOTES, PARTIES, TITLES, actor_for, item_fields, payload_for
+from exemptions import engine, procedures
+from exemptions.management.commands.seed_demo import PARTIES, TITLES, actor_for, item_fields, payload_for
 from exemptions.models import (
     Application,
     Authority,
@@ -44,9 +45,9 @@ from exemptions.models import (
     ReferenceCounter,
     Reminder,
     Role,
-    canonical_json,
-    sha256_hex,
 )
+from exemptions.snapshot import canonical_json, sha256_hex
+from exemptions.snapshot import take as take_snapshot
 
 User = get_user_model()
 INITIAL_STATUS = Filing._meta.get_field("status").default
@@ -60,7 +61,7 @@ DAY = dt.timedelta(days=1)
 # --- paths through the declarations --------------------------------------------------------------
 
 
-def paths_to_states(wf: workflow.Workflow) -> dict[str, list[str]]:
+def paths_to_states(wf: procedures.Procedure) -> dict[str, list[str]]:
     """The shortest list of actions from a new filing to every state of the workflow (breadth first)."""
     paths = {INITIAL_STATUS: []}
     queue = deque([INITIAL_STATUS])
@@ -222,38 +223,6 @@ def _assign_references(objects, prefix_of, year_of) -> None:
 # --- one case, replayed in memory ---------------------------------------------------------------
 
 
-def _in_memory_submit(filing, changes, by, note, payload, at):
-    application = filing.application
-    if not hasattr(application, "bench_snapshot"):  # one dossier, filed with several authorities
-        snapshot = application.snapshot()  # items and parties are prefetched: no query
-        application.bench_snapshot = (snapshot, sha256_hex(canonical_json(snapshot)))
-    snapshot, digest = application.bench_snapshot
-    changes.update(submitted_at=at, snapshot=snapshot, snapshot_sha256=digest)
-
-
-def _in_memory_confirm(filing, changes, by, note, payload, at):
-    # The generator's confirm payload already carries the recommended dates (payload_for fills every field).
-    workflow._decide_approval(filing, changes, by, note, payload, at)
-
-
-def _message_effect(kind):
-    def effect(filing, changes, by, note, payload, at):
-        changes.setdefault("_messages", []).append(
-            Message(filing_id=filing.pk, author_id=by.pk, kind=kind, body=note, created_at=at)
-        )
-
-    return effect
-
-
-# Effects that write to the database get an in-memory twin; the pure ones run as declared.
-IN_MEMORY_EFFECTS = {
-    workflow._submit: _in_memory_submit,
-    workflow._confirm_proposed_approval: _in_memory_confirm,
-    workflow._information_request: _message_effect(Message.Kind.INFORMATION_REQUEST),
-    workflow._response: _message_effect(Message.Kind.RESPONSE),
-}
-
-
 @dataclass
 class Case:
     """One filing with the rows its history wrote."""
@@ -265,13 +234,13 @@ class Case:
 
 
 class Replayer:
-    """Walks filings along their workflow in memory, as `workflow.apply()` would have moved them."""
+    """Walks filings along their workflow in memory, as `engine.apply()` would have moved them."""
 
     def __init__(self, cast: Cast, rng: random.Random, now: dt.datetime):
         self.cast, self.rng, self.now = cast, rng, now
 
     def case(self, filing: Filing, target: str, applicant) -> Case:
-        wf = workflow.workflow_for(filing.authority)
+        wf = filing.authority.procedure
         path = paths_to_states(wf)[target]
         rng, now = self.rng, self.now
         reviewer = rng.choice(self.cast.reviewers[filing.authority_id])
@@ -289,15 +258,15 @@ class Replayer:
                 at = max(at, filing.due_at + dt.timedelta(minutes=rng.uniform(1, 300)))  # the clock ran out
             at = min(at, now)
             actor = actor_for(transition, applicant=applicant, reviewer=reviewer, staff=staff)
-            valid_until = self._valid_until(at, ends_on_its_own)
+            valid_until = self._valid_until(at, ends_on_its_own, filing.authority)
             payload = payload_for(transition, filing, at, reviewer=reviewer, valid_until_on=valid_until)
             cleaned = {
                 f.name: self.cast.by_username[payload[f.name]] if f.kind == "reviewer" else payload[f.name]
                 for f in transition.payload
                 if f.name in payload
             }
-            note = NOTES.get(action, f"{transition.label}." if transition.note_required else "")
-            self._step(case, wf, transition, None if actor == workflow.SYSTEM else actor, note, cleaned, at)
+            note = transition.example_note or (f"{transition.label}." if transition.note_required else "")
+            self._step(case, wf, transition, None if actor == engine.SYSTEM else actor, note, cleaned, at)
         self._chatter(case, applicant, reviewer)
         self._reminder(case, wf, applicant, reviewer)
         return case
@@ -325,41 +294,25 @@ class Replayer:
             return dt.timedelta(days=rng.uniform(0, 1.25 * calendar_days))
         return dt.timedelta(days=rng.uniform(0, 400 if state.terminal else 120))
 
-    def _valid_until(self, at, ends_on_its_own) -> dt.date:
+    def _valid_until(self, at, ends_on_its_own, authority) -> dt.date:
+        longest = at.date() + relativedelta(months=authority.max_validity_months)  # the authority's limit
         if ends_on_its_own:  # must have ended before today for the expiry to have happened
             room = max(1, (self.now.date() - at.date()).days - 2)
-            return at.date() + dt.timedelta(days=self.rng.randint(1, room))
-        return max(at.date() + DAY, self.now.date() + dt.timedelta(days=self.rng.randint(-3, 300)))
+            return min(longest, at.date() + dt.timedelta(days=self.rng.randint(1, room)))
+        return min(longest, max(at.date() + DAY, self.now.date() + dt.timedelta(days=self.rng.randint(-3, 300))))
 
     def _step(self, case, wf, transition, actor, note, cleaned, at):
-        """The body of `workflow.apply()` without the database: effect, deadline, status, hashed event."""
+        """`engine.apply()` without the database: the engine's own plan, kept in memory with its hashed event."""
         filing = case.filing
-        source = wf.state(filing.status)
-        target = wf.state(transition.target_from(filing.status))
-        changes: dict = {}
-        effect = IN_MEMORY_EFFECTS.get(transition.effect, transition.effect)
-        if effect:
-            effect(filing, changes, actor, note, cleaned, at)
-        case.messages.extend(changes.pop("_messages", []))
-        due_at, clock = workflow._next_due_at(filing, source, target, changes, at)
-        changes.update(clock, due_at=due_at, status=target.name)
-        if target is not source:
-            changes["status_changed_at"] = at
-        event = Event(
-            filing=filing,
-            sequence=len(case.events) + 1,
-            action=transition.name,
-            from_status=source.name,
-            to_status=target.name,
-            actor=actor,
-            actor_label=actor.get_username() if actor else workflow.SYSTEM,
-            note=note,
-            payload=workflow._payload_for_event(cleaned),
-            created_at=at,
-            notified_at=at + dt.timedelta(seconds=30),  # its notices went out long ago
-        )  # hashed by chain_events() once the filing has its reference
+        outcome = engine.plan(filing, transition, actor, note, cleaned, at)
+        case.messages.extend(
+            Message(filing_id=filing.pk, author_id=actor.pk, kind=kind, body=body, created_at=at)
+            for kind, body in outcome.messages
+        )
+        event = engine.new_event(filing, outcome, len(case.events) + 1, "")  # chained once the filing has its reference
+        event.notified_at = at + dt.timedelta(seconds=30)  # its notices went out long ago
         case.events.append(event)
-        for key, value in changes.items():
+        for key, value in outcome.changes.items():
             setattr(filing, key, value)
         filing.version += 1
 
@@ -476,7 +429,7 @@ def generate(filings: int, *, seed: int = 1, chunk: int = 5000, now=None, progre
     now = now or timezone.now()
     rng = random.Random(seed)
     authorities = list(Authority.objects.order_by("code"))
-    state_cycles = {a.pk: [s.name for s in workflow.workflow_for(a).states] for a in authorities}
+    state_cycles = {a.pk: [s.name for s in a.procedure.states] for a in authorities}
     turns = defaultdict(int)
     cast = create_cast(max(2, filings // FILINGS_PER_ORGANIZATION), authorities)
     organizations = {o.pk: o for o in Organization.objects.filter(pk__in=cast.applicants)}
@@ -690,7 +643,7 @@ def generate_bulk(filings: int, *, due: int = 0, chunk: int = 100_000, now=None,
     authorities = list(Authority.objects.order_by("code"))
     pairs = {}
     for authority in authorities:
-        wf = workflow.workflow_for(authority)
+        wf = authority.procedure
         opened = wf.transition(BULK_OPEN_ACTION, INITIAL_STATUS)
         closed = wf.transition(BULK_CLOSING_ACTION, opened.target)
         if not wf.state(closed.target).terminal or wf.state(opened.target).deadline is None:
@@ -715,7 +668,7 @@ def generate_bulk(filings: int, *, due: int = 0, chunk: int = 100_000, now=None,
     copy_objects(Application, [template], with_pk=True)
     copy_objects(Item, template._prefetched_objects_cache["items"], with_pk=False)
     copy_objects(Party, template._prefetched_objects_cache["parties"], with_pk=False)
-    snapshot = template.snapshot()
+    snapshot = take_snapshot(template)
     params = dict(
         now=now,
         year=now.year,
@@ -740,7 +693,7 @@ def generate_bulk(filings: int, *, due: int = 0, chunk: int = 100_000, now=None,
         genesis=Event.GENESIS_HASH,
         at_sentinel=_AT_SENTINEL.isoformat(),
     )
-    note = NOTES.get(BULK_CLOSING_ACTION, "")
+    note = closed.example_note
     events = [
         dict(
             sequence=1,

@@ -434,7 +434,7 @@ def sweep_benchmark(report: Report, sizes: Sizes) -> None:
     )
 
 
-# --- 4. workflow.apply throughput ---------------------------------------------------------------
+# --- 4. engine.apply throughput ---------------------------------------------------------------
 
 
 APPLY_CYCLE = ["take", "request_information", "respond", "request_information", "respond"]
@@ -443,7 +443,7 @@ APPLY_CYCLE = ["take", "request_information", "respond", "request_information", 
 def apply_rates(batch_size: int, repeats: int) -> list[float]:
     """Transitions per second of `repeats` runs, each moving `batch_size` new submitted filings through
     APPLY_CYCLE as their reviewer and applicant would, one transaction per transition."""
-    from exemptions import workflow
+    from exemptions import engine
     from exemptions.models import Filing
 
     opened = Filing.objects.filter(status="submitted", assigned_to__isnull=True)
@@ -459,7 +459,7 @@ def apply_rates(batch_size: int, repeats: int) -> list[float]:
             for action in APPLY_CYCLE:
                 by = filing.created_by if action == "respond" else reviewers[filing.authority_id]
                 note = "" if action == "take" else "Please send the distribution plan."
-                workflow.apply(filing, action, by, note)
+                engine.apply(filing, action, by, note)
         runs.append(len(batch) * len(APPLY_CYCLE) / (time.perf_counter() - started))
     return runs
 
@@ -472,7 +472,7 @@ def apply_benchmark(report: Report, sizes: Sizes) -> None:
     from bench import generate
     from config.celery import app as celery_app
 
-    title = "4. `workflow.apply` throughput on one connection"
+    title = "4. `engine.apply` throughput on one connection"
     reset_data()
     generate.generate_bulk(2 * sizes.apply_filings * sizes.repeats, due=0, progress=False)
     broker = "reachable"
@@ -545,7 +545,7 @@ def hot_queries():
     """The reads that grow with the table: a reviewer's queue ordered by deadline, and due open work."""
     from django.utils import timezone
 
-    from exemptions import workflow
+    from exemptions import procedures
     from exemptions.models import Application, Authority, Filing
     from exemptions.pagination import Cursor, rows_beyond
 
@@ -554,7 +554,7 @@ def hot_queries():
     filed = Filing.objects.filter(authority=authority, submitted_at__isnull=False)
     deep = min(10_000, max(filed.count() - 25, 0))
     deep_row = filed.by_deadline()[deep : deep + 1].first()
-    open_states = sorted({s for w in workflow.WORKFLOWS.values() for s in w.open_states})
+    open_states = sorted({s for w in procedures.PROCEDURES.values() for s in w.open_states})
     return {
         "home: newest 50 dossiers visible to an OFAC reviewer": Application.objects.visible_to(reviewer).select_related(
             "organization"
@@ -628,7 +628,7 @@ def plans_benchmark(report: Report, sizes: Sizes) -> None:
         reset_data()
         generate.generate(sizes.large, progress=False)
     batch = max(10, sizes.apply_filings // 4)
-    apply_label = f"`workflow.apply`, {batch} filings × {len(APPLY_CYCLE)} transitions (writes maintain the indexes)"
+    apply_label = f"`engine.apply`, {batch} filings × {len(APPLY_CYCLE)} transitions (writes maintain the indexes)"
     timings = {}  # label -> {present: [ms per round]}
     plans = {}  # (label, present) -> plan
     rounds = 3  # alternate without/with, so load on the machine hits both sides alike

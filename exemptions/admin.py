@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from . import services, workflow
+from . import engine, services
 from .models import (
     Application,
     Authority,
@@ -222,17 +222,15 @@ class FilingAdmin(admin.ModelAdmin):
     def override_view(self, request, pk):
         """A staff override is a real transition: same checks, same audit event, a reason is mandatory."""
         filing = get_object_or_404(Filing.objects.with_related(), pk=pk)
-        actions = workflow.available_actions(filing, request.user)
+        actions = engine.available_actions(filing, request.user)
         form = OverrideForm(request.POST or None, actions=actions)
         if request.method == "POST" and form.is_valid():
             payload = form.cleaned_data["payload"] or {}
             try:
                 if not isinstance(payload, dict):
                     raise ValidationError("The payload must be a JSON object.")
-                workflow.apply(
-                    filing, form.cleaned_data["action"], request.user, form.cleaned_data["reason"], **payload
-                )
-            except workflow.WorkflowError as exc:
+                engine.apply(filing, form.cleaned_data["action"], request.user, form.cleaned_data["reason"], **payload)
+            except engine.WorkflowError as exc:
                 form.add_error(None, str(exc))
             except ValidationError as exc:
                 form.add_error(

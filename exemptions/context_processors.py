@@ -1,4 +1,4 @@
-from . import workflow
+from . import models, procedures
 from .models import Role
 
 
@@ -7,11 +7,11 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": {}}
-    roles = {role for role, _, _ in workflow.memberships_of(user)}
+    roles = {role for role, _, _ in models.memberships_of(user)}
     return {
         "nav": {
             "applicant": Role.APPLICANT in roles or user.is_superuser,
-            "reviewer": bool(roles & workflow.AUTHORITY_ROLES) or user.is_superuser,
+            "reviewer": bool(roles & procedures.AUTHORITY_ROLES) or user.is_superuser,
             "staff": Role.STAFF in roles or user.is_superuser,
         }
     }

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from .models import Authority
-from .workflow import WORKFLOWS
+from .procedures import PROCEDURES
 
 OPEN = "open"
 
@@ -48,7 +48,7 @@ class FilingQueueFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         self.filters["authority"].queryset = Authority.objects.filter(pk__in=[a.pk for a in authorities])
         self.filters["status"].extra["choices"] = status_choices(
-            {WORKFLOWS[a.workflow_key] for a in authorities} or WORKFLOWS.values()
+            {PROCEDURES[a.workflow_key] for a in authorities} or PROCEDURES.values()
         )
 
     def filter_search(self, queryset, name, value):
@@ -56,7 +56,7 @@ class FilingQueueFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         if value == OPEN:
-            terminal = {s.name for wf in WORKFLOWS.values() for s in wf.states if s.terminal}
+            terminal = {s.name for wf in PROCEDURES.values() for s in wf.states if s.terminal}
             return queryset.exclude(status__in=terminal)
         return queryset.filter(status=value)
 

@@ -1,11 +1,12 @@
 """Forms of the web UI. They validate input and show errors beside fields; every write goes through
-services.py or workflow.apply(), never through `form.save()`."""
+services.py or engine.apply(), never through `form.save()`."""
 
 from django import forms
 from django.contrib.auth import get_user_model
 
+from . import procedures
 from .models import BENEFICIARY_CATEGORIES, Application, Authority, Document, Item, Party
-from .workflow import AUTHORITY_ROLES, Transition
+from .procedures import AUTHORITY_ROLES, Transition
 
 
 class DateInput(forms.DateInput):
@@ -180,15 +181,15 @@ class ActionForm(forms.Form):
                 required=transition.note_required,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
-        if transition.name == "file_report":
-            self.fields["report"] = forms.FileField(label="Delivery report (file)", required=False)
 
     @staticmethod
     def _payload_field(field, filing, reviewers):
         options = dict(label=field.label, required=field.required, help_text=field.help_text)
-        if field.kind == "date":
+        if field.kind == procedures.DATE:
             return forms.DateField(widget=DateInput(), **options)
-        if field.kind == "reviewer":
+        if field.kind == procedures.DOCUMENT:
+            return forms.FileField(**options)
+        if field.kind == procedures.REVIEWER_CHOICE:
             if reviewers is None:
                 reviewers = reviewers_of(filing.authority)
             return forms.ChoiceField(choices=[("", "Choose a reviewer")] + list(reviewers), **options)
@@ -201,7 +202,10 @@ class ActionForm(forms.Form):
         return set(self.fields) == {"version"}
 
     def payload(self) -> dict:
-        return {f.name: self.cleaned_data.get(f.name) for f in self.transition.payload}
+        return {f.name: self.cleaned_data.get(f.name) for f in self.transition.payload if f.kind != procedures.DOCUMENT}
+
+    def files_by_field(self) -> dict:
+        return {f.name: self.cleaned_data.get(f.name) for f in self.transition.payload if f.kind == procedures.DOCUMENT}
 
 
 def reviewers_of(authority) -> list[tuple[str, str]]:

@@ -2,7 +2,7 @@
 
 A database lost in the middle of a request ends in a clear 503, never a 500 page or a half-saved case.
 PostgreSQL rolls back the transaction the request was in when its connection dies, and every write in
-this app runs in one (`services`, `workflow.apply`), so there is nothing half-written to clean up here:
+this app runs in one (`services`, `engine.apply`), so there is nothing half-written to clean up here:
 only the dead connection to drop, so the next request opens a fresh one."""
 
 import logging

@@ -1,21 +1,23 @@
 """Entities of the exemption tracker and the QuerySets that say who may see what.
 
-Models hold data and data validation only. `Filing.status` is written by `workflow.apply()` alone.
+Models hold data and data validation only. `Filing.status` is written by `engine.apply()` alone.
 """
 
 import datetime
-import hashlib
-import json
 import re
 from decimal import Decimal
 
 import pycountry
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+
+from . import procedures
+from .snapshot import canonical_json, sha256_hex
 
 # --- validators --------------------------------------------------------------------------------
 
@@ -43,6 +45,15 @@ def validate_currency(value: str) -> None:
 def validate_country(value: str) -> None:
     if not value or pycountry.countries.get(alpha_2=value.upper()) is None:
         raise ValidationError("Enter a two-letter ISO 3166 country code such as KP, CN or CH.", code="country")
+
+
+def validate_plausible_date(value) -> None:
+    # Far-off years are typing slips, and near year 9999 deadline arithmetic would overflow.
+    if value is not None and not procedures.EARLIEST_DATE <= value <= procedures.LATEST_DATE:
+        raise ValidationError(
+            f"Enter a date between {procedures.EARLIEST_DATE:%d %b %Y} and {procedures.LATEST_DATE:%d %b %Y}.",
+            code="implausible_date",
+        )
 
 
 def validate_positive(value) -> None:
@@ -80,22 +91,6 @@ def validate_beneficiaries(value) -> None:
             )
 
 
-# The elements IAN 7 requires in every request (DOMAIN.md). A filing may not leave draft while any
-# is missing; the dossier editor shows the same list as a checklist.
-IAN7_REQUIRED_ELEMENTS = {
-    "purpose": "Nature of the assistance (purpose)",
-    "justification": "Why an exemption is needed",
-    "beneficiaries": "Recipients: number of beneficiaries by category",
-    "selection_criteria": "Criteria used to select beneficiaries",
-    "destinations": "Destinations (province or county, facility)",
-    "items": "Detailed list of goods with quantities and specifications",
-    "shipment_window": "Expected timeframe of shipment",
-    "parties": "Parties involved in shipment and delivery",
-    "monitoring_arrangements": "Monitoring arrangements",
-    "financial_channel": "Financial transactions involved",
-}
-
-
 # --- parties to a case -------------------------------------------------------------------------
 
 
@@ -120,15 +115,15 @@ class Organization(models.Model):
 
 
 class Authority(models.Model):
-    class WorkflowKey(models.TextChoices):
-        UN1718 = "un1718", "UN 1718 Committee"
-        OFAC = "ofac", "OFAC specific licence"
-        GENERIC = "generic", "Generic review"
-
     code = models.CharField(max_length=20, unique=True, help_text="Short code used in filing references, e.g. OFAC")
     name = models.CharField(max_length=200)
     jurisdiction = models.CharField(max_length=200)
-    workflow_key = models.CharField(max_length=20, choices=WorkflowKey.choices, default=WorkflowKey.GENERIC)
+    workflow_key = models.CharField(
+        "procedure",
+        max_length=20,
+        choices=[(key, procedure.name) for key, procedure in procedures.PROCEDURES.items()],
+        default=procedures.GENERIC.key,
+    )
     holiday_calendar = models.CharField(
         max_length=20,
         help_text="Country and optional subdivision of the `holidays` package, e.g. US-NY, US-DC, GB-ENG, BE",
@@ -161,6 +156,10 @@ class Authority(models.Model):
     def __str__(self):
         return f"{self.code} — {self.name}"
 
+    @property
+    def procedure(self) -> procedures.Procedure:
+        return procedures.procedure_for(self.workflow_key)
+
     def clean(self):
         from . import deadlines  # local: deadlines is pure and must not import models
 
@@ -178,9 +177,9 @@ class Authority(models.Model):
 
 
 class Role(models.TextChoices):
-    APPLICANT = "applicant", "Applicant"
-    REVIEWER = "reviewer", "Reviewer"
-    STAFF = "staff", "Authority staff"
+    APPLICANT = procedures.APPLICANT, "Applicant"
+    REVIEWER = procedures.REVIEWER, "Reviewer"
+    STAFF = procedures.STAFF, "Authority staff"
 
 
 class Membership(models.Model):
@@ -210,7 +209,7 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} at {self.organization or self.authority}"
 
 
-AUTHORITY_ROLES = frozenset({Role.REVIEWER.value, Role.STAFF.value})
+AUTHORITY_ROLES = procedures.AUTHORITY_ROLES
 
 
 def memberships_of(user) -> list[tuple[str, int | None, int | None]]:
@@ -234,6 +233,16 @@ def authority_ids(user, roles=AUTHORITY_ROLES) -> set[int]:
     if not user.is_authenticated:
         return set()
     return {authority for role, _, authority in memberships_of(user) if role in roles}
+
+
+def assignable_reviewers(authority):
+    """Active users who review or coordinate at `authority`: whom staff may assign a case to."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__authority=authority, memberships__role__in=AUTHORITY_ROLES)
+        .distinct()
+        .order_by("username")
+    )
 
 
 class Profile(models.Model):
@@ -313,8 +322,8 @@ class Application(models.Model):
     )
     selection_criteria = models.TextField(blank=True)
     destinations = models.TextField(blank=True, help_text="One per line: province or county, facility")
-    ship_from_on = models.DateField(null=True, blank=True)
-    ship_until_on = models.DateField(null=True, blank=True)
+    ship_from_on = models.DateField(null=True, blank=True, validators=[validate_plausible_date])
+    ship_until_on = models.DateField(null=True, blank=True, validators=[validate_plausible_date])
     route_origin = models.CharField(max_length=200, blank=True)
     route_transit = models.CharField(max_length=200, blank=True)
     port_of_entry = models.CharField(max_length=200, blank=True)
@@ -357,55 +366,22 @@ class Application(models.Model):
     def beneficiary_total(self) -> int:
         return sum((self.beneficiaries or {}).values())
 
-    def missing_elements(self) -> list[str]:
-        """Labels of the IAN 7 elements this dossier still lacks; empty when it may be filed."""
+    def missing_elements(self, required=procedures.IAN7_ELEMENTS) -> list[str]:
+        """Labels of the `required` dossier elements (procedures.DOSSIER_ELEMENTS) this dossier still lacks;
+        empty when it may be filed. Reads items and parties with `.all()`, so prefetched rows cost no query."""
         present = {
             "purpose": bool(self.purpose.strip()),
             "justification": bool(self.justification.strip()),
             "beneficiaries": self.beneficiary_total > 0,
             "selection_criteria": bool(self.selection_criteria.strip()),
             "destinations": bool(self.destinations.strip()),
-            "items": self.items.exists(),
+            "items": bool(self.items.all()),
             "shipment_window": bool(self.ship_from_on and self.ship_until_on),
-            "parties": self.parties.exists(),
+            "parties": bool(self.parties.all()),
             "monitoring_arrangements": bool(self.monitoring_arrangements.strip()),
             "financial_channel": bool(self.financial_channel.strip()),
         }
-        return [label for key, label in IAN7_REQUIRED_ELEMENTS.items() if not present[key]]
-
-    SNAPSHOT_FIELDS = (
-        "reference", "title", "purpose", "justification", "beneficiaries", "selection_criteria", "destinations",
-        "ship_from_on", "ship_until_on", "route_origin", "route_transit", "port_of_entry",
-        "monitoring_arrangements", "financial_channel",
-    )  # fmt: skip
-
-    def snapshot(self) -> dict:
-        """The dossier as plain JSON-ready data: what an authority saw when the filing was submitted."""
-        data = {name: getattr(self, name) for name in self.SNAPSHOT_FIELDS}
-        data["ship_from_on"] = self.ship_from_on.isoformat() if self.ship_from_on else None
-        data["ship_until_on"] = self.ship_until_on.isoformat() if self.ship_until_on else None
-        data["organization"] = {"name": self.organization.name, "country": self.organization.country}
-        data["items"] = [
-            {
-                "description": i.description,
-                "hs_code": i.hs_code,
-                "quantity": str(i.quantity),
-                "unit": i.unit,
-                "unit_value": str(i.unit_value),
-                "currency": i.currency,
-                "category": i.category,
-                "specification": i.specification,
-                "dual_use_note": i.dual_use_note,
-            }
-            for i in self.items.all()
-        ]
-        data["parties"] = [
-            {"role": p.role, "name": p.name, "country": p.country, "address": p.address} for p in self.parties.all()
-        ]
-        data["documents"] = [
-            {"kind": d.kind, "name": d.original_name, "size": d.size, "sha256": d.sha256} for d in self.documents.all()
-        ]
-        return data
+        return [procedures.DOSSIER_ELEMENTS[key] for key in required if not present[key]]
 
 
 class Item(models.Model):
@@ -598,7 +574,7 @@ class Filing(models.Model):
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="filings")
     authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="filings")
     reference = models.CharField(max_length=40, unique=True, editable=False)
-    status = models.CharField(max_length=40, default="draft", editable=False, db_index=True)
+    status = models.CharField(max_length=40, default=procedures.INITIAL, editable=False, db_index=True)
     version = models.PositiveIntegerField(default=0, editable=False)
     legal_basis = models.CharField(max_length=30, choices=LegalBasis.choices, default=LegalBasis.SPECIFIC_REQUEST)
     submission_channel = models.CharField(max_length=30, choices=Channel.choices, default=Channel.DIRECT)
@@ -667,26 +643,16 @@ class Filing(models.Model):
         super().save(*args, **kwargs)
 
     @property
-    def workflow(self):
-        from .workflow import workflow_for  # local: workflow imports models
-
-        return workflow_for(self.authority)
+    def procedure(self) -> procedures.Procedure:
+        return self.authority.procedure
 
     @property
-    def state(self):
-        return self.workflow.state(self.status)
+    def state(self) -> procedures.State:
+        return self.procedure.state(self.status)
 
     @property
     def is_overdue(self) -> bool:
         return bool(self.due_at and self.due_at < timezone.now())
-
-
-def canonical_json(data) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class Event(models.Model):

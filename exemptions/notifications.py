@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import deadlines, workflow
+from . import deadlines, engine, procedures
 from .models import Authority, Event, Filing, Membership, Profile, Reminder, Role
 
 log = logging.getLogger(__name__)
@@ -193,9 +193,7 @@ def rule_due_now(filing: Filing, rules: list[Rule], now: dt.datetime) -> Rule | 
 
 def deadline_states(authority: Authority, deadline_kind: str) -> list[str]:
     return [
-        s.name
-        for s in workflow.workflow_for(authority).states
-        if s.deadline and s.deadline.kind == deadline_kind and not s.terminal
+        s.name for s in authority.procedure.states if s.deadline and s.deadline.kind == deadline_kind and not s.terminal
     ]
 
 
@@ -316,12 +314,12 @@ def _compose_event_notice(reminder: Reminder) -> EmailMultiAlternatives:
     filing = reminder.filing
     sequence = int(reminder.kind.rsplit(":", 1)[-1])
     event = filing.events.get(sequence=sequence)
-    transition = next((t for t in filing.workflow.transitions if t.name == event.action), None)
+    transition = next((t for t in filing.procedure.transitions if t.name == event.action), None)
     context = {
         "filing": filing,
         "event": event,
         "action_label": transition.label if transition else event.action,
-        "state_label": filing.workflow.state(event.to_status).applicant_label,
+        "state_label": filing.procedure.state(event.to_status).applicant_label,
         "decision": event.action in {"approve", "confirm_approval", "approve_extension", "deny_extension"}
         or event.to_status in {"denied", "returned_without_action", "expired"},
         "url": filing_url(filing),
@@ -334,7 +332,7 @@ def _compose_digest(reminder: Reminder, authority_code: str) -> EmailMultiAltern
     authority = Authority.objects.get(code=authority_code)
     now = reminder.due_at
     open_filings = (
-        Filing.objects.filter(authority=authority, status__in=workflow.workflow_for(authority).open_states)
+        Filing.objects.filter(authority=authority, status__in=authority.procedure.open_states)
         .exclude(status="draft")
         .filter(due_at__lt=now + dt.timedelta(days=7))
         .select_related("application__organization", "assigned_to")
@@ -502,10 +500,10 @@ def claim_due_reminders(now: dt.datetime, report: SweepReport, directory: Direct
 
 
 def run_system_transitions(now: dt.datetime, report: SweepReport) -> None:
-    """Transitions the clock triggers (DESIGN.md section 4), through workflow.apply() as the system actor."""
+    """Transitions the clock triggers (DESIGN.md section 4), through engine.apply() as the system actor."""
     for action, trigger in SYSTEM_TRIGGERS.items():
         sources = {
-            s for wf in workflow.WORKFLOWS.values() for t in wf.transitions if t.name == action for s in t.sources
+            s for wf in procedures.PROCEDURES.values() for t in wf.transitions if t.name == action for s in t.sources
         }
         if trigger == "deadline":
             due = Filing.objects.filter(status__in=sources, due_at__lte=now)
@@ -517,11 +515,11 @@ def run_system_transitions(now: dt.datetime, report: SweepReport) -> None:
                 and deadlines.end_of_day(filing.valid_until_on, filing.authority.time_zone) > now
             ):
                 continue
-            if workflow.workflow_for(filing.authority).transition(action, filing.status) is None:
+            if filing.authority.procedure.transition(action, filing.status) is None:
                 continue
             try:
-                workflow.apply(filing, action, workflow.SYSTEM, "", now)
-            except workflow.Conflict:
+                engine.apply(filing, action, engine.SYSTEM, "", now)
+            except engine.Conflict:
                 continue  # another sweeper, or a person, moved it first
             report.transitions[action] += 1
 
@@ -597,7 +595,7 @@ def claim_digests(now: dt.datetime, report: SweepReport) -> None:
         if at > now:
             continue
         if authority.pk not in has_work:
-            open_states = workflow.workflow_for(authority).open_states
+            open_states = authority.procedure.open_states
             has_work[authority.pk] = (
                 Filing.objects.filter(
                     authority=authority, status__in=open_states, due_at__lt=now + dt.timedelta(days=7)
@@ -633,7 +631,7 @@ def sweep(now: dt.datetime | None = None, on_progress: Callable | None = None) -
     return report
 
 
-# --- entry points for workflow.apply() and the tasks -------------------------------------------
+# --- entry points for engine.apply() and the tasks -------------------------------------------
 
 
 def event_recorded(event_id: int) -> None:

@@ -12,32 +12,16 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from . import workflow
+from . import engine, procedures, snapshot
 from .models import Application, Filing, Party
-
-REDACTED = "[redacted under the retention policy]"
-# Free text that names beneficiaries, facilities or people who monitor deliveries.
-REDACTED_APPLICATION_FIELDS = ("selection_criteria", "destinations", "monitoring_arrangements")
-REDACTED_PARTY_FIELDS = ("name", "address")
-
-
-def redact_snapshot(snapshot: dict | None) -> dict | None:
-    if not snapshot:
-        return snapshot
-    redacted = {**snapshot, **{name: REDACTED for name in REDACTED_APPLICATION_FIELDS if name in snapshot}}
-    redacted["parties"] = [
-        {**party, "name": _party_placeholder(party.get("role", "party"), n), "address": ""}
-        for n, party in enumerate(snapshot.get("parties", []), start=1)
-    ]
-    return redacted
-
-
-def _party_placeholder(role: str, n: int) -> str:
-    return f"Redacted {role.replace('_', ' ')} {n}"
 
 
 def _closed_states() -> set[str]:
-    return {name for wf in workflow.WORKFLOWS.values() for name in wf.transition_sources("anonymize")}
+    return {
+        name
+        for procedure in procedures.PROCEDURES.values()
+        for name in procedure.transition_sources(procedure.action_with_effect(procedures.REDACT_SNAPSHOT))
+    }
 
 
 def due_for_anonymization(now: dt.datetime | None = None, older_than_days: int | None = None):
@@ -62,13 +46,16 @@ def anonymize_application(application: Application, at: dt.datetime | None = Non
     """Redact one dossier and its filings' snapshots, all or nothing; returns the filings anonymized."""
     at = at or timezone.now()
     with transaction.atomic():
-        Application.objects.filter(pk=application.pk).update(**dict.fromkeys(REDACTED_APPLICATION_FIELDS, REDACTED))
+        Application.objects.filter(pk=application.pk).update(
+            **dict.fromkeys(snapshot.REDACTED_APPLICATION_FIELDS, snapshot.REDACTED)
+        )
         for n, party in enumerate(Party.objects.filter(application=application).order_by("id"), start=1):
-            Party.objects.filter(pk=party.pk).update(name=_party_placeholder(party.role, n), address="")
+            Party.objects.filter(pk=party.pk).update(name=snapshot.party_placeholder(party.role, n), address="")
         filings = application.filings.select_related("authority").filter(anonymized_at__isnull=True)
         count = 0
         for filing in filings.select_for_update():
-            workflow.apply(filing, "anonymize", workflow.SYSTEM, "", at)
+            redact = filing.procedure.action_with_effect(procedures.REDACT_SNAPSHOT)
+            engine.apply(filing, redact, engine.SYSTEM, "", at)
             count += 1
     return count
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from . import workflow
+from . import engine, procedures
 from .models import Application, Authority, Document, Filing, FilingView, Item, Message, Party
 
 
@@ -21,7 +21,7 @@ class DossierLocked(ValidationError):
 
 
 def ensure_editable(application: Application) -> None:
-    if application.filings.exclude(status="draft").exists():
+    if application.filings.exclude(status=procedures.INITIAL).exists():
         raise DossierLocked(
             "This dossier has been filed, so it can no longer be edited. Start a new application for changes."
         )
@@ -105,7 +105,7 @@ def remove_party(party: Party) -> None:
 def create_filing(application: Application, authority: Authority, by) -> Filing:
     """A draft filing of the dossier with one authority. One pending request per authority at a time; a new
     one may be filed beside a decided one (UN practice: extensions and amendments are new, linked requests)."""
-    pending = workflow.workflow_for(authority).pending_states
+    pending = authority.procedure.pending_states
     if application.filings.filter(authority=authority, status__in=pending).exists():
         raise ValidationError({"authority": f"This dossier already has a pending filing with {authority.code}."})
     with transaction.atomic():
@@ -119,7 +119,7 @@ def file_with(application: Application, authorities, by) -> list[Filing]:
     with transaction.atomic():
         filings = [create_filing(application, authority, by) for authority in authorities]
         for filing in filings:
-            workflow.apply(filing, "submit", by)
+            engine.apply(filing, filing.procedure.action_with_effect(procedures.SNAPSHOT_DOSSIER), by)
     return filings
 
 
@@ -233,16 +233,20 @@ def remove_document(document: Document) -> None:
     document.delete()
 
 
-def file_delivery_report(filing: Filing, by, note: str, uploaded_file=None) -> None:
-    """Close an approval with its delivery report: the file (if any) and the transition stand or fall together."""
+def run_action(filing: Filing, action: str, by, note: str = "", /, *, files=None, **payload):
+    """Run a transition as a person, with the files its DOCUMENT fields ask for (`files`: field name →
+    uploaded file): the documents and the transition stand or fall together. Returns the Event."""
+    transition = engine.available_action(filing, by, action)
     with transaction.atomic():
-        if uploaded_file is not None:
-            attach_document(by=by, uploaded_file=uploaded_file, kind=Document.Kind.DELIVERY_REPORT, filing=filing)
-        workflow.apply(filing, "file_report", by, note)
+        for field in transition.payload:
+            uploaded = (files or {}).get(field.name)
+            if field.kind == procedures.DOCUMENT and uploaded is not None:
+                attach_document(by=by, uploaded_file=uploaded, kind=field.document_kind, filing=filing)
+        return engine.apply(filing, action, by, note, None, **payload)
 
 
 def post_message(filing: Filing, by, body: str) -> Message:
-    if not workflow.roles_for(by, filing) - {workflow.SYSTEM}:
+    if not engine.roles_for(by, filing) - {engine.SYSTEM}:
         raise PermissionDenied("Only the applicant organization and the authority may write on this case.")
     if not (body or "").strip():
         raise ValidationError({"body": "Write a message first."})
@@ -252,8 +256,8 @@ def post_message(filing: Filing, by, body: str) -> Message:
 def record_view(filing: Filing, user, channel: str) -> FilingView | None:
     """Log that someone at the authority (reviewer, staff, or an admin) opened this case file.
     Applicants reading their own case are not logged: the log is about who else saw it."""
-    roles = workflow.roles_for(user, filing)
-    if not (roles & workflow.AUTHORITY_ROLES or getattr(user, "is_staff", False)):
+    roles = engine.roles_for(user, filing)
+    if not (roles & procedures.AUTHORITY_ROLES or getattr(user, "is_staff", False)):
         return None
     return FilingView.objects.create(filing=filing, user=user, channel=channel)
 

@@ -1,5 +1,5 @@
 """Web UI. Views stay thin: reads go through `visible_to(user)` querysets, writes through services.py and
-workflow.apply(), and the action buttons come from workflow.available_actions(). A case the user may not
+engine.apply(), and the action buttons come from engine.available_actions(). A case the user may not
 see is a 404, never a 403, so nobody learns that it exists."""
 
 import datetime as dt
@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from . import clearance, services, workflow
+from . import clearance, engine, procedures, services
 from .filters import FilingQueueFilter
 from .forms import (
     ActionForm,
@@ -53,7 +53,7 @@ from .models import (
 )
 from .pagination import PAGE_SIZE, Cursor, InvalidCursor, deadline_page, page_size
 
-ALL_STATES = [s for wf in workflow.WORKFLOWS.values() for s in wf.states]
+ALL_STATES = [s for wf in procedures.PROCEDURES.values() for s in wf.states]
 WAITING_ON_APPLICANT = sorted({s.name for s in ALL_STATES if s.waits_on_applicant})
 IN_FORCE = sorted({s.name for s in ALL_STATES if s.grants_validity})
 TERMINAL = sorted({s.name for s in ALL_STATES if s.terminal})
@@ -175,7 +175,7 @@ def fileable_authorities(application):
     pending = [
         f.authority_id
         for f in application.filings.select_related("authority")
-        if f.status in workflow.workflow_for(f.authority).pending_states
+        if f.status in f.authority.procedure.pending_states
     ]
     return Authority.objects.exclude(pk__in=pending)
 
@@ -353,9 +353,9 @@ def _edit_documents(request, application):
 
 def filing_context(request, filing, bound_form=None, message_form=None):
     user = request.user
-    roles = workflow.roles_for(user, filing)
-    as_authority = bool(roles & workflow.AUTHORITY_ROLES)
-    actions = workflow.available_actions(filing, user)
+    roles = engine.roles_for(user, filing)
+    as_authority = bool(roles & procedures.AUTHORITY_ROLES)
+    actions = engine.available_actions(filing, user)
     reviewers = None
     if any(f.kind == "reviewer" for t in actions for f in t.payload):
         reviewers = reviewers_of(filing.authority)
@@ -365,7 +365,7 @@ def filing_context(request, filing, bound_form=None, message_form=None):
         else ActionForm(t, filing, reviewers=reviewers)
         for t in actions
     ]
-    wf = filing.workflow
+    wf = filing.procedure
     labels = {t.name: t.label for t in wf.transitions}
     state_label = (lambda s: wf.state(s).staff_label) if as_authority else (lambda s: wf.state(s).applicant_label)
     events = [
@@ -379,16 +379,16 @@ def filing_context(request, filing, bound_form=None, message_form=None):
         "status_label": state_label(filing.status),
         "deadline_label": DEADLINE_LABELS.get(filing.state.deadline.kind if filing.state.deadline else "", "Deadline"),
         "as_authority": as_authority,
-        "as_applicant": workflow.APPLICANT in roles,
+        "as_applicant": procedures.APPLICANT in roles,
         "action_forms": action_forms,
         "events": events,
         "thread": filing.messages.select_related("author"),
         "message_form": message_form or MessageForm(),
-        "can_write": bool(roles - {workflow.SYSTEM}),
+        "can_write": bool(roles - {engine.SYSTEM}),
         "documents": documents,
         "snapshot": snapshot_for_display(filing.snapshot),
         # Authority staff see who has opened the case file (the access log).
-        "recent_views": services.recent_views(filing, 20) if workflow.STAFF in roles else None,
+        "recent_views": services.recent_views(filing, 20) if procedures.STAFF in roles else None,
     }
 
 
@@ -421,38 +421,32 @@ def filing_detail(request, reference):
 def filing_action(request, reference, action):
     filing = visible_filing_or_404(request.user, reference)
     here = reverse("filing_detail", args=[filing.reference])
-    if action not in filing.workflow.action_names:
-        raise Http404("No such action.")
-    transition = next((t for t in workflow.available_actions(filing, request.user) if t.name == action), None)
-    if transition is None:
-        if not workflow.roles_for(request.user, filing) & filing.workflow.roles_for_action(action):
-            raise PermissionDenied("Your role does not allow this action.")
-        label = next(t.label for t in filing.workflow.transitions if t.name == action)
-        messages.error(
-            request,
-            f"“{label}” is no longer possible: {filing.reference} has moved on "
-            f"(now {filing.state.staff_label.lower()}). Check its current state below.",
-        )
+    try:
+        transition = engine.available_action(filing, request.user, action)
+    except engine.UnknownAction as error:
+        raise Http404("No such action.") from error
+    except engine.ActionNotAllowed as error:
+        raise PermissionDenied("Your role does not allow this action.") from error
+    except engine.Conflict as error:
+        messages.error(request, f"{error} Check its current state below.")
         return redirect(here)
     form = ActionForm(transition, filing, request.POST, request.FILES)
     if form.is_valid():
-        if form.cleaned_data["version"] != filing.version:
-            messages.error(
-                request,
-                f"{filing.reference} was changed by someone else after you opened it, so nothing was done. "
-                "Check its current state below and try again.",
-            )
-            return redirect(here)
         note = form.cleaned_data.get("note") or ""
         try:
-            if transition.name == "file_report":
-                services.file_delivery_report(filing, request.user, note, form.cleaned_data.get("report"))
-            else:
-                workflow.apply(filing, transition.name, request.user, note, None, **form.payload())
-        except workflow.Conflict as error:
+            services.run_action(
+                filing,
+                transition.name,
+                request.user,
+                note,
+                files=form.files_by_field(),
+                expected_version=form.cleaned_data["version"],
+                **form.payload(),
+            )
+        except engine.Conflict as error:
             messages.error(request, f"{error} Nothing was changed.")
             return redirect(here)
-        except workflow.ActionNotAllowed as error:
+        except engine.ActionNotAllowed as error:
             raise PermissionDenied(str(error)) from error
         except ValidationError as error:
             add_errors(form, error)
@@ -564,7 +558,7 @@ def staff_dashboard(request, code=None):
     if authority is None:
         raise Http404("The dashboard is for authority staff.")
     now = timezone.now()
-    wf = workflow.workflow_for(authority)
+    wf = authority.procedure
     filings = Filing.objects.filter(authority=authority, submitted_at__isnull=False)
     counted = dict(filings.values_list("status").annotate(n=Count("id")).order_by())
     counts = [(s, counted.get(s.name, 0)) for s in wf.states if s.name != "draft"]
@@ -578,7 +572,7 @@ def staff_dashboard(request, code=None):
     def with_forms(queryset, action):
         rows = []
         for filing in queryset.with_related()[:25]:
-            transition = next((t for t in workflow.available_actions(filing, request.user) if t.name == action), None)
+            transition = next((t for t in engine.available_actions(filing, request.user) if t.name == action), None)
             rows.append((filing, ActionForm(transition, filing, reviewers=reviewers) if transition else None))
         return rows
 
@@ -653,7 +647,7 @@ def workflow_list(request):
 
 def workflow_detail(request, code):
     authority = get_object_or_404(Authority, code=code)
-    wf = workflow.workflow_for(authority)
+    wf = authority.procedure
     states = []
     for state in wf.states:
         outgoing = [
@@ -662,7 +656,7 @@ def workflow_detail(request, code):
             if state.name in t.sources
         ]
         states.append({"state": state, "outgoing": outgoing})
-    context = {"authority": authority, "workflow": wf, "states": states, "mermaid": workflow.mermaid(wf)}
+    context = {"authority": authority, "workflow": wf, "states": states, "mermaid": wf.mermaid()}
     return render(request, "exemptions/workflow_detail.html", context)
 
 

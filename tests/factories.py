@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
-from exemptions import services, workflow
+from exemptions import engine, services
 from exemptions.models import Authority, Membership, Organization, Role
 
 _counter = itertools.count(1)
@@ -73,7 +73,7 @@ def filing(application, code, by):
 
 def submitted_filing(application, code, by):
     f = filing(application, code, by)
-    workflow.apply(f, "submit", by)
+    engine.apply(f, "submit", by)
     return f
 
 
@@ -87,12 +87,12 @@ def approved_filing(application, code, by, valid_from_on, valid_until_on):
     """A filing approved for the given validity, through the authority's real path to approval."""
     f = submitted_filing(application, code, by)
     reviewer = member_of(code, Role.REVIEWER)
-    workflow.apply(f, "take", reviewer)
+    engine.apply(f, "take", reviewer)
     dates = {"valid_from_on": valid_from_on, "valid_until_on": valid_until_on}
-    if f.workflow.key == "un1718":
-        workflow.apply(f, "recommend", reviewer, "", None, **dates)
-        workflow.apply(f, "propose_approval", workflow.SYSTEM)
-        workflow.apply(f, "confirm_approval", member_of(code, Role.STAFF))
+    if f.procedure.key == "un1718":
+        engine.apply(f, "recommend", reviewer, "", None, **dates)
+        engine.apply(f, "propose_approval", engine.SYSTEM)
+        engine.apply(f, "confirm_approval", member_of(code, Role.STAFF))
     else:
-        workflow.apply(f, "approve", reviewer, "", None, authority_reference=f"{code}-LIC-{f.pk}", **dates)
+        engine.apply(f, "approve", reviewer, "", None, authority_reference=f"{code}-LIC-{f.pk}", **dates)
     return f

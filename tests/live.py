@@ -195,7 +195,7 @@ class RedisServer:
 
 @contextmanager
 def celery_broker(url: str):
-    """Point this process's Celery app (what `task.delay()` in views and workflow.apply() publish through) at
+    """Point this process's Celery app (what `task.delay()` in views and engine.apply() publish through) at
     `url`, with fresh connection pools, and back to the configured broker afterwards."""
     from config.celery import app
 

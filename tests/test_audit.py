@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from exemptions import services, workflow
+from exemptions import audit, engine, services
 from exemptions.models import Event, Filing, canonical_json, sha256_hex
 from tests import factories
 
@@ -14,8 +14,8 @@ from tests import factories
 @pytest.fixture
 def decided(dossier, applicant, reviewer_ofac):
     filing = factories.submitted_filing(dossier, "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer_ofac)
-    workflow.apply(filing, "deny", reviewer_ofac, "", None, reasons="Insufficient end-use controls.")
+    engine.apply(filing, "take", reviewer_ofac)
+    engine.apply(filing, "deny", reviewer_ofac, "", None, reasons="Insufficient end-use controls.")
     return filing
 
 
@@ -89,7 +89,7 @@ def test_two_reviewers_deciding_at_once_exactly_one_wins():
     applicant = factories.applicant_of(org)
     filing = factories.submitted_filing(factories.complete_dossier(org, applicant), "OFAC", applicant)
     first, second = factories.authority_member("OFAC"), factories.authority_member("OFAC")
-    workflow.apply(filing, "take", first)
+    engine.apply(filing, "take", first)
     barrier = threading.Barrier(2)
     outcomes = {}
 
@@ -97,9 +97,9 @@ def test_two_reviewers_deciding_at_once_exactly_one_wins():
         mine = Filing.objects.select_related("application", "authority").get(pk=filing.pk)
         try:
             barrier.wait()  # both hold the same version before either writes
-            workflow.apply(mine, action, user, "", None, **payload)
+            engine.apply(mine, action, user, "", None, **payload)
             outcomes[name] = "won"
-        except workflow.Conflict as exc:
+        except engine.Conflict as exc:
             outcomes[name] = f"conflict: {exc}"
         finally:
             connection.close()
@@ -118,4 +118,4 @@ def test_two_reviewers_deciding_at_once_exactly_one_wins():
     filing.refresh_from_db()
     assert filing.status == {"approve": "approved", "deny": "denied"}[winner]
     assert filing.events.count() == 3 and filing.version == 3
-    assert workflow.first_broken_link(filing.events.select_related("filing")) is None
+    assert audit.first_broken_link(filing.events.select_related("filing")) is None

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from bench import generate
 from bench.run import reset_data
-from exemptions import services, workflow
+from exemptions import engine, services
 from exemptions.models import Application, Authority, Event, Filing, Item, Message, Party, Reminder
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_generated_rows_point_at_existing_rows(generated):
 
 def test_every_state_of_every_authority_is_populated(generated):
     for authority in Authority.objects.all():
-        declared = {s.name for s in workflow.workflow_for(authority).states}
+        declared = {s.name for s in authority.procedure.states}
         present = set(Filing.objects.filter(authority=authority).values_list("status", flat=True))
         assert present == declared, authority.code
 
@@ -93,7 +93,7 @@ def test_due_dates_spread_from_overdue_to_months_ahead(generated, now):
 def test_generated_filings_keep_working_with_the_engine_and_references(generated):
     filing = Filing.objects.filter(status="submitted", authority__code="OFAC").first()
     reviewer = Authority.objects.get(code="OFAC").memberships.filter(role="reviewer").first().user
-    workflow.apply(filing, "take", reviewer)
+    engine.apply(filing, "take", reviewer)
     assert Filing.objects.get(pk=filing.pk).status == "in_review"
     application = Application.objects.first()
     fresh = services.create_filing(application, Authority.objects.get(code="EU"), application.created_by)

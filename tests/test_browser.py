@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect, sync_playwright
 
-from exemptions import workflow
+from exemptions import engine
 from exemptions.management.commands.seed_demo import drive
 from exemptions.models import Filing
 from tests import factories
@@ -234,11 +234,11 @@ def test_applicant_sees_cleared_to_ship_once_both_approvals_cover_the_window(
 ):
     dossier = factories.complete_dossier(org, applicant, ship_from_on=WINDOW[0], ship_until_on=WINDOW[1])
     un = factories.submitted_filing(dossier, "UN1718", applicant)
-    workflow.apply(un, "take", reviewer_un)
-    workflow.apply(un, "recommend", reviewer_un, "", None, valid_from_on="2027-01-01", valid_until_on="2027-09-30")
-    workflow.apply(un, "propose_approval", workflow.SYSTEM)  # the sweep's job when the no-objection period ends
+    engine.apply(un, "take", reviewer_un)
+    engine.apply(un, "recommend", reviewer_un, "", None, valid_from_on="2027-01-01", valid_until_on="2027-09-30")
+    engine.apply(un, "propose_approval", engine.SYSTEM)  # the sweep's job when the no-objection period ends
     ofac = factories.submitted_filing(dossier, "OFAC", applicant)
-    workflow.apply(ofac, "take", reviewer_ofac)
+    engine.apply(ofac, "take", reviewer_ofac)
     other = factories.complete_dossier(org, applicant, title="Winter shelter kits for displaced households")
     factories.submitted_filing(other, "UN1718", applicant)
     earlier_work(org, applicant, reviewer_un, staff_un, "UN1718")

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from exemptions import workflow
+from exemptions import engine
 from exemptions.clearance import cleared_to_ship
 from exemptions.models import Application, Authority
 from tests import factories
@@ -40,7 +40,7 @@ def test_a_missing_authority_blocks_shipping(application, applicant):
 def test_a_filing_still_in_review_blocks_shipping(application, applicant, reviewer_ofac):
     factories.approved_filing(application, "UN1718", applicant, dt.date(2027, 2, 1), dt.date(2027, 7, 31))
     filing = factories.submitted_filing(application, "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer_ofac)
+    engine.apply(filing, "take", reviewer_ofac)
     assert clearance(application).blockers == ["OFAC filing not approved yet (under review)."]
 
 
@@ -79,7 +79,7 @@ def test_an_approval_starting_after_the_window_opens_is_a_blocker(application, a
 
 def test_an_expired_approval_does_not_count(application, applicant):
     un = factories.approved_filing(application, "UN1718", applicant, dt.date(2026, 6, 1), dt.date(2026, 12, 31))
-    workflow.apply(un, "expire", workflow.SYSTEM)
+    engine.apply(un, "expire", engine.SYSTEM)
     factories.approved_filing(application, "OFAC", applicant, dt.date(2027, 1, 1), dt.date(2028, 12, 31))
     assert clearance(application).blockers == ["UN1718 approval expired on 31 Dec 2026."]
 
@@ -92,7 +92,7 @@ def test_an_approval_past_its_end_date_counts_as_expired_even_before_the_sweep(a
 
 def test_an_approval_with_an_extension_pending_still_counts(application, applicant):
     un = factories.approved_filing(application, "UN1718", applicant, dt.date(2027, 2, 1), dt.date(2027, 7, 31))
-    workflow.apply(un, "request_extension", applicant, "Port delays.", None, requested_until_on="2027-10-31")
+    engine.apply(un, "request_extension", applicant, "Port delays.", None, requested_until_on="2027-10-31")
     factories.approved_filing(application, "OFAC", applicant, dt.date(2027, 1, 1), dt.date(2028, 12, 31))
     assert clearance(application).cleared
 

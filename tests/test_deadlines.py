@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from exemptions import deadlines, workflow
+from exemptions import deadlines, engine
 from tests import factories
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -68,7 +68,7 @@ def test_submission_sets_the_reviewer_sla_deadline_in_working_days(dossier, appl
     # weekends, Election Day (3 Nov) and Veterans Day (11 Nov): due end of Tuesday 17 Nov (EST).
     filing = factories.filing(dossier, "UN1718", applicant)
     with time_machine.travel(ny(2026, 10, 30, 11, 0), tick=False):
-        workflow.apply(filing, "submit", applicant)
+        engine.apply(filing, "submit", applicant)
     assert filing.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == dt.datetime(2026, 11, 17, 23, 59, 59)
     filing.refresh_from_db()
     assert filing.due_at == ny(2026, 11, 17, 23, 59, 59)
@@ -77,25 +77,25 @@ def test_submission_sets_the_reviewer_sla_deadline_in_working_days(dossier, appl
 def test_taking_a_case_keeps_the_running_sla_deadline(dossier, applicant, reviewer_un):
     filing = factories.filing(dossier, "UN1718", applicant)
     with time_machine.travel(ny(2026, 10, 30, 11, 0), tick=False):
-        workflow.apply(filing, "submit", applicant)
+        engine.apply(filing, "submit", applicant)
     due = filing.due_at
     with time_machine.travel(ny(2026, 11, 5, 9, 0), tick=False):
-        workflow.apply(filing, "take", reviewer_un)
+        engine.apply(filing, "take", reviewer_un)
     assert filing.due_at == due
 
 
 def test_the_reviewer_clock_stops_while_waiting_on_the_applicant(dossier, applicant, reviewer_ofac):
     filing = factories.filing(dossier, "OFAC", applicant)
     with time_machine.travel(ny(2026, 11, 2, 10, 0), tick=False):
-        workflow.apply(filing, "submit", applicant)
-        workflow.apply(filing, "take", reviewer_ofac)
+        engine.apply(filing, "submit", applicant)
+        engine.apply(filing, "take", reviewer_ofac)
     sla_due = filing.due_at
     with time_machine.travel(ny(2026, 11, 4, 10, 0), tick=False):
-        workflow.apply(filing, "request_information", reviewer_ofac, "Which facilities?")
+        engine.apply(filing, "request_information", reviewer_ofac, "Which facilities?")
     # While the applicant has the file, due_at is the applicant's reply deadline (10 working days).
     assert filing.due_at.astimezone(NEW_YORK).date() == dt.date(2026, 11, 19)
     with time_machine.travel(ny(2026, 11, 16, 15, 30), tick=False):
-        workflow.apply(filing, "respond", applicant, "Sariwon and Haeju hospitals.")
+        engine.apply(filing, "respond", applicant, "Sariwon and Haeju hospitals.")
     waited = ny(2026, 11, 16, 15, 30) - ny(2026, 11, 4, 10, 0)
     assert filing.due_at == sla_due + waited
     assert filing.applicant_wait_seconds == int(waited.total_seconds())
@@ -104,31 +104,31 @@ def test_the_reviewer_clock_stops_while_waiting_on_the_applicant(dossier, applic
 
 def test_a_committee_hold_stops_the_no_objection_clock(dossier, applicant, reviewer_un):
     filing = factories.submitted_filing(dossier, "UN1718", applicant)
-    workflow.apply(filing, "take", reviewer_un)
+    engine.apply(filing, "take", reviewer_un)
     with time_machine.travel(ny(2026, 12, 1, 10, 0), tick=False):
-        workflow.apply(
+        engine.apply(
             filing, "recommend", reviewer_un, "", None,
             valid_from_on="2027-01-01", valid_until_on="2027-06-30",
         )  # fmt: skip
     # 5 working days from Tuesday 1 December: Tuesday 8 December, end of day in New York.
     assert filing.due_at == ny(2026, 12, 8, 23, 59, 59)
     with time_machine.travel(ny(2026, 12, 3, 10, 0), tick=False):
-        workflow.apply(filing, "place_hold", reviewer_un, "A member asked about the consignee.")
+        engine.apply(filing, "place_hold", reviewer_un, "A member asked about the consignee.")
     assert filing.due_at is None
     with time_machine.travel(ny(2026, 12, 10, 10, 0), tick=False):
-        workflow.apply(filing, "release_hold", reviewer_un)
+        engine.apply(filing, "release_hold", reviewer_un)
     assert filing.due_at == ny(2026, 12, 15, 23, 59, 59)
     assert filing.applicant_wait_seconds == 0  # a hold is not the applicant's time
 
 
 def test_approval_runs_against_its_expiry_then_the_report(dossier, applicant, reviewer_ofac):
     filing = factories.submitted_filing(dossier, "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer_ofac)
-    workflow.apply(
+    engine.apply(filing, "take", reviewer_ofac)
+    engine.apply(
         filing, "approve", reviewer_ofac, "", None,
         valid_from_on="2027-01-01", valid_until_on="2027-06-30", authority_reference="DPRK-EE-1",
     )  # fmt: skip
     assert filing.due_at == ny(2027, 6, 30, 23, 59, 59)
     with time_machine.travel(ny(2027, 7, 1, 0, 5), tick=False):
-        workflow.apply(filing, "expire", workflow.SYSTEM)
+        engine.apply(filing, "expire", engine.SYSTEM)
     assert filing.due_at == ny(2027, 7, 30, 23, 59, 59)  # report due 30 days after expiry

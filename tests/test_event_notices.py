@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from exemptions import notifications, workflow
+from exemptions import engine, notifications
 from exemptions.models import Event, Profile, Reminder, Role
 from tests import factories, live
 
@@ -25,7 +25,7 @@ def transitions(django_capture_on_commit_callbacks, eager_celery):
     def run(filing, action, by, note="", **payload):
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            workflow.apply(filing, action, by, note, None, **payload)
+            engine.apply(filing, action, by, note, None, **payload)
         return {m.to[0]: m for m in mail.outbox}
 
     return run
@@ -47,7 +47,7 @@ def test_information_request_tells_every_member_of_the_applicant_organization_wi
     colleague = factories.applicant_of(org, "applicant2")
     Profile.objects.create(user=colleague, time_zone="Asia/Seoul")
     filing = factories.submitted_filing(dossier, "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer_ofac)
+    engine.apply(filing, "take", reviewer_ofac)
     emails = transitions(filing, "request_information", reviewer_ofac, "Which hospitals receive the syringes?")
     assert sorted(emails) == sorted([applicant.email, colleague.email])
     body = emails[colleague.email].body
@@ -59,8 +59,8 @@ def test_information_request_tells_every_member_of_the_applicant_organization_wi
 def test_response_tells_the_assigned_reviewer_not_the_others(transitions, dossier, applicant, reviewer_ofac):
     other_reviewer = factories.authority_member("OFAC", Role.REVIEWER)
     filing = factories.submitted_filing(dossier, "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer_ofac)
-    workflow.apply(filing, "request_information", reviewer_ofac, "Which hospitals?")
+    engine.apply(filing, "take", reviewer_ofac)
+    engine.apply(filing, "request_information", reviewer_ofac, "Which hospitals?")
     emails = transitions(filing, "respond", applicant, "Sariwon and Haeju.")
     assert list(emails) == [reviewer_ofac.email]
     assert other_reviewer.email not in emails
@@ -68,7 +68,7 @@ def test_response_tells_the_assigned_reviewer_not_the_others(transitions, dossie
 
 def test_approval_tells_the_applicant_the_decision_and_validity(transitions, dossier, applicant, reviewer_ofac):
     filing = factories.submitted_filing(dossier, "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer_ofac)
+    engine.apply(filing, "take", reviewer_ofac)
     emails = transitions(
         filing,
         "approve",
@@ -87,7 +87,7 @@ def test_approval_tells_the_applicant_the_decision_and_validity(transitions, dos
 
 def test_denial_tells_the_applicant_the_reasons(transitions, dossier, applicant, reviewer_ofac):
     filing = factories.submitted_filing(dossier, "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer_ofac)
+    engine.apply(filing, "take", reviewer_ofac)
     emails = transitions(filing, "deny", reviewer_ofac, reasons="End-user assurances are insufficient.")
     assert "Denied" in emails[applicant.email].subject
     assert "Reasons: End-user assurances are insufficient." in emails[applicant.email].body
@@ -98,7 +98,7 @@ def test_users_who_turned_event_emails_off_get_none_but_still_get_their_deadline
 ):
     Profile.objects.create(user=applicant, wants_event_emails=False)
     filing = factories.submitted_filing(dossier, "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer_ofac)
+    engine.apply(filing, "take", reviewer_ofac)
     assert transitions(filing, "request_information", reviewer_ofac, "Which hospitals?") == {}
     with time_machine.travel(filing.due_at + dt.timedelta(seconds=1), tick=False):
         mail.outbox.clear()
@@ -111,7 +111,7 @@ def test_a_notice_is_sent_once_even_when_the_task_is_redelivered_and_the_sweep_r
     transitions, dossier, applicant, reviewer_ofac
 ):
     filing = factories.submitted_filing(dossier, "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer_ofac)
+    engine.apply(filing, "take", reviewer_ofac)
     transitions(filing, "request_information", reviewer_ofac, "Which hospitals?")
     event = filing.events.order_by("-sequence").first()
     assert event.notified_at is not None
@@ -227,12 +227,12 @@ import sys, time
 import django
 django.setup()
 from django.contrib.auth import get_user_model
-from exemptions import workflow
+from exemptions import engine
 from exemptions.models import Filing
 filing = Filing.objects.select_related("authority", "application").get(pk=int(sys.argv[1]))
 reviewer = get_user_model().objects.get(pk=int(sys.argv[2]))
 started = time.monotonic()
-event = workflow.apply(filing, "request_information", reviewer, "Which hospitals receive the syringes?")
+event = engine.apply(filing, "request_information", reviewer, "Which hospitals receive the syringes?")
 print(event.pk, round(time.monotonic() - started, 2))
 """
 
@@ -243,7 +243,7 @@ def test_redis_unreachable_during_a_transition_commits_it_and_the_sweep_sends_th
     applicant = factories.applicant_of(org)
     reviewer = factories.authority_member("OFAC", Role.REVIEWER)
     filing = factories.submitted_filing(factories.complete_dossier(org, applicant), "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer)
+    engine.apply(filing, "take", reviewer)
     unreachable = f"redis://127.0.0.1:{live.free_port()}/0"
     # The hang guard is generous; the broker settings make the publish give up within a few seconds.
     done = subprocess.run(

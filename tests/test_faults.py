@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError, connection, connections
 from django.urls import reverse
 
-from exemptions import workflow
+from exemptions import engine
 from exemptions.middleware import UNAVAILABLE, DatabaseUnavailableMiddleware
 from exemptions.models import Event, Filing
 from tests import factories
@@ -32,14 +32,14 @@ def test_connection_lost_mid_transition_gives_a_clear_503_and_writes_nothing(
     filing = factories.submitted_filing(dossier, "OFAC", applicant)
     events_before = Event.objects.filter(filing=filing).count()
     client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw"))
-    real_append_event = workflow._append_event
+    real_new_event = engine.new_event
 
     def append_after_losing_the_database(*args, **kwargs):
         # The status compare-and-set has run inside the transaction; the event insert is next.
         kill_own_database_connection()
-        return real_append_event(*args, **kwargs)
+        return real_new_event(*args, **kwargs)
 
-    monkeypatch.setattr(workflow, "_append_event", append_after_losing_the_database)
+    monkeypatch.setattr(engine, "new_event", append_after_losing_the_database)
     url = reverse("admin:exemptions_filing_override", args=[filing.pk])
     response = client.post(url, {"action": "take", "reason": "Reviewer on leave", "payload": "{}"})
 

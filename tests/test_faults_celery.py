@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from exemptions import notifications, tasks, workflow
+from exemptions import engine, notifications, tasks
 from exemptions.models import Event, Filing, Reminder, Role
 from tests import factories, live
 
@@ -146,7 +146,7 @@ def test_redis_stopped_and_restarted_then_no_notification_is_lost(
         ]
         reviewer = factories.authority_member("OFAC", Role.REVIEWER)  # after the submissions: no notices to send
         for filing in filings:
-            workflow.apply(filing, "take", reviewer)
+            engine.apply(filing, "take", reviewer)
         app.conf.task_always_eager = False
         worker.wait_ready()
 
@@ -154,7 +154,7 @@ def test_redis_stopped_and_restarted_then_no_notification_is_lost(
             return Reminder.objects.filter(filing_id=event.filing_id, kind=f"event:{event.action}:{event.sequence}")
 
         def ask(filing):
-            return workflow.apply(filing, "request_information", reviewer, "Which clinics receive the kits?")
+            return engine.apply(filing, "request_information", reviewer, "Which clinics receive the kits?")
 
         # The worker takes the first notice and is slow to hand it to the mail server; the second notice
         # waits in the queue behind it when Redis goes down.

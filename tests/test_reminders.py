@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from exemptions import notifications, workflow
+from exemptions import engine, notifications
 from exemptions.models import Authority, Event, Filing, Profile, Reminder, Role
 from tests import factories
 
@@ -59,8 +59,8 @@ def assert_fires_only_at(clock, moment, expected):
 @pytest.fixture
 def ofac_information_requested(clock, dossier, applicant, reviewer_ofac):
     filing = factories.submitted_filing(dossier, "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer_ofac)
-    workflow.apply(filing, "request_information", reviewer_ofac, "Which hospitals receive the syringes?")
+    engine.apply(filing, "take", reviewer_ofac)
+    engine.apply(filing, "request_information", reviewer_ofac, "Which hospitals receive the syringes?")
     return filing
 
 
@@ -98,7 +98,7 @@ def test_review_sla_reminds_the_reviewer_two_working_days_before_and_escalates_t
     clock, dossier, applicant, reviewer_un, staff_un
 ):
     filing = factories.submitted_filing(dossier, "UN1718", applicant)
-    workflow.apply(filing, "take", reviewer_un)
+    engine.apply(filing, "take", reviewer_un)
     assert filing.due_at == ny(2026, 3, 16, 23, 59, 59)  # 10 working days on the US-NY calendar
     assert_fires_only_at(clock, ny(2026, 3, 12), [("review:T-2wd", "reviewer-un")])
     emails = assert_fires_only_at(
@@ -118,9 +118,9 @@ def test_end_of_no_objection_period_notifies_staff_and_proposes_approval_as_the_
     clock, dossier, applicant, reviewer_un, staff_un
 ):
     filing = factories.submitted_filing(dossier, "UN1718", applicant)
-    workflow.apply(filing, "take", reviewer_un)
+    engine.apply(filing, "take", reviewer_un)
     dates = {"valid_from_on": dt.date(2026, 4, 1), "valid_until_on": dt.date(2026, 9, 30)}
-    workflow.apply(filing, "recommend", reviewer_un, "", None, **dates)
+    engine.apply(filing, "recommend", reviewer_un, "", None, **dates)
     assert filing.due_at == ny(2026, 3, 9, 23, 59, 59)  # 5 working days
     assert_fires_only_at(
         clock, ny(2026, 3, 6), [("no_objection:T-1wd", "reviewer-un"), ("no_objection:T-1wd", "staff-un")]
@@ -165,8 +165,8 @@ def test_a_deadline_first_seen_late_gets_the_latest_reminder_not_a_belated_earli
 def test_an_extended_deadline_earns_fresh_reminders(clock, dossier, applicant, reviewer_ofac):
     filing = factories.approved_filing(dossier, "OFAC", applicant, dt.date(2026, 3, 2), dt.date(2026, 6, 30))
     assert sweep_at(clock, ny(2026, 5, 1)) == [("expiry:T-60d", "applicant")]
-    workflow.apply(filing, "request_extension", applicant, "Port congestion.", None, requested_until_on="2026-09-30")
-    workflow.apply(filing, "approve_extension", reviewer_ofac, "", None, valid_until_on="2026-09-30")
+    engine.apply(filing, "request_extension", applicant, "Port congestion.", None, requested_until_on="2026-09-30")
+    engine.apply(filing, "approve_extension", reviewer_ofac, "", None, valid_until_on="2026-09-30")
     assert sweep_at(clock, ny(2026, 5, 2)) == []
     assert_fires_only_at(clock, ny(2026, 8, 1), [("expiry:T-60d", "applicant")])  # 60 days before 30 September
     assert Reminder.objects.filter(filing=filing, kind="expiry:T-60d").count() == 2
@@ -176,16 +176,16 @@ def test_an_extended_deadline_earns_fresh_reminders(clock, dossier, applicant, r
 def test_closed_denied_or_withdrawn_filings_get_no_reminders(clock, dossier, applicant, reviewer_ofac, end):
     if end == "file_report":
         filing = factories.approved_filing(dossier, "OFAC", applicant, dt.date(2026, 3, 2), dt.date(2026, 6, 30))
-        workflow.apply(filing, "file_report", applicant, "All delivered.")
+        engine.apply(filing, "file_report", applicant, "All delivered.")
     else:
         filing = factories.submitted_filing(dossier, "OFAC", applicant)
-        workflow.apply(filing, "take", reviewer_ofac)
-        workflow.apply(filing, "request_information", reviewer_ofac, "Which hospitals?")
+        engine.apply(filing, "take", reviewer_ofac)
+        engine.apply(filing, "request_information", reviewer_ofac, "Which hospitals?")
         if end == "withdraw":
-            workflow.apply(filing, "withdraw", applicant, "Funding moved.")
+            engine.apply(filing, "withdraw", applicant, "Funding moved.")
         else:
-            workflow.apply(filing, "respond", applicant, "Sariwon.")
-            workflow.apply(filing, "deny", reviewer_ofac, "", None, reasons="Insufficient end-user assurances.")
+            engine.apply(filing, "respond", applicant, "Sariwon.")
+            engine.apply(filing, "deny", reviewer_ofac, "", None, reasons="Insufficient end-user assurances.")
     for moment in (ny(2026, 3, 13), ny(2026, 5, 31), ny(2026, 6, 23), ny(2026, 9, 1), ny(2027, 3, 1)):
         assert sweep_at(clock, moment) == []
     assert not Reminder.objects.exclude(kind__startswith="event:").exists()
@@ -266,7 +266,7 @@ def test_a_reminder_whose_deadline_moved_before_its_retry_is_dropped(
 ):
     flaky_smtp.failures = 1
     sweep_at(clock, ny(2026, 3, 9))
-    workflow.apply(ofac_information_requested, "respond", applicant, "Sariwon and Haeju.")
+    engine.apply(ofac_information_requested, "respond", applicant, "Sariwon and Haeju.")
     assert sweep_at(clock, ny(2026, 3, 9, 1)) == []
     reminder = Reminder.objects.get(kind="reply:T-5wd")
     assert reminder.sent_at is None and reminder.error.startswith("Not sent:")
@@ -340,8 +340,8 @@ def test_two_concurrent_sweeps_deliver_every_reminder_exactly_once(transactional
         reviewer = factories.authority_member("OFAC", Role.REVIEWER)
         for _ in range(4):
             filing = factories.submitted_filing(factories.complete_dossier(org, applicants[0]), "OFAC", applicants[0])
-            workflow.apply(filing, "take", reviewer)
-            workflow.apply(filing, "request_information", reviewer, "Which hospitals?")
+            engine.apply(filing, "take", reviewer)
+            engine.apply(filing, "request_information", reviewer, "Which hospitals?")
         Event.objects.update(notified_at=ny(2026, 3, 2, 10))  # only the reminders are under test here
         clock.move_to(ny(2026, 3, 9))
         mail.outbox.clear()

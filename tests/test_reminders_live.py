@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from config.celery import app
-from exemptions import tasks, workflow
+from exemptions import engine, tasks
 from exemptions.models import Filing, Reminder, Role
 from tests import factories, live
 from tests.live import wait_for
@@ -36,8 +36,8 @@ def test_sweep_task_through_redis_sends_the_reminder_over_smtp(transactional_db,
     applicant = factories.applicant_of(org)
     reviewer = factories.authority_member("OFAC", Role.REVIEWER)
     filing = factories.submitted_filing(factories.complete_dossier(org, applicant), "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer)
-    workflow.apply(filing, "request_information", reviewer, "Which hospitals receive the syringes?")
+    engine.apply(filing, "take", reviewer)
+    engine.apply(filing, "request_information", reviewer, "Which hospitals receive the syringes?")
     # The reply was due an hour ago: the next sweep owes the applicant an "overdue" reminder.
     Filing.objects.filter(pk=filing.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
     app.conf.task_always_eager = False  # from here on, tasks travel through Redis to the worker

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from exemptions import retention, workflow
+from exemptions import engine, retention, snapshot
 from exemptions.models import Application, Filing
 from tests import factories
 
@@ -14,7 +14,7 @@ YEARS_AGO_11 = timezone.now() - dt.timedelta(days=11 * 365)
 
 
 def withdraw(filing, applicant, at):
-    workflow.apply(filing, "withdraw", applicant, "Funding fell through.", at)
+    engine.apply(filing, "withdraw", applicant, "Funding fell through.", at)
 
 
 @pytest.fixture
@@ -24,8 +24,8 @@ def long_closed(dossier, applicant):
     withdraw(un, applicant, YEARS_AGO_11)
     ofac = factories.submitted_filing(dossier, "OFAC", applicant)
     reviewer = factories.member_of("OFAC", "reviewer")
-    workflow.apply(ofac, "take", reviewer, "", YEARS_AGO_11)
-    workflow.apply(ofac, "deny", reviewer, "", YEARS_AGO_11, reasons="Outside the general licence.")
+    engine.apply(ofac, "take", reviewer, "", YEARS_AGO_11)
+    engine.apply(ofac, "deny", reviewer, "", YEARS_AGO_11, reasons="Outside the general licence.")
     return dossier
 
 
@@ -35,20 +35,20 @@ def test_long_closed_dossier_is_redacted_and_the_audit_trail_still_verifies(long
     call_command("anonymize_closed")
 
     application = Application.objects.get(pk=long_closed.pk)
-    assert application.destinations == retention.REDACTED
-    assert application.selection_criteria == retention.REDACTED
-    assert application.monitoring_arrangements == retention.REDACTED
+    assert application.destinations == snapshot.REDACTED
+    assert application.selection_criteria == snapshot.REDACTED
+    assert application.monitoring_arrangements == snapshot.REDACTED
     assert application.beneficiary_total == 1500  # counts are not personal; they stay for statistics
     assert [(p.name, p.address, p.country) for p in application.parties.all()] == [("Redacted supplier 1", "", "CH")]
     assert application.items.get().description == "Rifampicin tablets"
     for filing in application.filings.all():
         assert filing.anonymized_at is not None
-        assert filing.snapshot["destinations"] == retention.REDACTED
+        assert filing.snapshot["destinations"] == snapshot.REDACTED
         assert filing.snapshot["parties"][0]["name"] == "Redacted supplier 1"
         assert "Helvetic" not in str(filing.snapshot) and "Sanatorium" not in str(filing.snapshot)
         assert filing.snapshot_sha256 == submitted_hashes[filing.pk]  # what was submitted stays provable
         event = filing.events.order_by("-sequence").first()
-        assert (event.action, event.actor_label) == ("anonymize", workflow.SYSTEM)
+        assert (event.action, event.actor_label) == ("anonymize", engine.SYSTEM)
         assert event.payload == {"submitted_snapshot_sha256": submitted_hashes[filing.pk]}
         assert filing.status in {"withdrawn", "denied"}
     assert "Anonymized 1 dossiers, 2 filings." in capsys.readouterr().out
@@ -86,6 +86,6 @@ def test_dry_run_lists_without_changing(long_closed, capsys):
 def test_nobody_but_the_system_may_anonymize(long_closed):
     filing = long_closed.filings.first()
     staff = factories.member_of(filing.authority.code, "staff")
-    assert "anonymize" not in {t.name for t in workflow.available_actions(filing, staff)}
-    with pytest.raises(workflow.ActionNotAllowed):
-        workflow.apply(filing, "anonymize", staff)
+    assert "anonymize" not in {t.name for t in engine.available_actions(filing, staff)}
+    with pytest.raises(engine.ActionNotAllowed):
+        engine.apply(filing, "anonymize", staff)

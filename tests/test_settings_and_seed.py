@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from exemptions import workflow
+from exemptions import audit
 from exemptions.models import Authority, Event, Filing, Membership
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,11 +74,11 @@ def test_seed_demo_creates_exactly_the_demo_logins_with_password_demo(seeded, dj
 
 def test_seed_demo_reaches_every_state_of_every_workflow_through_real_events(seeded):
     for authority in Authority.objects.all():
-        declared = {s.name for s in workflow.workflow_for(authority).states}
+        declared = {s.name for s in authority.procedure.states}
         reached = set(Filing.objects.filter(authority=authority).values_list("status", flat=True))
         assert reached == declared, authority.code
     assert Event.objects.count() > Filing.objects.exclude(status="draft").count()
-    assert workflow.first_broken_link(Event.objects.select_related("filing").order_by("filing_id", "sequence")) is None
+    assert audit.first_broken_link(Event.objects.select_related("filing").order_by("filing_id", "sequence")) is None
     assert Filing.objects.overdue().exists()
 
 

@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from exemptions import services, workflow
-from exemptions.models import IAN7_REQUIRED_ELEMENTS, Item
+from exemptions import engine, services
+from exemptions.models import Item
+from exemptions.procedures import DOSSIER_ELEMENTS, IAN7_ELEMENTS, LICENCE_ELEMENTS
 from tests import factories
 
 GOOD_ITEM = dict(
@@ -102,7 +103,7 @@ def test_invalid_item_in_a_new_dossier_saves_nothing(org, applicant):
     assert not org.applications.exists()
 
 
-@pytest.mark.parametrize("element", list(IAN7_REQUIRED_ELEMENTS))
+@pytest.mark.parametrize("element", IAN7_ELEMENTS)
 def test_filing_cannot_leave_draft_while_an_ian7_element_is_missing(org, applicant, element):
     blanks = {
         "beneficiaries": {"beneficiaries": {}},
@@ -113,8 +114,8 @@ def test_filing_cannot_leave_draft_while_an_ian7_element_is_missing(org, applica
     dossier = factories.complete_dossier(org, applicant, **blanks)
     filing = factories.filing(dossier, "UN1718", applicant)
     with pytest.raises(ValidationError) as exc:
-        workflow.apply(filing, "submit", applicant)
-    assert IAN7_REQUIRED_ELEMENTS[element] in " ".join(errors_of(exc)["application"])
+        engine.apply(filing, "submit", applicant)
+    assert DOSSIER_ELEMENTS[element] in " ".join(errors_of(exc)["application"])
     filing.refresh_from_db()
     assert filing.status == "draft" and not filing.events.exists()
 
@@ -122,3 +123,12 @@ def test_filing_cannot_leave_draft_while_an_ian7_element_is_missing(org, applica
 def test_complete_dossier_leaves_draft(dossier, applicant):
     filing = factories.submitted_filing(dossier, "UN1718", applicant)
     assert filing.status == "submitted" and dossier.missing_elements() == []
+
+
+@pytest.mark.parametrize("element", sorted(set(IAN7_ELEMENTS) - set(LICENCE_ELEMENTS)))
+def test_a_licence_authority_does_not_ask_for_the_ian7_only_elements(org, applicant, element):
+    blanks = {"beneficiaries": {"beneficiaries": {}}}.get(element, {element: ""})
+    dossier = factories.complete_dossier(org, applicant, **blanks)
+    filing = factories.filing(dossier, "OFAC", applicant)
+    engine.apply(filing, "submit", applicant)
+    assert filing.status == "submitted"

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from exemptions import services, workflow
+from exemptions import engine, procedures, services
 from exemptions.models import Application, Authority, Document, Filing, Role
 from exemptions.views import SECTIONS
 from tests import factories
@@ -135,7 +135,7 @@ def test_a_document_whose_file_left_storage_is_a_404_not_a_500(dossier, applican
 
 
 def test_public_pages_need_no_sign_in(dossier, applicant):
-    approved = factories.approved_filing(dossier, "OFAC", applicant, dt.date(2027, 1, 1), dt.date(2099, 12, 31))
+    approved = factories.approved_filing(dossier, "OFAC", applicant, dt.date(2026, 1, 1), dt.date(2027, 12, 31))
     pending = factories.submitted_filing(dossier, "UN1718", applicant)
     register = client_for().get(reverse("register"))
     assert register.status_code == 200
@@ -143,7 +143,7 @@ def test_public_pages_need_no_sign_in(dossier, applicant):
     assert "Medical" in register.content.decode()  # item categories from the frozen dossier
     diagram = client_for().get(reverse("workflow_detail", args=["UN1718"]))
     assert diagram.status_code == 200
-    for state in workflow.UN1718.states:
+    for state in procedures.UN1718.states:
         assert state.staff_label in diagram.content.decode()
 
 
@@ -304,7 +304,7 @@ def test_buttons_are_exactly_the_available_actions(request, dossier, applicant, 
     drive(filing, state, applicant=applicant, reviewer=reviewer_un, staff=staff_un, started_at=dt.datetime.now(dt.UTC))
     user = request.getfixturevalue(who)
     response = client_for(user).get(filing_url(filing))
-    expected = [t.name for t in workflow.available_actions(Filing.objects.get(pk=filing.pk), user)]
+    expected = [t.name for t in engine.available_actions(Filing.objects.get(pk=filing.pk), user)]
     assert expected, "every case in this table has something to do"
     assert rendered_actions(response) == expected
 
@@ -331,7 +331,7 @@ def test_reviewer_requests_information_and_applicant_answers(un_filing, applican
 
 def test_an_action_without_its_required_fields_shows_errors_and_changes_nothing(dossier, applicant, reviewer_ofac):
     filing = factories.submitted_filing(dossier, "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer_ofac)
+    engine.apply(filing, "take", reviewer_ofac)
     response = client_for(reviewer_ofac).post(
         action_url(filing, "approve"),
         {
@@ -349,7 +349,7 @@ def test_an_action_without_its_required_fields_shows_errors_and_changes_nothing(
 
 def test_approval_with_validity_dates_records_them(dossier, applicant, reviewer_ofac):
     filing = factories.submitted_filing(dossier, "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer_ofac)
+    engine.apply(filing, "take", reviewer_ofac)
     response = client_for(reviewer_ofac).post(
         action_url(filing, "approve"),
         {
@@ -372,18 +372,18 @@ def test_approval_with_validity_dates_records_them(dossier, applicant, reviewer_
 
 def test_a_lost_race_shows_a_message_not_an_error(un_filing, reviewer_un, staff_un):
     stale_version = un_filing.version
-    workflow.apply(un_filing, "take", staff_un)  # someone else took it first
+    engine.apply(un_filing, "take", staff_un)  # someone else took it first
     response = client_for(reviewer_un).post(action_url(un_filing, "take"), {"take-version": stale_version}, follow=True)
     assert response.status_code == 200
-    assert "“Take this case” is no longer possible" in response.content.decode()
+    assert "“Take this case” is not possible now" in response.content.decode()
     un_filing.refresh_from_db()
     assert un_filing.assigned_to == staff_un
 
 
 def test_acting_on_a_stale_page_is_refused_even_when_the_action_is_still_possible(un_filing, reviewer_un, staff_un):
-    workflow.apply(un_filing, "take", reviewer_un)
+    engine.apply(un_filing, "take", reviewer_un)
     stale_version = un_filing.version
-    workflow.apply(un_filing, "assign", staff_un, "", None, reviewer=staff_un.username)
+    engine.apply(un_filing, "assign", staff_un, "", None, reviewer=staff_un.username)
     response = client_for(reviewer_un).post(
         action_url(un_filing, "request_information"),
         {"request_information-version": stale_version, "request_information-note": "Need more."},
@@ -408,9 +408,9 @@ def test_actions_on_another_authoritys_filing_are_404(un_filing, reviewer_ofac):
 
 def test_staff_confirm_a_system_proposed_approval_from_the_dashboard(dossier, applicant, reviewer_un, staff_un):
     filing = factories.submitted_filing(dossier, "UN1718", applicant)
-    workflow.apply(filing, "take", reviewer_un)
-    workflow.apply(filing, "recommend", reviewer_un, "", None, valid_from_on="2027-01-01", valid_until_on="2027-09-30")
-    workflow.apply(filing, "propose_approval", workflow.SYSTEM)
+    engine.apply(filing, "take", reviewer_un)
+    engine.apply(filing, "recommend", reviewer_un, "", None, valid_from_on="2027-01-01", valid_until_on="2027-09-30")
+    engine.apply(filing, "propose_approval", engine.SYSTEM)
     dashboard = client_for(staff_un).get(reverse("staff_dashboard"))
     assert 'data-action="confirm_approval"' in dashboard.content.decode()
     response = client_for(staff_un).post(
@@ -460,8 +460,8 @@ def test_messages_post_into_the_thread_and_htmx_gets_the_thread_back(un_filing, 
 
 def test_applicant_home_shows_clearance_and_what_needs_action(dossier, applicant, reviewer_un):
     filing = factories.submitted_filing(dossier, "UN1718", applicant)
-    workflow.apply(filing, "take", reviewer_un)
-    workflow.apply(filing, "request_information", reviewer_un, "Which hospitals?")
+    engine.apply(filing, "take", reviewer_un)
+    engine.apply(filing, "request_information", reviewer_un, "Which hospitals?")
     page = client_for(applicant).get(reverse("home")).content.decode()
     assert "Not cleared to ship" in page
     assert "UN1718 filing not approved yet" in page
@@ -476,7 +476,7 @@ def test_authority_members_land_on_their_queue(reviewer_un):
 
 def test_queue_filters_by_search_status_overdue_and_assignee(org, applicant, reviewer_un, staff_un):
     mine = factories.submitted_filing(factories.complete_dossier(org, applicant), "UN1718", applicant)
-    workflow.apply(mine, "take", reviewer_un)
+    engine.apply(mine, "take", reviewer_un)
     other_org = factories.organization("Water For All")
     other_applicant = factories.applicant_of(other_org)
     theirs = factories.submitted_filing(

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from exemptions import workflow
+from exemptions import engine, procedures
 from exemptions.management.commands.seed_demo import drive, payload_for
 from exemptions.models import Event, Filing, Role
 from tests import factories
@@ -53,9 +53,9 @@ SPECIFIC_EDGES = {
 }
 
 
-@pytest.mark.parametrize("key", list(workflow.WORKFLOWS))
+@pytest.mark.parametrize("key", list(procedures.PROCEDURES))
 def test_declaration_contains_every_edge_of_the_design(key):
-    wf = workflow.WORKFLOWS[key]
+    wf = procedures.PROCEDURES[key]
     for source, action, target, roles in CORE_EDGES + SPECIFIC_EDGES[key]:
         t = wf.transition(action, source)
         assert t is not None, f"{key}: {source} --{action}--> missing"
@@ -63,12 +63,12 @@ def test_declaration_contains_every_edge_of_the_design(key):
 
 
 def test_un1718_approves_only_through_the_no_objection_procedure():
-    assert "approve" not in workflow.UN1718.action_names
-    assert {"no_objection_period", "on_hold", "approval_proposed"} <= {s.name for s in workflow.UN1718.states}
+    assert "approve" not in procedures.UN1718.action_names
+    assert {"no_objection_period", "on_hold", "approval_proposed"} <= {s.name for s in procedures.UN1718.states}
 
 
 def test_ofac_licence_number_is_required_on_approval():
-    approve = workflow.OFAC.transition("approve", "in_review")
+    approve = procedures.OFAC.transition("approve", "in_review")
     assert {f.name for f in approve.payload if f.required} >= {"valid_from_on", "valid_until_on", "authority_reference"}
 
 
@@ -80,7 +80,7 @@ def people(org, applicant):
             R: factories.authority_member(code, Role.REVIEWER),
             S: factories.authority_member(code, Role.STAFF),
             "outsider": factories.authority_member("EU" if code != "EU" else "OFAC", Role.STAFF),
-            SYS: workflow.SYSTEM,
+            SYS: engine.SYSTEM,
         }
 
     return for_authority
@@ -102,14 +102,14 @@ class Rollback(Exception):
     pass
 
 
-MATRIX = [(key, s.name) for key, wf in workflow.WORKFLOWS.items() for s in wf.states]
+MATRIX = [(key, s.name) for key, wf in procedures.PROCEDURES.items() for s in wf.states]
 
 
 @pytest.mark.parametrize(("key", "state"), MATRIX)
 def test_every_action_and_role_from_every_state(key, state, people, dossier):
     code = AUTHORITY_OF[key]
     who = people(code)
-    wf = workflow.WORKFLOWS[key]
+    wf = procedures.PROCEDURES[key]
     filing = filing_in(state, code, who, dossier)
     assert filing.status == state
     mistakes = []
@@ -117,7 +117,7 @@ def test_every_action_and_role_from_every_state(key, state, people, dossier):
         roles = expected_roles(persona, state)
         allowed = {t.name for t in wf.transitions if state in t.sources and roles & t.roles and not t.is_system}
         if persona != SYS:
-            shown = {t.name for t in workflow.available_actions(filing, actor)}
+            shown = {t.name for t in engine.available_actions(filing, actor)}
             if shown != allowed:
                 mistakes.append(f"{persona}: available_actions {sorted(shown)} != {sorted(allowed)}")
         for action in wf.action_names:
@@ -143,7 +143,7 @@ def _attempt(filing, action, actor, reviewer, wf):
     outcome = None
     try:
         with transaction.atomic():
-            event = workflow.apply(fresh, action, actor, "Because the file says so.", None, **payload)
+            event = engine.apply(fresh, action, actor, "Because the file says so.", None, **payload)
             after = Filing.objects.get(pk=fresh.pk)
             events = Event.objects.filter(filing=fresh).count()
             assert events == before[2] + 1 and event.to_status == after.status and after.version == before[1] + 1
@@ -151,7 +151,7 @@ def _attempt(filing, action, actor, reviewer, wf):
             raise Rollback
     except Rollback:
         return outcome
-    except (workflow.ActionNotAllowed, workflow.Conflict) as exc:
+    except (engine.ActionNotAllowed, engine.Conflict) as exc:
         unchanged = Filing.objects.get(pk=fresh.pk)
         assert (unchanged.status, unchanged.version, Event.objects.filter(filing=fresh).count()) == before
         return ("refused", type(exc).__name__)
@@ -161,8 +161,8 @@ def _attempt(filing, action, actor, reviewer, wf):
 
 def test_apply_rejects_an_unknown_action(dossier, applicant):
     filing = factories.filing(dossier, "OFAC", applicant)
-    with pytest.raises(workflow.UnknownAction):
-        workflow.apply(filing, "bribe", applicant)
+    with pytest.raises(engine.UnknownAction):
+        engine.apply(filing, "bribe", applicant)
 
 
 @pytest.mark.parametrize(
@@ -186,9 +186,9 @@ def test_apply_rejects_an_unknown_action(dossier, applicant):
 )
 def test_approve_validates_its_payload_and_changes_nothing(dossier, applicant, reviewer_ofac, payload, field):
     filing = factories.submitted_filing(dossier, "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer_ofac)
+    engine.apply(filing, "take", reviewer_ofac)
     with pytest.raises(ValidationError) as exc:
-        workflow.apply(filing, "approve", reviewer_ofac, "", None, **payload)
+        engine.apply(filing, "approve", reviewer_ofac, "", None, **payload)
     assert field in exc.value.message_dict
     filing.refresh_from_db()
     assert filing.status == "in_review" and filing.events.count() == 2
@@ -196,36 +196,36 @@ def test_approve_validates_its_payload_and_changes_nothing(dossier, applicant, r
 
 def test_deny_needs_reasons(dossier, applicant, reviewer_ofac):
     filing = factories.submitted_filing(dossier, "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer_ofac)
+    engine.apply(filing, "take", reviewer_ofac)
     with pytest.raises(ValidationError) as exc:
-        workflow.apply(filing, "deny", reviewer_ofac, "")
+        engine.apply(filing, "deny", reviewer_ofac, "")
     assert "reasons" in exc.value.message_dict
-    workflow.apply(filing, "deny", reviewer_ofac, "", None, reasons="End use not shown.")
+    engine.apply(filing, "deny", reviewer_ofac, "", None, reasons="End use not shown.")
     assert filing.status == "denied" and filing.decision_reasons == "End use not shown." and filing.decided_at
 
 
 def test_withdraw_needs_a_note(dossier, applicant):
     filing = factories.submitted_filing(dossier, "UN1718", applicant)
     with pytest.raises(ValidationError) as exc:
-        workflow.apply(filing, "withdraw", applicant, "   ")
+        engine.apply(filing, "withdraw", applicant, "   ")
     assert "note" in exc.value.message_dict
 
 
 def test_assign_accepts_only_reviewers_of_the_same_authority(dossier, applicant, staff_un, reviewer_ofac):
     filing = factories.submitted_filing(dossier, "UN1718", applicant)
     with pytest.raises(ValidationError) as exc:
-        workflow.apply(filing, "assign", staff_un, "", None, reviewer=reviewer_ofac.username)
+        engine.apply(filing, "assign", staff_un, "", None, reviewer=reviewer_ofac.username)
     assert "reviewer" in exc.value.message_dict
     colleague = factories.authority_member("UN1718")
-    workflow.apply(filing, "assign", staff_un, "", None, reviewer=colleague.username)
+    engine.apply(filing, "assign", staff_un, "", None, reviewer=colleague.username)
     assert filing.assigned_to == colleague and filing.status == "in_review"
 
 
 def test_information_request_and_response_are_kept_in_the_thread(dossier, applicant, reviewer_un):
     filing = factories.submitted_filing(dossier, "UN1718", applicant)
-    workflow.apply(filing, "take", reviewer_un)
-    workflow.apply(filing, "request_information", reviewer_un, "Which counties?")
-    workflow.apply(filing, "respond", applicant, "North and South Hwanghae.")
+    engine.apply(filing, "take", reviewer_un)
+    engine.apply(filing, "request_information", reviewer_un, "Which counties?")
+    engine.apply(filing, "respond", applicant, "North and South Hwanghae.")
     assert list(filing.messages.values_list("kind", "body")) == [
         ("information_request", "Which counties?"),
         ("response", "North and South Hwanghae."),
@@ -234,13 +234,13 @@ def test_information_request_and_response_are_kept_in_the_thread(dossier, applic
 
 def test_un1718_confirmation_uses_the_recommended_validity(dossier, applicant, reviewer_un, staff_un):
     filing = factories.submitted_filing(dossier, "UN1718", applicant)
-    workflow.apply(filing, "take", reviewer_un)
-    workflow.apply(
+    engine.apply(filing, "take", reviewer_un)
+    engine.apply(
         filing, "recommend", reviewer_un, "", None,
         valid_from_on="2027-02-01", valid_until_on="2027-10-31", authority_reference="S/AC.49/2027/OC.7",
     )  # fmt: skip
-    workflow.apply(filing, "propose_approval", workflow.SYSTEM)
-    event = workflow.apply(filing, "confirm_approval", staff_un)
+    engine.apply(filing, "propose_approval", engine.SYSTEM)
+    event = engine.apply(filing, "confirm_approval", staff_un)
     filing.refresh_from_db()
     assert (filing.status, filing.valid_from_on, filing.valid_until_on) == (
         "approved", dt.date(2027, 2, 1), dt.date(2027, 10, 31))  # fmt: skip

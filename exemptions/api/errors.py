@@ -8,7 +8,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.fields import get_error_detail
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from exemptions import services, workflow
+from exemptions import engine, services
 
 
 class ConflictError(exceptions.APIException):
@@ -35,11 +35,11 @@ def _translate(exc):
         if isinstance(detail, dict) and NON_FIELD_ERRORS in detail:
             detail["non_field_errors"] = detail.pop(NON_FIELD_ERRORS)
         return exceptions.ValidationError(detail)
-    if isinstance(exc, workflow.UnknownAction):
+    if isinstance(exc, engine.UnknownAction):
         return exceptions.NotFound(str(exc))
-    if isinstance(exc, workflow.ActionNotAllowed):
+    if isinstance(exc, engine.ActionNotAllowed):
         return exceptions.PermissionDenied(str(exc))
-    if isinstance(exc, workflow.Conflict):
+    if isinstance(exc, engine.Conflict):
         return ConflictError(str(exc))
     return exc
 

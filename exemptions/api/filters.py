@@ -4,9 +4,9 @@ import django_filters
 from django.utils import timezone
 
 from exemptions.models import Filing
-from exemptions.workflow import WORKFLOWS
+from exemptions.procedures import PROCEDURES
 
-STATUS_CHOICES = sorted({(s.name, s.staff_label) for w in WORKFLOWS.values() for s in w.states})
+STATUS_CHOICES = sorted({(s.name, s.staff_label) for w in PROCEDURES.values() for s in w.states})
 
 
 class FilingFilter(django_filters.FilterSet):

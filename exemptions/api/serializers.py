@@ -1,5 +1,5 @@
 """Shapes of the API's JSON. Serializers validate types and fields; every write goes through services.py or
-`workflow.apply`, which hold the rules."""
+`engine.apply`, which hold the rules."""
 
 import datetime as dt
 
@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from exemptions import clearance, services, workflow
+from exemptions import clearance, engine, procedures, services
 from exemptions.models import (
     Application,
     Authority,
@@ -22,17 +22,12 @@ from exemptions.models import (
     Organization,
     Party,
     organization_ids,
+    validate_plausible_date,
 )
 
 
-def plausible_date(value: dt.date) -> None:
-    # Far-off years are typing slips, and near year 9999 deadline arithmetic would overflow.
-    if not 2000 <= value.year <= 2100:
-        raise serializers.ValidationError("Enter a date between the years 2000 and 2100.")
-
-
 def _date(**kwargs):
-    return serializers.DateField(validators=[plausible_date], **kwargs)
+    return serializers.DateField(validators=[validate_plausible_date], **kwargs)
 
 
 # DRF looks the active time zone up again for every datetime it writes, a context-local read each time: 100
@@ -111,7 +106,7 @@ class AuthoritySerializer(ModelSerializer):
 
     @extend_schema_field(WorkflowSerializer)
     def get_workflow(self, authority) -> dict:
-        return workflow.describe(workflow.workflow_for(authority))
+        return authority.procedure.describe()
 
 
 # --- the dossier -------------------------------------------------------------------------------
@@ -223,12 +218,12 @@ class ApplicationSerializer(ModelSerializer):
         return application.missing_elements()  # reads the prefetched items and parties
 
     def get_editable(self, application) -> bool:
-        return all(f.status == "draft" for f in application.filings.all())
+        return all(f.status == procedures.INITIAL for f in application.filings.all())
 
     @extend_schema_field(FilingSummarySerializer(many=True))
     def get_filings(self, application):
         user = self.context["request"].user
-        visible = [f for f in application.filings.all() if workflow.roles_for(user, f)]
+        visible = [f for f in application.filings.all() if engine.roles_for(user, f)]
         return FilingSummarySerializer(visible, many=True).data
 
     @extend_schema_field(ClearanceSerializer(allow_null=True))
@@ -324,9 +319,9 @@ class FilingSerializer(ModelSerializer):
         read_only_fields = fields
 
     def get_status_label(self, filing) -> str:
-        roles = workflow.roles_for(self.context["request"].user, filing)
+        roles = engine.roles_for(self.context["request"].user, filing)
         state = filing.state
-        return state.staff_label if roles & workflow.AUTHORITY_ROLES else state.applicant_label
+        return state.staff_label if roles & procedures.AUTHORITY_ROLES else state.applicant_label
 
     @extend_schema_field(AllowedActionSerializer(many=True))
     def get_allowed_actions(self, filing):
@@ -337,7 +332,7 @@ class FilingSerializer(ModelSerializer):
                 "note_required": t.note_required,
                 "payload": [{"name": f.name, "kind": f.kind, "required": f.required} for f in t.payload],
             }
-            for t in workflow.available_actions(filing, self.context["request"].user)
+            for t in engine.available_actions(filing, self.context["request"].user)
         ]
 
 
@@ -349,22 +344,47 @@ class FilingDetailSerializer(FilingSerializer):
         read_only_fields = fields
 
 
+def _action_field(field: procedures.PayloadField, labels: list[str]) -> serializers.Field:
+    # Only types and lengths here: the engine checks each field's bounds, whatever face the value came from.
+    options = dict(required=False, help_text=" / ".join(labels))
+    if field.kind == procedures.DATE:
+        return serializers.DateField(allow_null=True, **options)
+    if field.kind == procedures.REVIEWER_CHOICE:
+        return serializers.CharField(allow_blank=True, max_length=150, **{**options, "help_text": "Username"})
+    return serializers.CharField(allow_blank=True, max_length=field.max_length, **options)
+
+
+def _declared_payload_fields() -> dict[str, tuple[procedures.PayloadField, list[str]]]:
+    """Every payload field of every procedure by name, with the labels it goes by."""
+    declared: dict[str, tuple[procedures.PayloadField, list[str]]] = {}
+    for procedure in procedures.PROCEDURES.values():
+        for transition in procedure.transitions:
+            for field in transition.payload:
+                if field.kind == procedures.DOCUMENT:
+                    continue
+                first, labels = declared.setdefault(field.name, (field, []))
+                if field.label not in labels:
+                    labels.append(field.label)
+    return dict(sorted(declared.items()))
+
+
 class ActionSerializer(serializers.Serializer):
-    """Every field any transition takes; which ones an action needs is in the filing's `allowed_actions`."""
+    """Every field any transition takes, read from the procedures; which ones an action needs is in the filing's
+    `allowed_actions`."""
 
     note = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
-    valid_from_on = _date(required=False, allow_null=True)
-    valid_until_on = _date(required=False, allow_null=True)
-    requested_until_on = _date(required=False, allow_null=True)
-    conditions = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
-    authority_reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    reasons = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
-    reviewer = serializers.CharField(required=False, allow_blank=True, max_length=150, help_text="Username")
+    expected_version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="The filing's `version` as you read it: if it has changed since, nothing is done (409).",
+    )
 
-    def validate_reviewer(self, value):
-        if value.isdigit() and not value.isascii():
-            raise serializers.ValidationError("Enter the reviewer's username.")
-        return value
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, (field, labels) in _declared_payload_fields().items():
+            fields[name] = _action_field(field, labels)
+        return fields
 
 
 class EventSerializer(ModelSerializer):

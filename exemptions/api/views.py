@@ -1,5 +1,5 @@
 """API views: thin. Reads go through `visible_to(user)` QuerySets (what a caller may not see is 404), writes
-through services.py and `workflow.apply`; errors.py turns their exceptions into the contract's statuses."""
+through services.py and `engine.apply`; errors.py turns their exceptions into the contract's statuses."""
 
 import re
 import threading
@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from exemptions import services, workflow
+from exemptions import procedures, services
 from exemptions.models import Application, Authority, Document, Event, Filing, FilingView, Message
 
 from . import serializers as s
@@ -192,7 +192,7 @@ class FilingViewSet(ReferenceLookupMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(filing).data)
 
 
-ACTION_NAMES = sorted({name for w in workflow.WORKFLOWS.values() for name in w.action_names})
+ACTION_NAMES = sorted({name for w in procedures.PROCEDURES.values() for name in w.action_names})
 
 
 class FilingActionView(APIView):
@@ -211,7 +211,7 @@ class FilingActionView(APIView):
         note = payload.pop("note", "")
         # Fields no action knows are passed on so that apply() names them in its error.
         payload.update({k: v for k, v in request.data.items() if k not in serializer.fields})
-        workflow.apply(filing, action, request.user, note, None, **payload)
+        services.run_action(filing, action, request.user, note, **payload)
         return Response(s.FilingDetailSerializer(filing, context={"request": request}).data)
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
-from exemptions import workflow
+from exemptions import engine
 from exemptions.models import Document
 from tests import factories
 from tests.api.conftest import assert_error
@@ -18,7 +18,7 @@ def ofac_filing(dossier, applicant):
 
 
 def test_events_are_the_audit_trail_in_order(client_for, ofac_filing, reviewer_ofac, applicant):
-    workflow.apply(ofac_filing, "take", reviewer_ofac)
+    engine.apply(ofac_filing, "take", reviewer_ofac)
     events = client_for(applicant).get(f"/api/v1/filings/{ofac_filing.reference}/events/").json()["results"]
     assert [(e["sequence"], e["action"], e["actor"]) for e in events] == [
         (1, "submit", "applicant"),

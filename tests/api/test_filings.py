@@ -4,7 +4,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from exemptions import workflow
+from exemptions import engine
 from exemptions.models import Filing
 from tests import factories
 from tests.api.conftest import assert_error
@@ -62,22 +62,22 @@ def test_action_in_the_wrong_state_is_409(client_for, un_filing, reviewer_un):
 
 def test_lost_race_is_409(client_for, un_filing, reviewer_un, staff_un):
     stale = Filing.objects.get(pk=un_filing.pk)
-    workflow.apply(un_filing, "take", staff_un)  # someone else moves it first
-    with pytest.raises(workflow.Conflict):
-        workflow.apply(stale, "take", reviewer_un)
+    engine.apply(un_filing, "take", staff_un)  # someone else moves it first
+    with pytest.raises(engine.Conflict):
+        engine.apply(stale, "take", reviewer_un)
     # Through the API the second reviewer sees the new state, so taking again is a wrong-state conflict.
     assert_error(client_for(reviewer_un).post(url(un_filing, "actions/take/"), {}, format="json"), 409)
 
 
 def test_api_turns_a_compare_and_set_loss_into_409(client_for, un_filing, reviewer_un, staff_un, monkeypatch):
-    real_apply = workflow.apply
+    real_apply = engine.apply
 
     def apply_after_a_rival(filing, action, by, note="", at=None, /, **payload):
         rival = Filing.objects.get(pk=filing.pk)
         real_apply(rival, "take", staff_un)  # commits between our read and our write
         return real_apply(filing, action, by, note, at, **payload)
 
-    monkeypatch.setattr(workflow, "apply", apply_after_a_rival)
+    monkeypatch.setattr(engine, "apply", apply_after_a_rival)
     body = assert_error(client_for(reviewer_un).post(url(un_filing, "actions/take/"), {}, format="json"), 409)
     assert "changed by someone else" in body["detail"]
 
@@ -155,7 +155,7 @@ def test_list_filters_by_status_authority_assignee_and_search(client_for, org, a
     second = factories.submitted_filing(
         factories.complete_dossier(org, applicant, title="Insulin"), "UN1718", applicant
     )
-    workflow.apply(second, "take", reviewer_un)
+    engine.apply(second, "take", reviewer_un)
     client = client_for(reviewer_un)
     assert references(client.get("/api/v1/filings/", {"status": "submitted"})) == [first.reference]
     assert references(client.get("/api/v1/filings/", {"assigned_to": "me"})) == [second.reference]

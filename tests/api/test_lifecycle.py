@@ -8,7 +8,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from exemptions import workflow
+from exemptions import engine
 from exemptions.models import Event, Filing
 from tests import factories
 from tests.api.test_applications import DOSSIER
@@ -85,12 +85,12 @@ def test_full_lifecycle_through_the_api(applicant, reviewer_un, staff_un, review
     thread = all_pages(aid_worker, f"/api/v1/filings/{refs['UN1718']}/messages/")
     assert [m["kind"] for m in thread] == ["information_request", "response"]
 
-    validity = {"valid_from_on": "2027-02-01", "valid_until_on": "2027-12-31"}
+    validity = {"valid_from_on": "2027-02-01", "valid_until_on": "2027-10-31"}
     act(un, refs["UN1718"], "recommend", **validity, authority_reference="S/AC.49/2026/OC.45")
     # The clock, not a person, ends the no-objection period (the reminder sweep does this in production).
-    workflow.apply(Filing.objects.get(reference=refs["UN1718"]), "propose_approval", workflow.SYSTEM)
+    engine.apply(Filing.objects.get(reference=refs["UN1718"]), "propose_approval", engine.SYSTEM)
     confirmed = act(signed_in("staff-un"), refs["UN1718"], "confirm_approval")
-    assert confirmed["status"] == "approved" and confirmed["valid_until_on"] == "2027-12-31"
+    assert confirmed["status"] == "approved" and confirmed["valid_until_on"] == "2027-10-31"
 
     act(ofac, refs["OFAC"], "take")
     licence = act(ofac, refs["OFAC"], "approve", **validity, authority_reference="DPRK-2026-1234")
@@ -120,7 +120,7 @@ def test_full_lifecycle_through_the_api(applicant, reviewer_un, staff_un, review
 
 def test_a_tampered_event_fails_the_clients_chain_check(client_for, applicant, reviewer_ofac, dossier):
     filing = factories.submitted_filing(dossier, "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer_ofac)
+    engine.apply(filing, "take", reviewer_ofac)
     Event.objects.filter(filing=filing, sequence=1).update(note="edited later")
     events = client_for(applicant).get(f"/api/v1/filings/{filing.reference}/events/").json()["results"]
     with pytest.raises(AssertionError):

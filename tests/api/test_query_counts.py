@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from exemptions import services, workflow
+from exemptions import engine, services
 from exemptions.models import Application, Authority, Filing, Item, Party
 from tests import factories
 
@@ -88,12 +88,12 @@ def test_list_costs_the_same_queries_at_10_and_100_rows(client_for, anon, org, a
 @pytest.mark.parametrize("child", ["events", "messages", "documents"])
 def test_filing_children_cost_the_same_queries_at_10_and_100_rows(client_for, dossier, applicant, reviewer_ofac, child):
     filing = factories.submitted_filing(dossier, "OFAC", applicant)
-    workflow.apply(filing, "take", reviewer_ofac)
+    engine.apply(filing, "take", reviewer_ofac)
 
     def grow(n):
         for i in range(n):
             if child == "events":  # a consultation and its conclusion: two events
-                workflow.apply(
+                engine.apply(
                     filing, "consult" if filing.status == "in_review" else "conclude_consultation", reviewer_ofac
                 )
             elif child == "messages":

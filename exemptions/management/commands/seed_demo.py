@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from exemptions import services, workflow
+from exemptions import engine, procedures, services
 from exemptions.models import Application, Authority, Document, Membership, Organization, Profile, Role
 
 DEMO_PASSWORD = "demo"
@@ -78,26 +78,6 @@ def item_fields(row: int) -> list[dict]:
     ]
 
 
-APPROVE = "(approve)"  # expanded per workflow: UN1718 approves by silence and staff confirmation
-
-PATHS = {
-    "draft": [],
-    "submitted": ["submit"],
-    "in_review": ["submit", "take"],
-    "information_requested": ["submit", "take", "request_information"],
-    "approved": ["submit", "take", APPROVE],
-    "denied": ["submit", "take", "deny"],
-    "withdrawn": ["submit", "withdraw"],
-    "expired": ["submit", "take", APPROVE, "expire"],
-    "extension_requested": ["submit", "take", APPROVE, "request_extension"],
-    "closed": ["submit", "take", APPROVE, "file_report"],
-    "interagency_consultation": ["submit", "take", "consult"],
-    "returned_without_action": ["submit", "take", "return_without_action"],
-    "no_objection_period": ["submit", "take", "recommend"],
-    "on_hold": ["submit", "take", "recommend", "place_hold"],
-    "approval_proposed": ["submit", "take", "recommend", "propose_approval"],
-}
-
 # How long ago each case began, in days: chosen so the queue holds overdue work and work due within days.
 AGE_DAYS = {
     "draft": 3,
@@ -115,14 +95,6 @@ AGE_DAYS = {
     "no_objection_period": 12,
     "on_hold": 18,
     "approval_proposed": 14,
-}
-
-NOTES = {
-    "request_information": "Please give the county-level distribution plan and the cold-chain capacity at each site.",
-    "withdraw": "The donor moved the funding to another programme.",
-    "place_hold": "A Committee member placed a hold pending clarification of the end users.",
-    "request_extension": "Port congestion in Nampo delayed the second shipment; three more months are needed.",
-    "file_report": "All cartons delivered to the listed facilities; monitoring visits on 3 and 17 March found no diversion.",
 }
 
 
@@ -248,10 +220,10 @@ class Command(BaseCommand):
 def actor_for(transition, *, applicant, reviewer, staff):
     """Who runs a transition in the demo: read from the declaration's roles."""
     if transition.is_system:
-        return workflow.SYSTEM
-    if workflow.APPLICANT in transition.roles:
+        return engine.SYSTEM
+    if procedures.APPLICANT in transition.roles:
         return applicant
-    return reviewer if workflow.REVIEWER in transition.roles else staff
+    return reviewer if procedures.REVIEWER in transition.roles else staff
 
 
 def payload_for(transition, filing, at, *, reviewer, valid_until_on=None):
@@ -260,7 +232,7 @@ def payload_for(transition, filing, at, *, reviewer, valid_until_on=None):
     for field in transition.payload:
         if field.name == "valid_from_on":
             payload[field.name] = at.date()
-        elif field.name == "valid_until_on" and filing.valid_until_on:  # extending an approval
+        elif field.name == "valid_until_on" and filing.state.grants_validity:  # extending an approval
             payload[field.name] = filing.valid_until_on + relativedelta(months=3)
         elif field.name == "valid_until_on":
             payload[field.name] = valid_until_on or at.date() + relativedelta(months=6)
@@ -279,41 +251,24 @@ def payload_for(transition, filing, at, *, reviewer, valid_until_on=None):
 
 def drive(filing, state, *, applicant, reviewer, staff, started_at, valid_until_on=None):
     """Bring a draft filing into `state` through real transitions spaced over time from `started_at`."""
-    wf = filing.workflow
     at = started_at
-    for action in path_to(state, wf):
+    for transition in filing.procedure.path_to(state):
         at += dt.timedelta(days=2, hours=3)
-        transition = wf.transition(action, filing.status)
-        if action == "propose_approval":
-            at = max(at, filing.due_at)  # the no-objection period ran its course
-        if action == "expire":
+        if transition.trigger == procedures.DEADLINE_PASSED:
+            at = max(at, filing.due_at)  # the period ran its course
+        if transition.trigger == procedures.VALIDITY_ENDED:
             at = max(at, _day_after(filing.valid_until_on))
         actor = actor_for(transition, applicant=applicant, reviewer=reviewer, staff=staff)
         payload = payload_for(transition, filing, at, reviewer=reviewer, valid_until_on=valid_until_on)
-        note = NOTES.get(action, f"{transition.label}." if transition.note_required else "")
-        workflow.apply(filing, action, actor, note, min(at, timezone.now()), **payload)
+        note = transition.example_note or (f"{transition.label}." if transition.note_required else "")
+        engine.apply(filing, transition.name, actor, note, min(at, timezone.now()), **payload)
     return filing
 
 
 def _states_with_paths(authority):
-    for state in workflow.workflow_for(authority).states:
-        if state.name in PATHS:
+    for state in authority.procedure.states:
+        if state.name in AGE_DAYS:
             yield state.name
-
-
-def path_to(state: str, wf) -> list[str]:
-    """The actions that bring a new filing of workflow `wf` into `state` (also used by the tests)."""
-    return list(_expand(PATHS[state], wf))
-
-
-def _expand(path, wf):
-    for action in path:
-        if action != APPROVE:
-            yield action
-        elif wf.key == "un1718":
-            yield from ("recommend", "propose_approval", "confirm_approval")
-        else:
-            yield "approve"
 
 
 def _authority_people(authority, users):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from exemptions import workflow
+from exemptions import audit
 from exemptions.models import Event
 
 
@@ -10,7 +10,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         events = Event.objects.select_related("filing").order_by("filing_id", "sequence")
         total = events.count()
-        broken = workflow.first_broken_link(events.iterator(chunk_size=2000))
+        broken = audit.first_broken_link(events.iterator(chunk_size=2000))
         if broken:
             event, why = broken
             raise CommandError(

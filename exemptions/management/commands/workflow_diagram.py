@@ -1,6 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from exemptions import workflow
 from exemptions.models import Authority
 
 
@@ -15,4 +14,4 @@ class Command(BaseCommand):
         if found is None:
             codes = ", ".join(Authority.objects.values_list("code", flat=True))
             raise CommandError(f"No authority '{authority}'. Known: {codes}.")
-        self.stdout.write(workflow.mermaid(workflow.workflow_for(found)), ending="")
+        self.stdout.write(found.procedure.mermaid(), ending="")

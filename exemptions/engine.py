@@ -1,0 +1,491 @@
+"""The engine: who may run which transition now, what it would change, and the one writer of `Filing.status`.
+
+`available_actions()` is the single guard: it renders the buttons, fills the API's `allowed_actions` and
+decides inside `apply()`. `plan()` computes a transition's outcome without writing (the demo, the benchmark
+data and the tests replay through it); `apply()` persists that outcome with a compare-and-set, appends the
+hash-chained event and hands the event to the notice task once the transaction commits. The transitions the
+clock triggers (an approval's expiry, the end of a no-objection period) run here too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from celery import current_app
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from . import deadlines, snapshot
+from . import procedures as p
+from .models import AUTHORITY_ROLES, Event, Filing, Message, assignable_reviewers, memberships_of
+
+log = logging.getLogger(__name__)
+
+SYSTEM = p.SYSTEM
+# The Celery task that sends an event's notices, by name: the engine sits below notifications and tasks.
+NOTICE_TASK = "exemptions.tasks.send_event_notices"
+
+
+# --- errors: each maps to one HTTP status in the API and one message in the UI -----------------
+
+
+class WorkflowError(Exception):
+    """Base of the errors `apply()` raises; `str(error)` is a sentence for the user."""
+
+
+class UnknownAction(WorkflowError):
+    """The procedure has no action of that name."""
+
+
+class ActionNotAllowed(WorkflowError):
+    """The user's role may not perform this action on this filing (API: 403)."""
+
+
+class Conflict(WorkflowError):
+    """The filing is not in a state that allows the action, or another user changed it first (API: 409)."""
+
+
+# --- who may do what ---------------------------------------------------------------------------
+
+
+def roles_for(user, filing: Filing) -> frozenset[str]:
+    """The roles a user holds on this filing; a superuser holds every human role (admin override)."""
+    if user == SYSTEM:
+        return frozenset({SYSTEM})
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    if user.is_superuser:
+        return p.HUMAN_ROLES
+    roles = set()
+    filed = not filing.state.initial
+    for role, organization_id, authority_id in memberships_of(user):
+        if role == p.APPLICANT and organization_id == filing.application.organization_id:
+            roles.add(p.APPLICANT)
+        elif role in AUTHORITY_ROLES and authority_id == filing.authority_id and filed:
+            roles.add(role)
+    return frozenset(roles)
+
+
+def available_actions(filing: Filing, user) -> list[p.Transition]:
+    """The transitions this user may run on this filing now: the buttons, `allowed_actions`, the guard."""
+    roles = roles_for(user, filing)
+    seen, actions = set(), []
+    for t in filing.procedure.transitions:
+        if filing.status in t.sources and roles & t.roles and t.name not in seen:
+            seen.add(t.name)
+            actions.append(t)
+    return actions
+
+
+def available_action(filing: Filing, user, action: str) -> p.Transition:
+    """The transition `action` if `user` may run it on `filing` now; otherwise the error that says why."""
+    procedure = filing.procedure
+    if action not in procedure.action_names:
+        raise UnknownAction(f"'{action}' is not an action of the {procedure.name} procedure.")
+    transition = next((t for t in available_actions(filing, user) if t.name == action), None)
+    if transition is not None:
+        return transition
+    if not roles_for(user, filing) & procedure.roles_for_action(action):
+        raise ActionNotAllowed(f"Your role on {filing.reference} does not allow '{action}'.")
+    raise Conflict(
+        f"“{procedure.label_of(action)}” is not possible now: {filing.reference} is {filing.state.staff_label.lower()}."
+    )
+
+
+# --- payload validation ------------------------------------------------------------------------
+
+
+def _as_date(raw) -> dt.date | None:
+    if isinstance(raw, dt.datetime):
+        return None
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return parse_date(str(raw))
+    except ValueError:
+        return None
+
+
+def check_dates(transition: p.Transition, values: dict, authority) -> dict[str, list[str]]:
+    """Field errors for dates outside their declared bounds: the plausible range, their order, and the
+    longest validity the authority grants. Every face reaches this through `apply()`."""
+    errors: dict[str, list[str]] = {}
+    for f in transition.payload:
+        value = values.get(f.name)
+        if f.kind != p.DATE or value is None:
+            continue
+        if not p.EARLIEST_DATE <= value <= p.LATEST_DATE:
+            errors.setdefault(f.name, []).append(
+                f"{f.label}: enter a date between {p.EARLIEST_DATE:%d %b %Y} and {p.LATEST_DATE:%d %b %Y}."
+            )
+            continue
+        start = values.get(f.not_before) if f.not_before else None
+        if start is None:
+            continue
+        if value < start:
+            errors.setdefault(f.name, []).append("Validity must end on or after the day it starts.")
+        elif f.max_months_setting:
+            months = getattr(authority, f.max_months_setting)
+            if value > start + relativedelta(months=months):
+                errors.setdefault(f.name, []).append(
+                    f"{f.label}: {authority.code} grants at most {months} months; the latest end for a start on "
+                    f"{start:%d %b %Y} is {start + relativedelta(months=months):%d %b %Y}."
+                )
+    return errors
+
+
+def clean_payload(transition: p.Transition, filing: Filing, note: str, payload: dict) -> dict:
+    """The payload as typed values, or ValidationError with an error per field."""
+    errors: dict[str, list[str]] = {}
+    for name in sorted(set(payload) - {f.name for f in transition.payload}):
+        errors[name] = [f"'{transition.name}' takes no field '{name}'."]
+    if transition.note_required and not (note or "").strip():
+        errors["note"] = [f"{transition.note_label} is required."]
+    cleaned = {}
+    for f in transition.payload:
+        raw = payload.get(f.name)
+        if raw in (None, ""):
+            if f.required:
+                errors.setdefault(f.name, []).append(f"{f.label} is required.")
+            continue
+        if f.kind == p.DATE:
+            value = _as_date(raw)
+            if value is None:
+                errors.setdefault(f.name, []).append(f"{f.label}: enter a date as YYYY-MM-DD.")
+            else:
+                cleaned[f.name] = value
+        elif f.kind == p.REVIEWER_CHOICE:
+            text = str(raw)
+            lookup = {"pk": int(text)} if text.isascii() and text.isdigit() else {"username": text}
+            reviewer = assignable_reviewers(filing.authority).filter(**lookup).first()
+            if reviewer is None:
+                errors.setdefault(f.name, []).append(f"{f.label}: choose a reviewer of {filing.authority.code}.")
+            cleaned[f.name] = reviewer
+        elif f.kind == p.DOCUMENT:
+            errors.setdefault(f.name, []).append(f"{f.label}: attach the file with the action's form.")
+        elif not isinstance(raw, str) or "\x00" in raw:
+            errors.setdefault(f.name, []).append(f"{f.label} must be text.")
+        elif len(raw) > f.max_length:
+            errors.setdefault(f.name, []).append(f"{f.label}: at most {f.max_length} characters.")
+        else:
+            cleaned[f.name] = raw.strip()
+    if not errors:
+        errors.update(check_dates(transition, cleaned, filing.authority))
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def payload_for_event(cleaned: dict) -> dict:
+    return {
+        k: (v.isoformat() if isinstance(v, dt.date) else v.get_username() if hasattr(v, "get_username") else v)
+        for k, v in cleaned.items()
+    }
+
+
+# --- effects: what a transition writes besides status ------------------------------------------
+
+
+@dataclass
+class Plan:
+    """A transition's outcome, computed without writing: the filing's new field values, the thread messages
+    it posts and the facts its event records."""
+
+    transition: p.Transition
+    source: p.State
+    target: p.State
+    actor: object  # a user, or None for the system
+    note: str
+    at: dt.datetime
+    changes: dict = field(default_factory=dict)
+    messages: list[tuple[str, str]] = field(default_factory=list)  # (Message.Kind, body)
+    event_payload: dict = field(default_factory=dict)
+
+
+def _snapshot_dossier(filing, plan, cleaned):
+    application = filing.application
+    missing = application.missing_elements(filing.procedure.required_elements)
+    if missing:
+        raise ValidationError(
+            {"application": [f"The dossier is missing: {', '.join(missing)}. Complete it before filing."]}
+        )
+    taken = snapshot.take(application)
+    plan.changes.update(submitted_at=plan.at, snapshot=taken, snapshot_sha256=snapshot.digest(taken))
+
+
+def _record_approval(filing, plan, cleaned):
+    valid_from = cleaned.get("valid_from_on") or plan.at.date()
+    valid_until = cleaned.get("valid_until_on") or (
+        valid_from + relativedelta(months=filing.authority.default_validity_months)
+    )
+    plan.changes.update(
+        decided_at=plan.at,
+        valid_from_on=valid_from,
+        valid_until_on=valid_until,
+        conditions=cleaned.get("conditions", "") or filing.conditions,
+        decision_reasons="",
+    )
+    if cleaned.get("authority_reference"):
+        plan.changes["authority_reference"] = cleaned["authority_reference"]
+
+
+def _record_recommendation(filing, plan, cleaned):
+    # The proposed validity waits on the filing until staff confirm it (or give other dates).
+    plan.changes.update(
+        valid_from_on=cleaned.get("valid_from_on"),
+        valid_until_on=cleaned.get("valid_until_on"),
+        conditions=cleaned.get("conditions", ""),
+    )
+    if cleaned.get("authority_reference"):
+        plan.changes["authority_reference"] = cleaned["authority_reference"]
+
+
+def _adopt_recommendation(filing, plan, cleaned):
+    recommended = {"valid_from_on": filing.valid_from_on, "valid_until_on": filing.valid_until_on}
+    merged = {**recommended, **{k: v for k, v in cleaned.items() if v}}
+    errors = check_dates(plan.transition, merged, filing.authority)
+    if errors:
+        raise ValidationError(errors)
+    _record_approval(filing, plan, merged)
+
+
+def _record_refusal(filing, plan, cleaned):
+    plan.changes.update(decided_at=plan.at, decision_reasons=cleaned.get("reasons") or plan.note)
+
+
+def _check_extension_request(filing, plan, cleaned):
+    wanted = cleaned["requested_until_on"]
+    if filing.valid_until_on and wanted <= filing.valid_until_on:
+        raise ValidationError(
+            {
+                "requested_until_on": f"Ask for a date after the current end of validity, {filing.valid_until_on:%d %b %Y}."
+            }
+        )
+
+
+def _extend_validity(filing, plan, cleaned):
+    new_until = cleaned["valid_until_on"]
+    if filing.valid_until_on and new_until <= filing.valid_until_on:
+        raise ValidationError({"valid_until_on": f"The new end date must be after {filing.valid_until_on:%d %b %Y}."})
+    plan.changes["valid_until_on"] = new_until
+
+
+def _redact_snapshot(filing, plan, cleaned):
+    plan.changes.update(snapshot=snapshot.redact(filing.snapshot), anonymized_at=plan.at)
+    plan.event_payload["submitted_snapshot_sha256"] = filing.snapshot_sha256  # what was filed stays provable
+
+
+EFFECTS = {
+    p.SNAPSHOT_DOSSIER: _snapshot_dossier,
+    p.ASSIGN_ACTOR: lambda filing, plan, cleaned: plan.changes.update(assigned_to=plan.actor),
+    p.ASSIGN_REVIEWER: lambda filing, plan, cleaned: plan.changes.update(assigned_to=cleaned["reviewer"]),
+    p.POST_INFORMATION_REQUEST: lambda filing, plan, cleaned: plan.messages.append(
+        (Message.Kind.INFORMATION_REQUEST, plan.note)
+    ),
+    p.POST_RESPONSE: lambda filing, plan, cleaned: plan.messages.append((Message.Kind.RESPONSE, plan.note)),
+    p.RECORD_APPROVAL: _record_approval,
+    p.RECORD_RECOMMENDATION: _record_recommendation,
+    p.ADOPT_RECOMMENDATION: _adopt_recommendation,
+    p.RECORD_REFUSAL: _record_refusal,
+    p.CHECK_EXTENSION_REQUEST: _check_extension_request,
+    p.EXTEND_VALIDITY: _extend_validity,
+    p.REDACT_SNAPSHOT: _redact_snapshot,
+}
+assert set(EFFECTS) == {e for proc in p.PROCEDURES.values() for t in proc.transitions for e in t.effects}
+
+
+# --- deadlines ---------------------------------------------------------------------------------
+
+
+def deadline_at(deadline: p.Deadline, authority, valid_until_on: dt.date | None, now: dt.datetime):
+    """When a deadline of this kind falls due for a filing entering its state at `now`."""
+    if deadline.working_days_setting:
+        days = getattr(authority, deadline.working_days_setting)
+        return deadlines.working_deadline(now, days, authority.holiday_calendar, authority.time_zone)
+    if valid_until_on is None:
+        return None
+    if deadline.at_validity_end:
+        return deadlines.end_of_day(valid_until_on, authority.time_zone)
+    days = getattr(authority, deadline.from_validity_end_days_setting)
+    return deadlines.calendar_deadline(valid_until_on, days, authority.time_zone)
+
+
+def _next_due_at(filing: Filing, plan: Plan) -> tuple[dt.datetime | None, dict]:
+    """Deadline of the target state, and the paused-clock fields to write with it."""
+    source, target, at = plan.source, plan.target, plan.at
+    clock = {}
+    if target.stops_clock and not source.stops_clock:
+        clock.update(
+            clock_stopped_at=at,
+            paused_due_at=filing.due_at,
+            paused_deadline_kind=source.deadline.kind if source.deadline else "",
+        )
+    if source.stops_clock and not target.stops_clock:
+        waited = at - filing.clock_stopped_at if filing.clock_stopped_at else dt.timedelta(0)
+        if source.waits_on_applicant:
+            clock["applicant_wait_seconds"] = filing.applicant_wait_seconds + int(waited.total_seconds())
+        clock.update(clock_stopped_at=None, paused_due_at=None, paused_deadline_kind="")
+        if target.deadline and target.deadline.kind == filing.paused_deadline_kind and filing.paused_due_at:
+            return filing.paused_due_at + waited, clock  # the stopped clock resumes where it stood
+    if target.deadline is None:
+        return None, clock
+    if source.deadline and source.deadline.kind == target.deadline.kind and filing.due_at:
+        return filing.due_at, clock  # the same clock keeps running (submitted → in_review, reassignment)
+    valid_until_on = plan.changes.get("valid_until_on", filing.valid_until_on)
+    return deadline_at(target.deadline, filing.authority, valid_until_on, at), clock
+
+
+# --- planning and applying ---------------------------------------------------------------------
+
+
+def plan(filing: Filing, transition: p.Transition, actor, note: str, cleaned: dict, at: dt.datetime) -> Plan:
+    """What running `transition` on `filing` now would change, without writing anything.
+
+    `cleaned` is a payload that passed `clean_payload()`; `actor` is a user or None (the system). Raises
+    ValidationError when an effect refuses (a dossier missing elements, an extension that does not extend).
+    """
+    procedure = filing.procedure
+    outcome = Plan(
+        transition=transition,
+        source=procedure.state(filing.status),
+        target=procedure.state(transition.target_from(filing.status)),
+        actor=actor,
+        note=(note or "").strip(),
+        at=at,
+        event_payload=payload_for_event(cleaned),
+    )
+    for effect in transition.effects:
+        EFFECTS[effect](filing, outcome, cleaned)
+    due_at, clock = _next_due_at(filing, outcome)
+    outcome.changes.update(clock, due_at=due_at, status=outcome.target.name)
+    if outcome.target is not outcome.source:
+        outcome.changes["status_changed_at"] = at
+    return outcome
+
+
+def new_event(filing: Filing, outcome: Plan, sequence: int, prev_hash: str) -> Event:
+    """The hash-chained audit row of a planned transition."""
+    actor = outcome.actor
+    event = Event(
+        filing=filing,
+        sequence=sequence,
+        action=outcome.transition.name,
+        from_status=outcome.source.name,
+        to_status=outcome.target.name,
+        actor=actor,
+        actor_label=actor.get_username() if actor else SYSTEM,
+        note=outcome.note,
+        payload=outcome.event_payload,
+        created_at=outcome.at,
+        prev_hash=prev_hash,
+    )
+    event.hash = event.compute_hash()
+    return event
+
+
+def apply(
+    filing: Filing,
+    action: str,
+    by,
+    note: str = "",
+    at: dt.datetime | None = None,
+    /,
+    expected_version: int | None = None,
+    **payload,
+) -> Event:
+    """Run `action` on `filing` as `by` (a user, or SYSTEM) and return the Event it wrote.
+
+    The transition comes from `available_actions()` (UnknownAction, ActionNotAllowed, Conflict); the note
+    and payload are validated against the declaration (ValidationError, with field errors). Then, in one
+    transaction, the new status is written with a compare-and-set on (id, status, version), so a concurrent
+    change raises Conflict instead of being overwritten; `expected_version`, when given, must be the version
+    the caller read. The hash-chained Event is appended, `due_at` recomputed, and the notice task queued
+    once the transaction commits. The five leading arguments are positional-only, so no payload key a
+    client sends can set them.
+    """
+    at = at or timezone.now()
+    transition = available_action(filing, by, action)
+    if expected_version is not None and expected_version != filing.version:
+        raise Conflict(
+            f"{filing.reference} was changed by someone else after you read it (version {filing.version}, not "
+            f"{expected_version}). Reload it and try again."
+        )
+    actor = None if by == SYSTEM else by
+    cleaned = clean_payload(transition, filing, note, payload)
+    with transaction.atomic():
+        outcome = plan(filing, transition, actor, note, cleaned, at)
+        won = Filing.objects.filter(pk=filing.pk, status=filing.status, version=filing.version).update(
+            version=F("version") + 1, **outcome.changes
+        )
+        if won != 1:
+            raise Conflict(f"{filing.reference} was changed by someone else a moment ago. Reload and try again.")
+        # The compare-and-set holds the filing's row lock until commit, so reading the chain's tip here
+        # cannot race another writer of the same filing.
+        last = filing.events.order_by("-sequence").values("sequence", "hash").first()
+        event = new_event(
+            filing, outcome, (last["sequence"] + 1) if last else 1, last["hash"] if last else Event.GENESIS_HASH
+        )
+        event.save(force_insert=True)
+        Message.objects.bulk_create(
+            Message(filing=filing, author=actor, kind=kind, body=body, created_at=at) for kind, body in outcome.messages
+        )
+        for key, value in outcome.changes.items():
+            setattr(filing, key, value)
+        filing.version += 1
+        transaction.on_commit(lambda: announce(event.pk))
+    return event
+
+
+def announce(event_id: int) -> None:
+    """Queue the notices of a committed event. Never raises: the event is safe, and the sweep sends the
+    notices of events still unnotified (e.g. when the broker was down)."""
+    try:
+        current_app.tasks[NOTICE_TASK].delay(event_id)
+    except Exception:
+        log.warning("Could not queue notices for event %s; the sweep will send them", event_id, exc_info=True)
+
+
+# --- the clock ---------------------------------------------------------------------------------
+
+
+def _validity_ended(filing: Filing, now: dt.datetime) -> bool:
+    return deadlines.end_of_day(filing.valid_until_on, filing.authority.time_zone) <= now
+
+
+def due_clock_transitions(now: dt.datetime):
+    """(filing, transition) pairs whose trigger has fired: one indexed query per triggered transition."""
+    for procedure in p.PROCEDURES.values():
+        for transition in [t for t in procedure.transitions if t.trigger]:
+            due = Filing.objects.filter(authority__workflow_key=procedure.key, status__in=transition.sources)
+            if transition.trigger == p.DEADLINE_PASSED:
+                due = due.filter(due_at__lte=now)
+            else:  # a coarse day bound on the index; the authority's zone decides below
+                due = due.filter(valid_until_on__lt=now.date() + dt.timedelta(days=1))
+            for filing in due.select_related("authority", "application__organization").order_by("id"):
+                if transition.trigger == p.VALIDITY_ENDED and not _validity_ended(filing, now):
+                    continue
+                yield filing, transition
+
+
+def run_clock_transitions(now: dt.datetime) -> Counter:
+    """Run every transition the clock has triggered, as the system actor; count them by action.
+    A filing another sweeper or a person moved first is skipped; one that fails is logged and skipped,
+    so it never holds up the others."""
+    done: Counter = Counter()
+    for filing, transition in due_clock_transitions(now):
+        try:
+            apply(filing, transition.name, SYSTEM, "", now)
+        except Conflict:
+            continue
+        except Exception:
+            log.exception("Clock transition %s of %s failed; skipped", transition.name, filing.reference)
+            continue
+        done[transition.name] += 1
+    return done
