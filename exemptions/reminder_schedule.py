@@ -5,7 +5,7 @@ the deadline a reminder goes out, whether an "overdue" reminder follows once it 
 them. The defaults below are overridden per kind by settings.REMINDER_SCHEDULE and per authority by
 Authority.reminder_schedule (validated here, at the model's clean()). DEADLINE_WORDING is the one place
 that says what each deadline means to people: the label on the case page, the subject of its reminder and
-what to do about it. Only `exemptions.deadlines` (business-day arithmetic, itself pure) is imported, so
+what to do about it. Of this app it imports only `exemptions.deadlines` (business-day arithmetic, pure), so
 models, views and the sweep can all read this module without an import cycle.
 """
 
