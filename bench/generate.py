@@ -40,10 +40,10 @@ from exemptions.models import (
     Membership,
     Message,
     Organization,
+    OutgoingEmail,
     Party,
     Profile,
     ReferenceCounter,
-    Reminder,
     Role,
 )
 from exemptions.snapshot import canonical_json, sha256_hex
@@ -343,9 +343,11 @@ class Replayer:
         overdue = filing.due_at <= self.now
         claimed_at = min(self.now, filing.due_at - (dt.timedelta(0) if overdue else dt.timedelta(days=1)))
         case.reminders.append(
-            Reminder(
+            OutgoingEmail(
+                family=OutgoingEmail.Family.REMINDER,
                 filing_id=filing.pk,
-                kind=f"{state.deadline.kind}_{'overdue' if overdue else 'soon'}",
+                deadline_kind=state.deadline.kind,
+                offset="overdue" if overdue else "T-1d",
                 due_at=filing.due_at,
                 recipient=applicant if state.waits_on_applicant else (filing.assigned_to or reviewer),
                 claimed_at=max(claimed_at, filing.status_changed_at),
@@ -445,7 +447,7 @@ def generate(filings: int, *, seed: int = 1, chunk: int = 5000, now=None, progre
         row += made
         bar.update(result.filings - bar.n)
     bar.close()
-    analyze(Application, Item, Party, Filing, Event, Message, Reminder)
+    analyze(Application, Item, Party, Filing, Event, Message, OutgoingEmail)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -491,7 +493,7 @@ def _chunk(wanted, authorities, state_cycles, turns, organizations, cast, replay
     copy_objects(Filing, (c.filing for c in cases), with_pk=True)
     result.events += copy_objects(Event, (e for c in cases for e in c.events), with_pk=False)
     result.messages += copy_objects(Message, (m for c in cases for m in c.messages), with_pk=False)
-    result.reminders += copy_objects(Reminder, (r for c in cases for r in c.reminders), with_pk=False)
+    result.reminders += copy_objects(OutgoingEmail, (r for c in cases for r in c.reminders), with_pk=False)
     result.applications += len(applications)
     result.filings += len(cases)
     for case in cases:

@@ -379,17 +379,17 @@ def time_sweep(sweep, repeats: int) -> tuple[float, int]:
     from django.db import transaction
     from django.test import TestCase
 
-    from exemptions.models import Reminder
+    from exemptions.models import OutgoingEmail
 
     times, claimed = [], 0
     for _ in range(repeats):
-        before = Reminder.objects.count()
+        before = OutgoingEmail.objects.count()
         with contextlib.suppress(_Rollback), transaction.atomic():
             started = time.perf_counter()
             with TestCase.captureOnCommitCallbacks(execute=True):
                 sweep()
             times.append(time.perf_counter() - started)
-            claimed = Reminder.objects.count() - before
+            claimed = OutgoingEmail.objects.count() - before
             raise _Rollback
     return median(times), claimed
 

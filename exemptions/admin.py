@@ -20,9 +20,9 @@ from .models import (
     Membership,
     Message,
     Organization,
+    OutgoingEmail,
     Party,
     Profile,
-    Reminder,
 )
 
 
@@ -141,15 +141,16 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ["filing__reference", "body"]
 
 
-@admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
-    list_display = ["filing", "kind", "recipient", "due_at", "claimed_at", "delivery", "attempts", "error"]
-    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
-    search_fields = ["filing__reference", "recipient__username", "recipient__email", "error"]
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    list_display = ["family", "about", "filing", "recipient", "due_at", "claimed_at", "delivery", "attempts", "error"]
+    list_filter = ["family", "deadline_kind", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["filing__reference", "authority__code", "recipient__username", "recipient__email", "error"]
     readonly_fields = [
-        "filing", "kind", "due_at", "recipient", "claimed_at", "sent_at", "attempts", "next_attempt_at", "error",
+        "family", "filing", "deadline_kind", "offset", "event", "authority", "due_at", "recipient", "claimed_at",
+        "sent_at", "attempts", "next_attempt_at", "error",
     ]  # fmt: skip
-    list_select_related = ["filing", "recipient"]
+    list_select_related = ["filing", "event", "authority", "recipient"]
     actions = ["retry_now"]
 
     @admin.action(description="Retry the selected unsent emails with the next sweep")
@@ -158,16 +159,20 @@ class ReminderAdmin(admin.ModelAdmin):
         count = queryset.filter(sent_at=None).update(attempts=0, next_attempt_at=timezone.now(), error="")
         messages.success(request, f"{count} email(s) will be retried by the next sweep.")
 
+    @admin.display(description="About")
+    def about(self, email):
+        return email.about
+
     @admin.display(description="Delivery")
-    def delivery(self, reminder):
-        if reminder.sent_at:
-            return f"sent {reminder.sent_at:%Y-%m-%d %H:%M}"
-        if reminder.next_attempt_at:
-            tried = f"failed {reminder.attempts}×, " if reminder.attempts else ""
-            return f"{tried}next try {reminder.next_attempt_at:%Y-%m-%d %H:%M}"
-        if reminder.error.startswith("Not sent:"):
+    def delivery(self, email):
+        if email.sent_at:
+            return f"sent {email.sent_at:%Y-%m-%d %H:%M}"
+        if email.next_attempt_at:
+            tried = f"failed {email.attempts}×, " if email.attempts else ""
+            return f"{tried}next try {email.next_attempt_at:%Y-%m-%d %H:%M}"
+        if email.error.startswith("Not sent:"):
             return "dropped (case moved on)"
-        return f"gave up after {reminder.attempts} attempts"
+        return f"gave up after {email.attempts} attempts"
 
 
 class EventInline(admin.TabularInline):

@@ -7,6 +7,7 @@ class ExemptionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Register the Celery tasks in every process, not only in workers: the engine queues the notice task
-        # by name (it sits below the tasks module and does not import it).
+        # Register the Celery tasks in every process, the web's included: the engine and notifications queue them
+        # by their registered name (they sit below tasks.py), and Celery's autodiscovery only imports tasks.py when
+        # a worker starts. Here, not at the top: tasks need the models.
         from . import tasks  # noqa: F401

@@ -16,7 +16,8 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import procedures
+from . import deadlines, procedures
+from .reminder_schedule import validate_reminder_schedule
 from .snapshot import canonical_json, sha256_hex
 
 # --- validators --------------------------------------------------------------------------------
@@ -161,8 +162,6 @@ class Authority(models.Model):
         return procedures.procedure_for(self.workflow_key)
 
     def clean(self):
-        from . import deadlines  # local: deadlines is pure and must not import models
-
         try:
             deadlines.holiday_calendar(self.holiday_calendar, 2026)
         except ValueError as exc:
@@ -171,8 +170,6 @@ class Authority(models.Model):
             deadlines.zone(self.time_zone)
         except ValueError as exc:
             raise ValidationError({"time_zone": str(exc)}) from exc
-        from .notifications import validate_reminder_schedule  # local: notifications imports models
-
         validate_reminder_schedule(self.reminder_schedule)
 
 
@@ -729,16 +726,50 @@ class Message(models.Model):
         return f"{self.get_kind_display()} on {self.filing_id}"
 
 
-class Reminder(models.Model):
-    """A claimed email: a deadline reminder, an event notice or a digest. The unique row is taken before the
-    email goes out, so it is sent at most once; failed sends are retried from this row (the outbox)."""
+class OutgoingEmail(models.Model):
+    """Every email the app sends: a deadline reminder, an event notice or a daily digest. The row is claimed
+    (inserted under a unique constraint) before the email goes out, so it is sent at most once; a failed send
+    is retried from it (the outbox). What the email is about is held in the fields of its family; the check
+    constraint keeps them filled, so that no NULL slips through a family's unique constraint."""
 
+    class Family(models.TextChoices):
+        REMINDER = "reminder", "Deadline reminder"
+        EVENT_NOTICE = "event_notice", "Event notice"
+        DIGEST = "digest", "Daily digest"
+
+    family = models.CharField(max_length=20, choices=Family.choices)
     filing = models.ForeignKey(
-        Filing, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders", help_text="Empty for digests"
+        Filing,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outgoing_emails",
+        help_text="Empty for digests",
     )
-    kind = models.CharField(max_length=40)
-    due_at = models.DateTimeField(help_text="The deadline this reminder is about")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
+    deadline_kind = models.CharField(max_length=40, blank=True, help_text="Reminders: the deadline, e.g. reply")
+    offset = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Reminders: when, e.g. T-5wd (5 working days before), T-60d (60 days before) or overdue",
+    )
+    event = models.ForeignKey(
+        Event,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notices",
+        help_text="Event notices: the transition announced",
+    )
+    authority = models.ForeignKey(
+        Authority,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="digests",
+        help_text="Digests: the authority whose work is listed",
+    )
+    due_at = models.DateTimeField(help_text="The deadline a reminder is about, the event's time, or the digest's")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outgoing_emails")
     claimed_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -750,18 +781,56 @@ class Reminder(models.Model):
     class Meta:
         ordering = ["-claimed_at"]
         constraints = [
-            models.UniqueConstraint(fields=["filing", "kind", "due_at", "recipient"], name="reminder_once"),
-            # NULLs are distinct in a unique index: digests (no filing) need their own constraint.
+            models.CheckConstraint(
+                condition=(
+                    Q(family="reminder", filing__isnull=False, event__isnull=True, authority__isnull=True)
+                    & ~Q(deadline_kind="")
+                    & ~Q(offset="")
+                )
+                | Q(
+                    family="event_notice",
+                    filing__isnull=False,
+                    event__isnull=False,
+                    authority__isnull=True,
+                    deadline_kind="",
+                    offset="",
+                )
+                | Q(
+                    family="digest",
+                    filing__isnull=True,
+                    event__isnull=True,
+                    authority__isnull=False,
+                    deadline_kind="",
+                    offset="",
+                ),
+                name="outgoing_email_fields_of_its_family",
+            ),
+            # One constraint per family, each on the fields the check above keeps non-NULL.
             models.UniqueConstraint(
-                fields=["kind", "due_at", "recipient"],
-                condition=Q(filing__isnull=True),
-                name="reminder_once_without_filing",
+                fields=["filing", "deadline_kind", "offset", "due_at", "recipient"],
+                condition=Q(family="reminder"),
+                name="outgoing_reminder_once",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "recipient"], condition=Q(family="event_notice"), name="outgoing_event_notice_once"
+            ),
+            models.UniqueConstraint(
+                fields=["authority", "due_at", "recipient"], condition=Q(family="digest"), name="outgoing_digest_once"
             ),
         ]
-        indexes = [models.Index(fields=["claimed_at"], name="reminder_unsent", condition=Q(sent_at__isnull=True))]
+        indexes = [models.Index(fields=["claimed_at"], name="outgoing_email_unsent", condition=Q(sent_at__isnull=True))]
 
     def __str__(self):
-        return f"{self.kind} for {self.filing_id} to {self.recipient_id}"
+        return f"{self.about} to {self.recipient_id}"
+
+    @property
+    def about(self) -> str:
+        """What the email is about, in a few words: "reply T-5wd on 12", "approve on 12", "UN1718 digest"."""
+        if self.family == self.Family.REMINDER:
+            return f"{self.deadline_kind} {self.offset} on {self.filing_id}"
+        if self.family == self.Family.EVENT_NOTICE:
+            return f"{self.event.action} on {self.filing_id}"
+        return f"{self.authority.code} digest"
 
 
 class FilingView(models.Model):

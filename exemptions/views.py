@@ -52,20 +52,12 @@ from .models import (
     organization_ids,
 )
 from .pagination import PAGE_SIZE, Cursor, InvalidCursor, deadline_page, page_size
+from .reminder_schedule import DEADLINE_WORDING
 
 ALL_STATES = [s for wf in procedures.PROCEDURES.values() for s in wf.states]
 WAITING_ON_APPLICANT = sorted({s.name for s in ALL_STATES if s.waits_on_applicant})
 IN_FORCE = sorted({s.name for s in ALL_STATES if s.grants_validity})
 TERMINAL = sorted({s.name for s in ALL_STATES if s.terminal})
-DEADLINE_LABELS = {
-    "review": "Review due",
-    "reply": "Reply due",
-    "no_objection": "No-objection period ends",
-    "confirmation": "Confirmation due",
-    "extension_review": "Extension decision due",
-    "expiry": "Approval expires",
-    "report": "Delivery report due",
-}
 
 
 # --- who is who ---------------------------------------------------------------------------------
@@ -377,7 +369,7 @@ def filing_context(request, filing, bound_form=None, message_form=None):
         "filing": filing,
         "application": filing.application,
         "status_label": state_label(filing.status),
-        "deadline_label": DEADLINE_LABELS.get(filing.state.deadline.kind if filing.state.deadline else "", "Deadline"),
+        "deadline_label": DEADLINE_WORDING[filing.state.deadline.kind].label if filing.state.deadline else "Deadline",
         "as_authority": as_authority,
         "as_applicant": procedures.APPLICANT in roles,
         "action_forms": action_forms,

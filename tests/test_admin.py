@@ -22,7 +22,7 @@ def test_every_model_is_registered_in_the_admin():
     assert missing == []
 
 
-@pytest.mark.parametrize("model", ["organization", "authority", "application", "filing", "event", "reminder"])
+@pytest.mark.parametrize("model", ["organization", "authority", "application", "filing", "event", "outgoingemail"])
 def test_admin_lists_render(admin_client_, dossier, applicant, model):
     factories.submitted_filing(dossier, "OFAC", applicant)
     response = admin_client_.get(reverse(f"admin:exemptions_{model}_changelist") + "?q=2026")

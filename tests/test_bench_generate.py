@@ -10,7 +10,7 @@ from django.utils import timezone
 from bench import generate
 from bench.run import reset_data
 from exemptions import engine, services
-from exemptions.models import Application, Authority, Event, Filing, Item, Message, Party, Reminder
+from exemptions.models import Application, Authority, Event, Filing, Item, Message, OutgoingEmail, Party
 
 pytestmark = pytest.mark.django_db
 
@@ -48,13 +48,22 @@ def test_generator_makes_the_filings_and_rows_it_reports(generated):
     assert Party.objects.count() == 3 * generated.applications
     assert Event.objects.count() == generated.events > FILINGS
     assert Message.objects.count() == generated.messages > 0
-    assert Reminder.objects.count() == generated.reminders > 0
+    assert OutgoingEmail.objects.count() == generated.reminders > 0
 
 
 def orphans():
     """Rows whose foreign key points at no row (the generator skips PostgreSQL's trigger checks)."""
     found = []
-    for model in (Application, Item, Party, Filing, Event, Message, Reminder, Application.required_authorities.through):
+    for model in (
+        Application,
+        Item,
+        Party,
+        Filing,
+        Event,
+        Message,
+        OutgoingEmail,
+        Application.required_authorities.through,
+    ):
         for fk in (f for f in model._meta.concrete_fields if f.is_relation):
             parents = fk.related_model.objects.filter(pk=OuterRef(fk.attname))
             dangling = model.objects.filter(**{f"{fk.attname}__isnull": False}).filter(~Exists(parents))

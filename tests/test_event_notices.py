@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from exemptions import engine, notifications
-from exemptions.models import Event, Profile, Reminder, Role
+from exemptions.models import Event, OutgoingEmail, Profile, Role
 from tests import factories, live
 
 NY = ZoneInfo("America/New_York")
@@ -182,7 +182,7 @@ def test_staff_who_turned_the_digest_off_get_none(overdue_and_due_soon, staff_un
 
 def test_no_digest_when_nothing_is_overdue_or_due_this_week(db, staff_un):
     assert digests_at(dt.datetime(2026, 3, 2, 9, 0, tzinfo=NY)) == []
-    assert not Reminder.objects.exists()
+    assert not OutgoingEmail.objects.exists()
 
 
 # --- the email settings page -------------------------------------------------------------------

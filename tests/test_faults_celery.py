@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from exemptions import engine, notifications, tasks
-from exemptions.models import Event, Filing, Reminder, Role
+from exemptions import engine, outbox, tasks
+from exemptions.models import Event, Filing, OutgoingEmail, Role
 from tests import factories, live
 
 pytestmark = pytest.mark.faults
@@ -51,7 +51,7 @@ SMTP_DELAY = 0.1  # seconds the mail server spends on each message, so that the 
 def test_worker_killed_mid_sweep_then_every_reminder_is_delivered_once(
     transactional_db, eager_celery, redis_server, workers
 ):
-    """The guarantee under test (exemptions/notifications.py): each reminder is claimed as one Reminder row;
+    """The guarantee under test (exemptions/outbox.py): each reminder is claimed as one OutgoingEmail row;
     each attempt at sending it is itself claimed (attempts + 1, retry booked) before the SMTP conversation,
     and sent_at is recorded right after the server's 250. So after a SIGKILL at any moment of a sweep:
 
@@ -94,29 +94,31 @@ def test_worker_killed_mid_sweep_then_every_reminder_is_delivered_once(
         first.kill()
         time.sleep(2 * SMTP_DELAY)  # the server notices the dead client (and drops its message) by now
 
-        rows = list(Reminder.objects.filter(kind="review:overdue").select_related("recipient"))
+        rows = list(OutgoingEmail.objects.filter(deadline_kind="review", offset="overdue").select_related("recipient"))
         assert len(rows) == due  # the sweep claimed everything before it began sending
         received_at_kill = set(message_ids(inbox))
-        sent = {notifications.message_id(r) for r in rows if r.sent_at is not None}
+        sent = {outbox.message_id(r) for r in rows if r.sent_at is not None}
         interrupted = [r for r in rows if r.sent_at is None and r.attempts > 0]
         assert 0 < len(sent) < due, "the kill must fall in the middle of the sweep"
         assert len(interrupted) <= 1  # one worker, one message at a time
-        in_doubt = {notifications.message_id(r) for r in interrupted} & received_at_kill
+        in_doubt = {outbox.message_id(r) for r in interrupted} & received_at_kill
         assert received_at_kill == sent | in_doubt  # every accepted message but the one in doubt is recorded
 
         second = live.Worker(port, queue="sweeps", **broker).start()
         workers.append(second)
         second.wait_ready()
-        while Reminder.objects.filter(kind="review:overdue", sent_at=None).exists():
+        while OutgoingEmail.objects.filter(deadline_kind="review", offset="overdue", sent_at=None).exists():
             sweep = send_sweep(second)  # beat's next sweep (the interrupted row waits out its retry backoff)
             assert live.wait_for(lambda: second.finished(sweep), timeout=30), second.log_text()  # noqa: B023
 
     received = message_ids(inbox)
-    assert set(received) == {notifications.message_id(r) for r in rows}  # none missing
+    assert set(received) == {outbox.message_id(r) for r in rows}  # none missing
     assert {mid: n for mid, n in received.items() if n != 1} == dict.fromkeys(in_doubt, 2)
-    addressed_to = {notifications.message_id(r): [r.recipient.email] for r in rows}
+    addressed_to = {outbox.message_id(r): [r.recipient.email] for r in rows}
     assert all(to == addressed_to[message["Message-ID"]] for to, message in inbox.messages)
-    attempts = dict(Reminder.objects.filter(kind="review:overdue").values_list("id", "attempts"))
+    attempts = dict(
+        OutgoingEmail.objects.filter(deadline_kind="review", offset="overdue").values_list("id", "attempts")
+    )
     assert attempts == {r.id: 2 if r in interrupted else 1 for r in rows}
 
 
@@ -151,7 +153,7 @@ def test_redis_stopped_and_restarted_then_no_notification_is_lost(
         worker.wait_ready()
 
         def notices_of(event):
-            return Reminder.objects.filter(filing_id=event.filing_id, kind=f"event:{event.action}:{event.sequence}")
+            return event.notices.all()
 
         def ask(filing):
             return engine.apply(filing, "request_information", reviewer, "Which clinics receive the kits?")
@@ -186,9 +188,9 @@ def test_redis_stopped_and_restarted_then_no_notification_is_lost(
         assert worker.process.poll() is None  # the same worker process throughout, reconnected
 
     events = [busy, queued, *during, after]
-    rows = list(Reminder.objects.filter(kind__startswith="event:request_information:"))
+    rows = list(OutgoingEmail.objects.filter(event__action="request_information"))
     assert sorted(r.filing_id for r in rows) == sorted(e.filing_id for e in events)
     assert all(r.sent_at is not None and r.attempts == 1 for r in rows)
-    assert message_ids(inbox) == Counter({notifications.message_id(r): 1 for r in rows})
+    assert message_ids(inbox) == Counter({outbox.message_id(r): 1 for r in rows})
     assert all(to == [applicant.email] for to, _ in inbox.messages)
     assert not Event.objects.filter(pk__in=[e.pk for e in events], notified_at=None).exists()

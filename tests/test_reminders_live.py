@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from config.celery import app
 from exemptions import engine, tasks
-from exemptions.models import Filing, Reminder, Role
+from exemptions.models import Filing, OutgoingEmail, Role
 from tests import factories, live
 from tests.live import wait_for
 
@@ -55,7 +55,11 @@ def test_sweep_task_through_redis_sends_the_reminder_over_smtp(transactional_db,
     html = message.get_body(("html",)).get_content()
     assert f"/filings/{filing.reference}/" in text and f"/filings/{filing.reference}/" in html
     # The worker records the delivery just after the SMTP server accepts the message.
-    sent = wait_for(lambda: Reminder.objects.filter(filing=filing, kind="reply:overdue", sent_at__isnull=False).first())
+    sent = wait_for(
+        lambda: OutgoingEmail.objects.filter(
+            filing=filing, deadline_kind="reply", offset="overdue", sent_at__isnull=False
+        ).first()
+    )
     assert sent is not None and sent.attempts == 1
 
     # A second sweep through the broker sends nothing more.

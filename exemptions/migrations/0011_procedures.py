@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exemptions', '0008_deadline_order_bench_indexes'),
+        ('exemptions', '0010_outgoing_email_constraints'),
     ]
 
     operations = [
