@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from exemptions import services, workflow
 from exemptions.models import Application, Authority, Document, Filing, Role
-from exemptions.views import SECTIONS
+from exemptions.web.dossiers import SECTIONS
 from tests import factories
 
 

@@ -4,8 +4,8 @@ services.py or workflow.apply(), never through `form.save()`."""
 from django import forms
 from django.contrib.auth import get_user_model
 
-from .models import BENEFICIARY_CATEGORIES, Application, Authority, Document, Item, Party
-from .workflow import AUTHORITY_ROLES, Transition
+from exemptions.models import BENEFICIARY_CATEGORIES, Application, Authority, Document, Item, Party
+from exemptions.workflow import AUTHORITY_ROLES, Transition
 
 
 class DateInput(forms.DateInput):

@@ -1,5 +1,5 @@
-from . import workflow
-from .models import Role
+from exemptions import workflow
+from exemptions.models import Role
 
 
 def navigation(request):
