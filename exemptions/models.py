@@ -579,6 +579,20 @@ class FilingQuerySet(models.QuerySet):
     def overdue(self, now=None):
         return self.filter(due_at__lt=now or timezone.now())
 
+    def open(self):
+        """Filings not in a final state (a draft is open: its applicant is still at work on it)."""
+        from .workflow import WORKFLOWS  # TODO(procedures): local because workflow imports models
+
+        return self.exclude(status__in=sorted({s.name for w in WORKFLOWS.values() for s in w.states if s.terminal}))
+
+    def in_force(self, today: datetime.date):
+        """Approvals in force on `today`: in a state that grants validity, which has started and not yet ended.
+        The one answer of the public register, on the web and in the API."""
+        from .workflow import WORKFLOWS  # TODO(procedures): local because workflow imports models
+
+        granting = sorted({s.name for w in WORKFLOWS.values() for s in w.states if s.grants_validity})
+        return self.filter(status__in=granting, valid_from_on__lte=today, valid_until_on__gte=today)
+
     def due_between(self, start, end):
         return self.filter(due_at__gte=start, due_at__lt=end)
 

@@ -12,8 +12,6 @@ from exemptions.models import Authority, Filing, Item
 
 from .shortcuts import page_of
 
-IN_FORCE = sorted({s.name for wf in workflow.WORKFLOWS.values() for s in wf.states if s.grants_validity})
-
 
 def workflow_list(request):
     return render(request, "exemptions/workflow_list.html", {"authorities": Authority.objects.all()})
@@ -38,7 +36,7 @@ def register(request):
     """Approvals in force, for anyone: what a bank or a shipper checks before moving goods."""
     today = timezone.localdate()
     approvals = (
-        Filing.objects.filter(status__in=IN_FORCE, valid_until_on__gte=today)
+        Filing.objects.in_force(today)
         .select_related("application__organization", "authority")
         .order_by("-decided_at", "-id")
     )

@@ -4,6 +4,8 @@
 import datetime as dt
 import statistics
 
+import django_filters
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.db.models.functions import TruncWeek
@@ -12,13 +14,44 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from exemptions import workflow
-from exemptions.filters import FilingQueueFilter
+from exemptions.filters import OPEN, FilingFilter, status_choices
 from exemptions.models import Authority, Filing, Role, authority_ids
 from exemptions.pagination import Cursor, InvalidCursor, deadline_page, page_size
 
 from .forms import ActionForm, reviewers_of
 
-TERMINAL = sorted({s.name for wf in workflow.WORKFLOWS.values() for s in wf.states if s.terminal})
+
+class QueueFilter(FilingFilter):
+    """The API list's filters (exemptions/filters.py) for the user's own authorities, plus a sort; without a
+    status in the URL the queue shows the open cases."""
+
+    authority = django_filters.ModelChoiceFilter(
+        queryset=Authority.objects.none(), to_field_name="code", label="Authority", empty_label="All my authorities"
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=[("due", "Due soonest first"), ("-due", "Due latest first (no deadline at the top)")],
+        method="filter_sort",
+        label="Sort by",
+        empty_label=None,
+    )
+
+    def __init__(self, data=None, *args, authorities, **kwargs):
+        data = data.copy() if data is not None else {}
+        data.setdefault("status", OPEN)
+        data.setdefault("sort", "due")
+        if data.get("overdue") == "on":  # bookmarked links from when "overdue" was a checkbox
+            data["overdue"] = "true"
+        super().__init__(data, *args, **kwargs)
+        self.filters["authority"].queryset = Authority.objects.filter(pk__in=[a.pk for a in authorities])
+        # Authority members never see drafts.
+        choices = status_choices(workflow.WORKFLOWS[a.workflow_key] for a in authorities)
+        self.filters["status"].extra["choices"] = [c for c in choices if c[0] != "draft"]
+        self.filters["search"].extra["widget"] = forms.TextInput(attrs={"type": "search"})
+        for queue_filter in self.filters.values():
+            queue_filter.extra.pop("help_text", None)  # written for API clients; the labels say it on the page
+
+    def filter_sort(self, queryset, name, value):
+        return queryset  # the page orders the rows (exemptions/pagination.py): its cursors follow the direction
 
 
 def queue_authorities(user):
@@ -33,7 +66,7 @@ def review_queue(request):
     if not authorities:
         raise Http404("The review queue is for members of an authority.")
     filings = Filing.objects.visible_to(request.user).filter(authority__in=authorities, submitted_at__isnull=False)
-    queue = FilingQueueFilter(request.GET, queryset=filings.for_listing(), request=request, authorities=authorities)
+    queue = QueueFilter(request.GET, queryset=filings.for_listing(), request=request, authorities=authorities)
     rows = queue.qs
     cursor, cursor_error = None, None
     if request.GET.get("cursor"):
@@ -71,7 +104,7 @@ def staff_dashboard(request, code=None):
     filings = Filing.objects.filter(authority=authority, submitted_at__isnull=False)
     counted = dict(filings.values_list("status").annotate(n=Count("id")).order_by())
     counts = [(s, counted.get(s.name, 0)) for s in wf.states if s.name != "draft"]
-    overdue = filings.overdue(now).exclude(status__in=TERMINAL).with_related().order_by("due_at")[:25]
+    overdue = filings.overdue(now).open().with_related().order_by("due_at")[:25]
     decided = filings.filter(decided_at__gte=now - dt.timedelta(days=90)).values_list(
         "submitted_at", "decided_at", "applicant_wait_seconds"
     )
