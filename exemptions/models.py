@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pycountry
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q, Value
@@ -229,6 +230,16 @@ def organization_ids(user) -> set[int]:
     return {organization for role, organization, _ in memberships_of(user) if role == Role.APPLICANT}
 
 
+def assignable_reviewers(authority):
+    """Active users who review or run cases at `authority`: the people a filing there may be assigned to."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__authority=authority, memberships__role__in=AUTHORITY_ROLES)
+        .distinct()
+        .order_by("username")
+    )
+
+
 def authority_ids(user, roles=AUTHORITY_ROLES) -> set[int]:
     """The authorities at which a user holds one of `roles`."""
     if not user.is_authenticated:
@@ -352,6 +363,14 @@ class Application(models.Model):
         if not self.reference:
             self.reference = next_reference("APP")
         super().save(*args, **kwargs)
+
+    @property
+    def is_locked(self) -> bool:
+        """Filed: a filing has left draft, so this is what an authority reviews and it no longer changes. Reads
+        the filings a list prefetched, so a list pays no query per dossier."""
+        if "filings" in getattr(self, "_prefetched_objects_cache", {}):
+            return any(f.status != "draft" for f in self.filings.all())
+        return self.filings.exclude(status="draft").exists()
 
     @property
     def beneficiary_total(self) -> int:

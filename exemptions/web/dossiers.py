@@ -97,12 +97,11 @@ def application_detail(request, reference, file_form=None):
         .prefetch_related("required_authorities", Prefetch("filings", queryset=filings), "documents"),
         reference=reference,
     )
-    locked = application.filings.exclude(status="draft").exists()
     context = {
         "application": application,
         "clearance": clearance.cleared_to_ship(application),
         "missing": application.missing_elements(),
-        "locked": locked,
+        "locked": application.is_locked,
         "sections": SECTIONS,
         "file_form": file_form or FileWithAuthoritiesForm(authorities=fileable_authorities(application)),
         "items": application.items.all(),
