@@ -71,7 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "exemptions.context_processors.navigation",
+                "exemptions.web.context_processors.navigation",
             ],
         },
     },

@@ -5,5 +5,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("exemptions.api.urls")),
-    path("", include("exemptions.urls")),
+    path("", include("exemptions.web.urls")),
 ]

@@ -21,6 +21,15 @@ def zone(name: str) -> ZoneInfo:
         raise ValueError(f"Unknown time zone '{name}'; use an IANA name such as America/New_York.") from exc
 
 
+def zone_or_utc(name: str | None) -> ZoneInfo:
+    """A user's zone for showing times: UTC when they set none, or when the name is unknown (a zone mistyped in
+    the admin must not break every page or email they get)."""
+    try:
+        return zone(name or "UTC")
+    except ValueError:
+        return zone("UTC")
+
+
 @lru_cache(maxsize=256)
 def holiday_calendar(calendar: str, year: int) -> holidays.HolidayBase:
     """Holidays of one year for a calendar name such as 'US-NY', 'US-DC', 'GB-ENG' or 'BE'."""

@@ -1,70 +1,75 @@
-"""Filters of the reviewer queue. Parameter names match the API's (`status`, `authority`, `overdue`,
-`assigned_to=me`, `search`), so a queue URL and an API query read the same."""
+"""The filing list's filters, one FilterSet for both faces: `GET /api/v1/filings/` uses it as it is, and the
+reviewer queue (web/queue.py) adds a sort, its defaults and the user's own authorities. So a queue URL and an
+API query read the same and find the same filings."""
 
 import django_filters
-from django import forms
 from django.utils import timezone
 
-from .models import Authority
+from .models import Filing
 from .procedures import PROCEDURES
 
 OPEN = "open"
 
 
 def status_choices(workflows) -> list[tuple[str, str]]:
+    """`open`, then every state of these workflows in the order they declare them."""
     seen = {}
     for wf in workflows:
         for state in wf.states:
-            if state.name != "draft":
-                seen.setdefault(state.name, state.staff_label)
+            seen.setdefault(state.name, state.staff_label)
     return [(OPEN, "All open cases"), *seen.items()]
 
 
-class FilingQueueFilter(django_filters.FilterSet):
+class FilingFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=status_choices(PROCEDURES.values()),
+        method="filter_status",
+        label="Status",
+        empty_label="All statuses",
+        help_text="`open`: every state but the final ones; or one workflow state, e.g. in_review",
+    )
+    authority = django_filters.CharFilter(
+        field_name="authority__code",
+        lookup_expr="iexact",
+        max_length=20,
+        label="Authority",
+        help_text="Authority code, e.g. OFAC",
+    )
+    # A choice, not a BooleanFilter: that one silently ignores values it cannot read.
+    overdue = django_filters.ChoiceFilter(
+        choices=[("true", "Overdue"), ("false", "Not overdue")],
+        method="filter_overdue",
+        label="Deadline",
+        empty_label="Any deadline",
+        help_text="`true`: past its current deadline; `false`: not past it (or no deadline running)",
+    )
+    assigned_to = django_filters.ChoiceFilter(
+        choices=[("me", "Me")],
+        method="filter_assigned_to",
+        label="Assigned to",
+        empty_label="Anyone",
+        help_text="`me`: filings assigned to the caller",
+    )
     search = django_filters.CharFilter(
         method="filter_search",
+        max_length=200,
         label="Reference or organization",
-        widget=forms.TextInput(attrs={"type": "search"}),
-    )
-    status = django_filters.ChoiceFilter(method="filter_status", label="Status", empty_label="All statuses")
-    authority = django_filters.ModelChoiceFilter(
-        queryset=Authority.objects.none(), to_field_name="code", label="Authority", empty_label="All my authorities"
-    )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue only", widget=forms.CheckboxInput)
-    assigned_to = django_filters.ChoiceFilter(
-        choices=[("me", "Me")], method="filter_assigned", label="Assigned to", empty_label="Anyone"
-    )
-    sort = django_filters.ChoiceFilter(
-        choices=[("due", "Due soonest first"), ("-due", "Due latest first (no deadline at the top)")],
-        method="filter_sort",
-        label="Sort by",
-        empty_label=None,
+        help_text="Part of a reference (ours or the authority's), a title or an organization name",
     )
 
-    def __init__(self, data=None, *args, authorities, **kwargs):
-        data = data.copy() if data is not None else {}
-        data.setdefault("status", OPEN)
-        data.setdefault("sort", "due")
-        super().__init__(data, *args, **kwargs)
-        self.filters["authority"].queryset = Authority.objects.filter(pk__in=[a.pk for a in authorities])
-        self.filters["status"].extra["choices"] = status_choices(
-            {PROCEDURES[a.workflow_key] for a in authorities} or PROCEDURES.values()
-        )
+    class Meta:
+        model = Filing
+        fields = ["status", "authority", "overdue", "assigned_to", "search"]
+
+    def filter_status(self, queryset, name, value):
+        return queryset.open() if value == OPEN else queryset.filter(status=value)
+
+    def filter_overdue(self, queryset, name, value):
+        now = timezone.now()
+        return queryset.overdue(now) if value == "true" else queryset.exclude(due_at__lt=now)
+
+    def filter_assigned_to(self, queryset, name, value):
+        return queryset.filter(assigned_to=self.request.user)
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
-
-    def filter_status(self, queryset, name, value):
-        if value == OPEN:
-            terminal = {s.name for wf in PROCEDURES.values() for s in wf.states if s.terminal}
-            return queryset.exclude(status__in=terminal)
-        return queryset.filter(status=value)
-
-    def filter_overdue(self, queryset, name, value):
-        return queryset.overdue(timezone.now()) if value else queryset
-
-    def filter_assigned(self, queryset, name, value):
-        return queryset.filter(assigned_to=self.request.user) if value == "me" else queryset
-
-    def filter_sort(self, queryset, name, value):
-        return queryset  # the page orders the rows (exemptions/pagination.py): its cursors follow the direction

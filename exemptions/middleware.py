@@ -6,13 +6,13 @@ this app runs in one (`services`, `engine.apply`), so there is nothing half-writ
 only the dead connection to drop, so the next request opens a fresh one."""
 
 import logging
-import zoneinfo
 
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from . import deadlines
 from .models import Profile
 
 log = logging.getLogger(__name__)
@@ -52,12 +52,5 @@ class UserTimeZoneMiddleware:
         zone_name = None
         if request.user.is_authenticated:
             zone_name = Profile.objects.filter(user=request.user).values_list("time_zone", flat=True).first()
-        try:
-            zone = zoneinfo.ZoneInfo(zone_name) if zone_name else None
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            zone = None  # a mistyped zone in the admin must not break every page
-        if zone:
-            timezone.activate(zone)
-        else:
-            timezone.deactivate()
+        timezone.activate(deadlines.zone_or_utc(zone_name))
         return self.get_response(request)

@@ -225,21 +225,21 @@ def organization_ids(user) -> set[int]:
     return {organization for role, organization, _ in memberships_of(user) if role == Role.APPLICANT}
 
 
-def authority_ids(user, roles=AUTHORITY_ROLES) -> set[int]:
-    """The authorities at which a user holds one of `roles`."""
-    if not user.is_authenticated:
-        return set()
-    return {authority for role, _, authority in memberships_of(user) if role in roles}
-
-
 def assignable_reviewers(authority):
-    """Active users who review or coordinate at `authority`: whom staff may assign a case to."""
+    """Active users who review or run cases at `authority`: the people a filing there may be assigned to."""
     return (
         get_user_model()
         .objects.filter(is_active=True, memberships__authority=authority, memberships__role__in=AUTHORITY_ROLES)
         .distinct()
         .order_by("username")
     )
+
+
+def authority_ids(user, roles=AUTHORITY_ROLES) -> set[int]:
+    """The authorities at which a user holds one of `roles`."""
+    if not user.is_authenticated:
+        return set()
+    return {authority for role, _, authority in memberships_of(user) if role in roles}
 
 
 class Profile(models.Model):
@@ -358,6 +358,14 @@ class Application(models.Model):
         if not self.reference:
             self.reference = next_reference("APP")
         super().save(*args, **kwargs)
+
+    @property
+    def is_locked(self) -> bool:
+        """Filed: a filing has left draft, so this is what an authority reviews and it no longer changes. Reads
+        the filings a list prefetched, so a list pays no query per dossier."""
+        if "filings" in getattr(self, "_prefetched_objects_cache", {}):
+            return any(f.status != "draft" for f in self.filings.all())
+        return self.filings.exclude(status="draft").exists()
 
     @property
     def beneficiary_total(self) -> int:
@@ -551,6 +559,16 @@ class FilingQuerySet(models.QuerySet):
 
     def overdue(self, now=None):
         return self.filter(due_at__lt=now or timezone.now())
+
+    def open(self):
+        """Filings not in a final state (a draft is open: its applicant is still at work on it)."""
+        return self.exclude(status__in=procedures.states_where(terminal=True))
+
+    def in_force(self, today: datetime.date):
+        """Approvals in force on `today`: in a state that grants validity, which has started and not yet ended.
+        The one answer of the public register, on the web and in the API."""
+        granting = procedures.states_where(grants_validity=True)
+        return self.filter(status__in=granting, valid_from_on__lte=today, valid_until_on__gte=today)
 
     def due_between(self, start, end):
         return self.filter(due_at__gte=start, due_at__lt=end)

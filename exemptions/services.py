@@ -21,7 +21,7 @@ class DossierLocked(ValidationError):
 
 
 def ensure_editable(application: Application) -> None:
-    if application.filings.exclude(status=procedures.INITIAL).exists():
+    if application.is_locked:
         raise DossierLocked(
             "This dossier has been filed, so it can no longer be edited. Start a new application for changes."
         )

@@ -58,6 +58,12 @@ def test_unknown_calendar_and_zone_are_readable_errors():
         deadlines.zone("Mars/Olympus")
 
 
+def test_a_users_zone_falls_back_to_utc_when_unset_or_unknown():
+    assert deadlines.zone_or_utc("Asia/Seoul") == ZoneInfo("Asia/Seoul")
+    assert deadlines.zone_or_utc("") == deadlines.zone_or_utc(None) == ZoneInfo("UTC")
+    assert deadlines.zone_or_utc("Mars/Olympus") == ZoneInfo("UTC")
+
+
 def test_naive_start_is_refused():
     with pytest.raises(ValueError):
         deadlines.working_deadline(dt.datetime(2026, 11, 6, 12), 1, "US-DC", "UTC")  # noqa: DTZ001

@@ -218,7 +218,7 @@ class ApplicationSerializer(ModelSerializer):
         return application.missing_elements()  # reads the prefetched items and parties
 
     def get_editable(self, application) -> bool:
-        return all(f.status == procedures.INITIAL for f in application.filings.all())
+        return not application.is_locked  # reads the prefetched filings
 
     @extend_schema_field(FilingSummarySerializer(many=True))
     def get_filings(self, application):

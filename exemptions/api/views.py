@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.db.models import Prefetch, Q
 from django.http import FileResponse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -23,11 +24,11 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from exemptions import procedures, services
+from exemptions.filters import FilingFilter
 from exemptions.models import Application, Authority, Document, Event, Filing, FilingView, Message
 
 from . import serializers as s
 from .errors import ErrorSerializer
-from .filters import FilingFilter
 from .pagination import DeadlineCursorPagination
 from .permissions import IsApplicantOfDossier, IsApplicantToCreate
 
@@ -327,17 +328,20 @@ class FilingDocumentDownloadView(APIView):
 
 @extend_schema(responses={200: s.RegisterEntrySerializer(many=True), **errors(404)}, auth=[{}])
 class RegisterView(generics.ListAPIView):
-    """Public register of approved exemptions (no sign-in). Cacheable for REGISTER_CACHE_SECONDS."""
+    """Public register of exemptions in force today (no sign-in), as on the web page /register/. Cacheable for
+    REGISTER_CACHE_SECONDS."""
 
     serializer_class = s.RegisterEntrySerializer
     permission_classes = [AllowAny]
     filter_backends = []
-    queryset = (
-        Filing.objects.filter(valid_until_on__isnull=False, decided_at__isnull=False)
-        .select_related("application__organization", "authority")
-        .prefetch_related("application__items")
-        .order_by("-decided_at", "-id")
-    )
+
+    def get_queryset(self):
+        return (
+            Filing.objects.in_force(timezone.localdate())
+            .select_related("application__organization", "authority")
+            .prefetch_related("application__items")
+            .order_by("-decided_at", "-id")
+        )
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
@@ -131,7 +132,8 @@ def test_json_upload_is_415(client_for, ofac_filing, applicant):
 def test_register_lists_approved_exemptions_publicly_and_is_cacheable(anon, org, applicant, dossier):
     approved = factories.approved_filing(dossier, "OFAC", applicant, dt.date(2027, 3, 1), dt.date(2027, 9, 30))
     factories.submitted_filing(dossier, "UN1718", applicant)  # pending: not in the register
-    response = anon.get("/api/v1/register/")
+    with time_machine.travel(dt.datetime(2027, 6, 1, 12, tzinfo=dt.UTC)):  # within its validity
+        response = anon.get("/api/v1/register/")
     assert response.status_code == 200
     assert "public" in response["Cache-Control"] and "max-age=300" in response["Cache-Control"]
     [entry] = response.json()["results"]

@@ -56,8 +56,8 @@ def add_approved_dossiers(org, applicant, n):
             status="approved",
             submitted_at=now,
             decided_at=now,
-            valid_from_on=dt.date(2027, 3, 1),
-            valid_until_on=dt.date(2027, 9, 30),
+            valid_from_on=now.date() - dt.timedelta(days=30),  # in force today: the register lists them
+            valid_until_on=now.date() + dt.timedelta(days=200),
             due_at=now + dt.timedelta(days=200),
             assigned_to=applicant,
         )

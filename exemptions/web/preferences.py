@@ -7,8 +7,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from . import deadlines
-from .models import Profile
+from exemptions import deadlines
+from exemptions.models import Profile
 
 
 class EmailPreferencesForm(forms.ModelForm):

@@ -1,5 +1,5 @@
-from . import models, procedures
-from .models import Role
+from exemptions import models, procedures
+from exemptions.models import Role
 
 
 def navigation(request):

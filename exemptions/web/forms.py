@@ -2,11 +2,18 @@
 services.py or engine.apply(), never through `form.save()`."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 
-from . import procedures
-from .models import BENEFICIARY_CATEGORIES, Application, Authority, Document, Item, Party
-from .procedures import AUTHORITY_ROLES, Transition
+from exemptions import procedures
+from exemptions.models import (
+    BENEFICIARY_CATEGORIES,
+    Application,
+    Authority,
+    Document,
+    Item,
+    Party,
+    assignable_reviewers,
+)
+from exemptions.procedures import Transition
 
 
 class DateInput(forms.DateInput):
@@ -209,10 +216,5 @@ class ActionForm(forms.Form):
 
 
 def reviewers_of(authority) -> list[tuple[str, str]]:
-    users = (
-        get_user_model()
-        .objects.filter(is_active=True, memberships__authority=authority, memberships__role__in=AUTHORITY_ROLES)
-        .distinct()
-        .order_by("username")
-    )
-    return [(u.get_username(), u.get_full_name() or u.get_username()) for u in users]
+    """The choices of a "reviewer" field: whom a filing at `authority` may be assigned to."""
+    return [(u.get_username(), u.get_full_name() or u.get_username()) for u in assignable_reviewers(authority)]

@@ -1,0 +1,291 @@
+"""The applicant's side: home, a new dossier, its overview, the section-by-section editor, and filing it with
+authorities. Views stay thin: writes go through services.py, and a dossier is editable only while
+services.ensure_editable() allows."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.forms import modelformset_factory
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from exemptions import clearance, procedures, services
+from exemptions.models import (
+    BENEFICIARY_CATEGORIES,
+    Authority,
+    Filing,
+    Item,
+    Organization,
+    Party,
+    authority_ids,
+    organization_ids,
+)
+
+from .forms import (
+    BasicsForm,
+    BeneficiariesForm,
+    DocumentForm,
+    FileWithAuthoritiesForm,
+    ItemForm,
+    MonitoringForm,
+    NewApplicationForm,
+    PartyForm,
+    ShipmentForm,
+)
+from .shortcuts import own_application_or_404, own_applications, page_of
+
+WAITING_ON_APPLICANT = sorted(
+    {s.name for wf in procedures.PROCEDURES.values() for s in wf.states if s.waits_on_applicant}
+)
+
+
+@login_required
+def home(request):
+    """Applicants land on their organization's cases; authority members on their queue."""
+    user = request.user
+    if not organization_ids(user) and (authority_ids(user) or user.is_superuser):
+        return redirect("review_queue")
+    applications = (
+        own_applications(user)
+        .select_related("organization")
+        .prefetch_related(
+            "required_authorities",
+            Prefetch("filings", queryset=Filing.objects.select_related("authority").order_by("authority__code", "id")),
+        )
+        .order_by("-updated_at", "-id")
+    )
+    page = page_of(request, applications, size=20)
+    rows = [(application, clearance.cleared_to_ship(application)) for application in page]
+    needs_action = (
+        Filing.objects.filter(application__in=own_applications(user), status__in=WAITING_ON_APPLICANT)
+        .with_related()
+        .by_deadline()[:10]
+    )
+    return render(request, "exemptions/home.html", {"page": page, "rows": rows, "needs_action": needs_action})
+
+
+@login_required
+def application_new(request):
+    user = request.user
+    organizations = (
+        Organization.objects.all() if user.is_superuser else Organization.objects.filter(pk__in=organization_ids(user))
+    )
+    if not organizations:
+        raise Http404("Only members of an aid organization can start an application.")
+    form = NewApplicationForm(request.POST or None, organizations=organizations)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        try:
+            application = services.create_application(form.cleaned_data["organization"], user, **changes)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Draft {application.reference} created. Continue with the next section.")
+            return redirect("application_edit", application.reference, SECTION_AFTER["basics"])
+    return render(request, "exemptions/application_new.html", {"form": form})
+
+
+@login_required
+def application_detail(request, reference, file_form=None):
+    filings = Filing.objects.select_related("authority", "assigned_to").order_by("authority__code", "id")
+    application = get_object_or_404(
+        own_applications(request.user)
+        .select_related("organization")
+        .prefetch_related("required_authorities", Prefetch("filings", queryset=filings), "documents"),
+        reference=reference,
+    )
+    context = {
+        "application": application,
+        "clearance": clearance.cleared_to_ship(application),
+        "missing": application.missing_elements(),
+        "locked": application.is_locked,
+        "sections": SECTIONS,
+        "file_form": file_form or FileWithAuthoritiesForm(authorities=fileable_authorities(application)),
+        "items": application.items.all(),
+        "parties": application.parties.all(),
+        "beneficiaries": [(BENEFICIARY_CATEGORIES[k], n) for k, n in (application.beneficiaries or {}).items()],
+    }
+    return render(request, "exemptions/application_detail.html", context, status=400 if file_form else 200)
+
+
+def fileable_authorities(application):
+    """Authorities the dossier may be filed with now: none with a request still pending."""
+    pending = [
+        f.authority_id
+        for f in application.filings.select_related("authority")
+        if f.status in f.authority.procedure.pending_states
+    ]
+    return Authority.objects.exclude(pk__in=pending)
+
+
+@login_required
+@require_POST
+def application_file(request, reference):
+    application = own_application_or_404(request.user, reference)
+    form = FileWithAuthoritiesForm(request.POST, authorities=fileable_authorities(application))
+    if form.is_valid():
+        authorities = list(form.cleaned_data["authorities"])
+        try:
+            filings = services.file_with(application, authorities, request.user)
+        except ValidationError as error:
+            form.add_error(None, [m for messages_ in error.message_dict.values() for m in messages_])
+        else:
+            references = ", ".join(f.reference for f in filings)
+            messages.success(request, f"Filed with {', '.join(a.code for a in authorities)}: {references}.")
+            return redirect("application_detail", application.reference)
+    return application_detail(request, reference, file_form=form)
+
+
+# The dossier editor: one page per section, each saving the draft on its own.
+SECTIONS = [
+    ("basics", "Basics"),
+    ("beneficiaries", "Beneficiaries and destinations"),
+    ("items", "Items"),
+    ("parties", "Parties"),
+    ("shipment", "Shipment window and route"),
+    ("monitoring", "Monitoring and finance"),
+    ("documents", "Documents"),
+]
+SECTION_AFTER = {a: b for (a, _), (b, _) in zip(SECTIONS, SECTIONS[1:], strict=False)}
+SECTION_FORMS = {
+    "basics": BasicsForm,
+    "beneficiaries": BeneficiariesForm,
+    "shipment": ShipmentForm,
+    "monitoring": MonitoringForm,
+}
+ROW_SECTIONS = {
+    # section: (model, form, related name, services to add, update and remove a row)
+    "items": (Item, ItemForm, "items", services.add_item, services.update_item, services.remove_item),
+    "parties": (Party, PartyForm, "parties", services.add_party, services.update_party, services.remove_party),
+}
+MAX_BLANK_ROWS = 10
+
+
+@login_required
+def application_edit(request, reference, section):
+    application = own_application_or_404(request.user, reference)
+    if section not in dict(SECTIONS):
+        raise Http404("No such section.")
+    try:
+        services.ensure_editable(application)
+    except services.DossierLocked as error:
+        messages.error(request, error.message)
+        return redirect("application_detail", application.reference)
+    if section in SECTION_FORMS:
+        response, context = _edit_fields(request, application, section)
+    elif section in ROW_SECTIONS:
+        response, context = _edit_rows(request, application, section)
+    else:
+        response, context = _edit_documents(request, application)
+    if response:
+        return response
+    context.update(
+        application=application,
+        section=section,
+        section_title=dict(SECTIONS)[section],
+        sections=SECTIONS,
+        next_section=SECTION_AFTER.get(section),
+        missing=application.missing_elements(),
+    )
+    template = "edit_form" if section in SECTION_FORMS else "edit_rows" if section in ROW_SECTIONS else "edit_documents"
+    status = 400 if request.method == "POST" else 200
+    return render(request, f"exemptions/{template}.html", context, status=status)
+
+
+def _after_save(request, application, section):
+    messages.success(request, "Draft saved.")
+    if "save_next" not in request.POST:
+        return redirect("application_edit", application.reference, section)
+    if section in SECTION_AFTER:
+        url = reverse("application_edit", args=[application.reference, SECTION_AFTER[section]])
+    else:
+        url = reverse("application_detail", args=[application.reference])
+    # An htmx request swaps one section in place; moving to another page must be a real navigation.
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _edit_fields(request, application, section):
+    form = SECTION_FORMS[section](request.POST or None, instance=application)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_application(application, request.user, **form.changes())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _after_save(request, application, section), None
+    return None, {"form": form}
+
+
+def _edit_rows(request, application, section):
+    model, form_class, related, add, update, remove = ROW_SECTIONS[section]
+    queryset = getattr(application, related).all()
+    try:
+        blank_rows = min(max(int(request.GET.get("blank", 0 if queryset.exists() else 1)), 0), MAX_BLANK_ROWS)
+    except ValueError:
+        blank_rows = 1
+    formset_class = modelformset_factory(model, form=form_class, extra=blank_rows, can_delete=True, max_num=200)
+    if request.method != "POST":
+        return None, {"formset": formset_class(queryset=queryset, prefix=section)}
+    data = request.POST.copy()
+    removed = data.get("remove_row", "")
+    if removed.startswith(f"{section}-"):
+        data[f"{removed}-DELETE"] = "on"
+    formset = formset_class(data, queryset=queryset, prefix=section)
+    if not formset.is_valid():
+        return None, {"formset": formset}
+    try:
+        with transaction.atomic():
+            for form in formset.forms:
+                fields = {name: form.cleaned_data.get(name) for name in form_class._meta.fields}
+                if form in formset.deleted_forms:
+                    if form.instance.pk:
+                        remove(form.instance)
+                elif form.instance.pk and form.has_changed():
+                    update(form.instance, **fields)
+                elif not form.instance.pk and form.has_changed():
+                    add(application, **fields)
+    except ValidationError as error:
+        formset._non_form_errors = formset.error_class(error.messages)
+        return None, {"formset": formset}
+    if "add_row" in data:
+        blank = sum(
+            1 for f in formset.forms if not f.instance.pk and not f.has_changed() and f not in formset.deleted_forms
+        )
+        messages.success(request, "Draft saved. A new row was added.")
+        url = reverse("application_edit", args=[application.reference, section])
+        return redirect(f"{url}?blank={blank + 1}#row-new"), None
+    if removed:
+        messages.success(request, "Row removed. Draft saved.")
+        return redirect("application_edit", application.reference, section), None
+    return _after_save(request, application, section), None
+
+
+def _edit_documents(request, application):
+    form = DocumentForm()
+    if request.method == "POST" and "remove_document" in request.POST:
+        document = get_object_or_404(application.documents, pk=request.POST.get("remove_document") or 0)
+        services.remove_document(document)
+        messages.success(request, f"Removed {document.original_name}.")
+        return redirect("application_edit", application.reference, "documents"), None
+    if request.method == "POST":
+        form = DocumentForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                document = services.attach_document(
+                    by=request.user,
+                    uploaded_file=form.cleaned_data["file"],
+                    kind=form.cleaned_data["kind"],
+                    application=application,
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error("file", message)
+            else:
+                messages.success(request, f"Uploaded {document.original_name}.")
+                return redirect("application_edit", application.reference, "documents"), None
+    return None, {"form": form, "documents": application.documents.all()}

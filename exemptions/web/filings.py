@@ -1,0 +1,185 @@
+"""A filing's page: status, deadline, timeline, thread, frozen dossier, and the actions the user may run.
+The buttons come from engine.available_actions() and every action goes through engine.apply(); this
+module only translates its errors (wrong role: 403, wrong state or a lost race: a message)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from exemptions import engine, procedures, services
+from exemptions.models import BENEFICIARY_CATEGORIES, Document, Filing, FilingView, Item, Party
+
+from .forms import ActionForm, MessageForm, reviewers_of
+from .shortcuts import own_applications, safe_next, visible_filing_or_404
+
+DEADLINE_LABELS = {
+    "review": "Review due",
+    "reply": "Reply due",
+    "no_objection": "No-objection period ends",
+    "confirmation": "Confirmation due",
+    "extension_review": "Extension decision due",
+    "expiry": "Approval expires",
+    "report": "Delivery report due",
+}
+
+
+def filing_context(request, filing, bound_form=None, message_form=None):
+    user = request.user
+    roles = engine.roles_for(user, filing)
+    as_authority = bool(roles & procedures.AUTHORITY_ROLES)
+    actions = engine.available_actions(filing, user)
+    reviewers = None
+    if any(f.kind == "reviewer" for t in actions for f in t.payload):
+        reviewers = reviewers_of(filing.authority)
+    action_forms = [
+        bound_form
+        if bound_form is not None and bound_form.transition.name == t.name
+        else ActionForm(t, filing, reviewers=reviewers)
+        for t in actions
+    ]
+    wf = filing.procedure
+    labels = {t.name: t.label for t in wf.transitions}
+    state_label = (lambda s: wf.state(s).staff_label) if as_authority else (lambda s: wf.state(s).applicant_label)
+    events = [
+        {"event": e, "label": labels.get(e.action, e.action), "to_label": state_label(e.to_status)}
+        for e in filing.events.all()
+    ]
+    documents = [*filing.application.documents.all(), *filing.documents.all()]
+    return {
+        "filing": filing,
+        "application": filing.application,
+        "status_label": state_label(filing.status),
+        "deadline_label": DEADLINE_LABELS.get(filing.state.deadline.kind if filing.state.deadline else "", "Deadline"),
+        "as_authority": as_authority,
+        "as_applicant": procedures.APPLICANT in roles,
+        "action_forms": action_forms,
+        "events": events,
+        "thread": filing.messages.select_related("author"),
+        "message_form": message_form or MessageForm(),
+        "can_write": bool(roles - {engine.SYSTEM}),
+        "documents": documents,
+        "snapshot": snapshot_for_display(filing.snapshot),
+        # Authority staff see who has opened the case file (the access log).
+        "recent_views": services.recent_views(filing, 20) if procedures.STAFF in roles else None,
+    }
+
+
+def snapshot_for_display(snapshot):
+    if not snapshot:
+        return None
+    categories, roles = dict(Item.Category.choices), dict(Party.PartyRole.choices)
+    return {
+        **snapshot,
+        "beneficiary_rows": [
+            (BENEFICIARY_CATEGORIES.get(k, k), n) for k, n in (snapshot.get("beneficiaries") or {}).items()
+        ],
+        "items": [
+            {**i, "category_label": categories.get(i.get("category"), i.get("category"))}
+            for i in snapshot.get("items", [])
+        ],
+        "parties": [{**p, "role_label": roles.get(p.get("role"), p.get("role"))} for p in snapshot.get("parties", [])],
+    }
+
+
+@login_required
+def filing_detail(request, reference):
+    filing = visible_filing_or_404(request.user, reference)
+    services.record_view(filing, request.user, FilingView.Channel.WEB)
+    return render(request, "exemptions/filing_detail.html", filing_context(request, filing))
+
+
+@login_required
+@require_POST
+def filing_action(request, reference, action):
+    filing = visible_filing_or_404(request.user, reference)
+    here = reverse("filing_detail", args=[filing.reference])
+    try:
+        transition = engine.available_action(filing, request.user, action)
+    except engine.UnknownAction as error:
+        raise Http404("No such action.") from error
+    except engine.ActionNotAllowed as error:
+        raise PermissionDenied("Your role does not allow this action.") from error
+    except engine.Conflict as error:
+        messages.error(request, f"{error} Check its current state below.")
+        return redirect(here)
+    form = ActionForm(transition, filing, request.POST, request.FILES)
+    if form.is_valid():
+        note = form.cleaned_data.get("note") or ""
+        try:
+            services.run_action(
+                filing,
+                transition.name,
+                request.user,
+                note,
+                files=form.files_by_field(),
+                expected_version=form.cleaned_data["version"],
+                **form.payload(),
+            )
+        except engine.Conflict as error:
+            messages.error(request, f"{error} Nothing was changed.")
+            return redirect(here)
+        except engine.ActionNotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request, f"{transition.label}: done. {filing.reference} is now {filing.state.staff_label.lower()}."
+            )
+            return redirect(safe_next(request, here))
+    filing.refresh_from_db()
+    context = filing_context(request, filing, bound_form=form)
+    return render(request, "exemptions/filing_detail.html", context, status=400)
+
+
+def add_errors(form, error: ValidationError):
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+@login_required
+@require_POST
+def filing_message(request, reference):
+    filing = visible_filing_or_404(request.user, reference)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.post_message(filing, request.user, form.cleaned_data["body"])
+        except ValidationError as error:
+            form.add_error("body", error.messages)
+        else:
+            form = None
+            if not request.htmx:
+                messages.success(request, "Message sent.")
+                return redirect("filing_detail", filing.reference)
+    context = filing_context(request, filing, message_form=form)
+    if request.htmx:
+        return render(request, "exemptions/_thread.html", context, status=400 if form else 200)
+    return render(request, "exemptions/filing_detail.html", context, status=400)
+
+
+@login_required
+def document_download(request, pk):
+    document = get_object_or_404(Document.objects.select_related("application", "filing"), pk=pk)
+    if document.filing_id:
+        allowed = Filing.objects.visible_to(request.user).filter(pk=document.filing_id).exists()
+    else:
+        allowed = own_applications(request.user).filter(pk=document.application_id).exists() or (
+            Filing.objects.visible_to(request.user)
+            .filter(application_id=document.application_id, submitted_at__isnull=False)
+            .exists()
+        )
+    if not allowed:
+        raise Http404("No such document.")
+    try:
+        handle = services.open_document(document)
+    except services.StoredFileMissing as error:
+        raise Http404(str(error)) from error
+    return FileResponse(handle, as_attachment=True, filename=document.original_name)

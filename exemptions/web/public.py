@@ -1,0 +1,73 @@
+"""Pages for anyone, signed in or not: the workflow diagrams, the public register of exemptions in force, and
+the health check."""
+
+from django.db import connection
+from django.db.models import Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from exemptions.models import Authority, Filing, Item
+
+from .shortcuts import page_of
+
+
+def workflow_list(request):
+    return render(request, "exemptions/workflow_list.html", {"authorities": Authority.objects.all()})
+
+
+def workflow_detail(request, code):
+    authority = get_object_or_404(Authority, code=code)
+    wf = authority.procedure
+    states = []
+    for state in wf.states:
+        outgoing = [
+            {"transition": t, "target": wf.state(t.target_from(state.name)), "roles": sorted(t.roles)}
+            for t in wf.transitions
+            if state.name in t.sources
+        ]
+        states.append({"state": state, "outgoing": outgoing})
+    context = {"authority": authority, "workflow": wf, "states": states, "mermaid": wf.mermaid()}
+    return render(request, "exemptions/workflow_detail.html", context)
+
+
+def register(request):
+    """Approvals in force, for anyone: what a bank or a shipper checks before moving goods."""
+    today = timezone.localdate()
+    approvals = (
+        Filing.objects.in_force(today)
+        .select_related("application__organization", "authority")
+        .order_by("-decided_at", "-id")
+    )
+    authority = request.GET.get("authority", "")
+    search = request.GET.get("search", "").strip()
+    if authority:
+        approvals = approvals.filter(authority__code=authority)
+    if search:
+        approvals = approvals.filter(
+            Q(application__organization__name__icontains=search) | Q(reference__icontains=search)
+        )
+    page = page_of(request, approvals)
+    rows = [
+        (
+            f,
+            sorted(
+                {dict(Item.Category.choices).get(i.get("category"), "") for i in (f.snapshot or {}).get("items", [])}
+            ),
+        )
+        for f in page
+    ]
+    context = {
+        "page": page,
+        "rows": rows,
+        "authorities": Authority.objects.all(),
+        "authority": authority,
+        "search": search,
+    }
+    return render(request, "exemptions/register.html", context)
+
+
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

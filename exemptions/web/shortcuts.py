@@ -1,0 +1,35 @@
+"""What every page of the web UI starts from: the dossiers and filings a user may open (anything else is a 404,
+never a 403, so nobody learns that a case exists), a page of a list, and a safe place to go next."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from exemptions.models import Application, Filing, organization_ids
+from exemptions.pagination import PAGE_SIZE
+
+
+def own_applications(user):
+    """Dossiers of the user's organizations. Reviewers see a dossier only as filed (the filing's snapshot)."""
+    if user.is_superuser:
+        return Application.objects.all()
+    return Application.objects.filter(organization_id__in=organization_ids(user))
+
+
+def own_application_or_404(user, reference) -> Application:
+    return get_object_or_404(own_applications(user).select_related("organization"), reference=reference)
+
+
+def visible_filing_or_404(user, reference) -> Filing:
+    return get_object_or_404(Filing.objects.visible_to(user).with_related(), reference=reference)
+
+
+def page_of(request, queryset, size=PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def safe_next(request, default):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
