@@ -92,9 +92,9 @@ def _why_not_approved(code: str, filings, today: dt.date) -> str:
     latest = max(filings, key=lambda f: (f.created_at, f.pk))
     state = latest.state
     lapsed = state.grants_validity and latest.valid_until_on and latest.valid_until_on < today
-    if latest.status == "expired" or lapsed:
+    if state.lapsed or lapsed:
         return f"{code} approval expired on {_day(latest.valid_until_on)}."
-    if latest.status == "draft":
+    if state.initial:
         return f"{code} filing is a draft and has not been filed."
     if state.terminal:
         return f"{code} filing ended as {state.applicant_label.lower()}; file a new request."

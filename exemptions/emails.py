@@ -97,6 +97,7 @@ def _compose_event_notice(email: OutgoingEmail) -> EmailMultiAlternatives:
         "action_label": transition.label if transition else event.action,
         "state_label": filing.procedure.state(event.to_status).applicant_label,
         "decision": bool(transition and filing.procedure.is_decision(transition)),
+        "granted": filing.procedure.state(event.to_status).grants_validity,
         "url": filing_url(filing),
         "decision_letters": filing.documents.filter(kind=Document.Kind.DECISION_LETTER),
     }

@@ -7,7 +7,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from exemptions import audit, engine, services
-from exemptions.models import Event, Filing, canonical_json, sha256_hex
+from exemptions.models import Event, Filing
+from exemptions.snapshot import canonical_json, sha256_hex
 from tests import factories
 
 

@@ -82,6 +82,31 @@ def test_api_turns_a_compare_and_set_loss_into_409(client_for, un_filing, review
     assert "changed by someone else" in body["detail"]
 
 
+def test_a_decision_on_a_stale_read_is_409_and_changes_nothing(client_for, un_filing, reviewer_un, staff_un):
+    client = client_for(reviewer_un)
+    read = client.get(url(un_filing)).json()
+    client.post(url(un_filing, "actions/take/"), {"expected_version": read["version"]}, format="json")
+    engine.apply(Filing.objects.get(pk=un_filing.pk), "assign", staff_un, "", None, reviewer=staff_un.username)
+    body = assert_error(
+        client.post(
+            url(un_filing, "actions/request_information/"),
+            {"note": "The distribution plan, please.", "expected_version": read["version"] + 1},
+            format="json",
+        ),
+        409,
+    )
+    assert "changed by someone else" in body["detail"]
+    un_filing.refresh_from_db()
+    assert (un_filing.status, un_filing.assigned_to) == ("in_review", staff_un)
+
+
+def test_a_current_expected_version_lets_the_action_run(client_for, un_filing, reviewer_un):
+    client = client_for(reviewer_un)
+    version = client.get(url(un_filing)).json()["version"]
+    moved = client.post(url(un_filing, "actions/take/"), {"expected_version": version}, format="json")
+    assert moved.status_code == 200 and moved.json()["version"] == version + 1
+
+
 def test_unknown_action_is_404(client_for, un_filing, reviewer_un):
     assert_error(client_for(reviewer_un).post(url(un_filing, "actions/teleport/"), {}, format="json"), 404)
 

@@ -1,0 +1,88 @@
+"""Entities of the exemption tracker and the QuerySets that say who may see what, one module per idea.
+
+Models hold data and data validation only. `Filing.status` is written by `engine.apply()` alone.
+"""
+
+from .dossiers import (
+    Application,
+    ApplicationQuerySet,
+    Document,
+    Item,
+    Party,
+    ReferenceCounter,
+    document_path,
+    next_reference,
+)
+from .filings import (
+    NO_DEADLINE,
+    Event,
+    Filing,
+    FilingQuerySet,
+    FilingView,
+    Message,
+    deadline_key,
+)
+from .outgoing import (
+    OutgoingEmail,
+)
+from .people import (
+    AUTHORITY_ROLES,
+    Authority,
+    Membership,
+    Organization,
+    Profile,
+    Role,
+    assignable_reviewers,
+    authority_ids,
+    memberships_of,
+    organization_ids,
+)
+from .validators import (
+    BENEFICIARY_CATEGORIES,
+    HS_CODE_RE,
+    normalize_hs_code,
+    validate_beneficiaries,
+    validate_country,
+    validate_currency,
+    validate_hs_code,
+    validate_plausible_date,
+    validate_positive,
+)
+
+__all__ = [
+    "BENEFICIARY_CATEGORIES",
+    "HS_CODE_RE",
+    "normalize_hs_code",
+    "validate_beneficiaries",
+    "validate_country",
+    "validate_currency",
+    "validate_hs_code",
+    "validate_plausible_date",
+    "validate_positive",
+    "AUTHORITY_ROLES",
+    "Authority",
+    "Membership",
+    "Organization",
+    "Profile",
+    "Role",
+    "assignable_reviewers",
+    "authority_ids",
+    "memberships_of",
+    "organization_ids",
+    "Application",
+    "ApplicationQuerySet",
+    "Document",
+    "Item",
+    "Party",
+    "ReferenceCounter",
+    "document_path",
+    "next_reference",
+    "Event",
+    "Filing",
+    "FilingQuerySet",
+    "FilingView",
+    "Message",
+    "NO_DEADLINE",
+    "deadline_key",
+    "OutgoingEmail",
+]

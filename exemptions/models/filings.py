@@ -1,0 +1,288 @@
+"""The case that moves: filings with their visibility and deadline order, the audit events, the thread, and
+the access log. `Filing.status` is written by `engine.apply()` alone."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .. import procedures
+from ..snapshot import canonical_json, sha256_hex
+from .dossiers import Application, next_reference
+from .people import Authority, authority_ids, organization_ids
+
+# --- the case that moves -----------------------------------------------------------------------
+
+
+# Lists run in deadline order. Keyset pages need a key that is never NULL, so a filing without a deadline reads
+# as due at the end of time: last when the soonest comes first, first in the reverse order. An index on the same
+# expression lets a page start at its cursor instead of counting and skipping rows (bench/RESULTS.md).
+NO_DEADLINE = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
+
+
+def deadline_key():
+    return Coalesce("due_at", Value(NO_DEADLINE, output_field=models.DateTimeField()))
+
+
+class FilingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Filings a user may open. Authority members never see drafts; anyone else gets nothing."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        # Keep only the branches that apply: a reviewer's queue is then a plain `authority_id IN (…)` on the
+        # filing index, not an OR over a join that scans every filing.
+        organizations, authorities = organization_ids(user), authority_ids(user)
+        visible = Q(pk__in=[])
+        if organizations:
+            visible |= Q(application__organization_id__in=organizations)
+        if authorities:
+            visible |= Q(authority_id__in=authorities, submitted_at__isnull=False)
+        return self.filter(visible)
+
+    def search(self, text: str):
+        """Filings whose reference, authority reference, dossier reference or title, or organization contains
+        `text`: the one search of the reviewer queue and the API."""
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(reference__icontains=text)
+            | Q(authority_reference__icontains=text)
+            | Q(application__reference__icontains=text)
+            | Q(application__title__icontains=text)
+            | Q(application__organization__name__icontains=text)
+        )
+
+    def with_related(self):
+        return self.select_related("application__organization", "authority", "assigned_to")
+
+    def by_deadline(self, descending: bool = False):
+        """Soonest deadline first and filings without one last, then by id (`descending`: exactly the reverse):
+        the order of the reviewer queue and the API list, and the key of their pages (exemptions/pagination.py)."""
+        ordered = self.alias(deadline_key=deadline_key())
+        return ordered.order_by("-deadline_key", "-id") if descending else ordered.order_by("deadline_key", "id")
+
+    def for_listing(self):
+        """`with_related()` without the columns no list row shows: a filing's frozen dossier (the one wide
+        column of a filing) and the related rows' wide columns stay in the database."""
+        return self.with_related().only(*self.listing_columns())
+
+    def listing_columns(self) -> list[str]:
+        own = [f.name for f in self.model._meta.concrete_fields if f.name != "snapshot"]
+        related = ["application__reference", "application__title", "application__organization__name"]
+        return (
+            own + related + ["authority__code", "authority__name", "authority__workflow_key", "assigned_to__username"]
+        )
+
+    def overdue(self, now=None):
+        return self.filter(due_at__lt=now or timezone.now())
+
+    def open(self):
+        """Filings not in a final state (a draft is open: its applicant is still at work on it)."""
+        return self.exclude(status__in=procedures.states_where(terminal=True))
+
+    def in_force(self, today: datetime.date):
+        """Approvals in force on `today`: in a state that grants validity, which has started and not yet ended.
+        The one answer of the public register, on the web and in the API."""
+        granting = procedures.states_where(grants_validity=True)
+        return self.filter(status__in=granting, valid_from_on__lte=today, valid_until_on__gte=today)
+
+    def due_between(self, start, end):
+        return self.filter(due_at__gte=start, due_at__lt=end)
+
+
+class Filing(models.Model):
+    class LegalBasis(models.TextChoices):
+        SPECIFIC_REQUEST = "specific_request", "Specific exemption request"
+        NOTIFICATION = "notification", "Notification"
+        STANDING_EXEMPTION = "standing_exemption", "Reliance on a standing or general exemption"
+
+    class Channel(models.TextChoices):
+        DIRECT = "direct", "Direct"
+        MEMBER_STATE = "member_state", "Via a Member State"
+        RESIDENT_COORDINATOR = "resident_coordinator", "Via the UN Resident Coordinator"
+        COMMITTEE_SECRETARY = "committee_secretary", "Via the Committee Secretary"
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="filings")
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="filings")
+    reference = models.CharField(max_length=40, unique=True, editable=False)
+    status = models.CharField(max_length=40, default=procedures.INITIAL, editable=False, db_index=True)
+    version = models.PositiveIntegerField(default=0, editable=False)
+    legal_basis = models.CharField(max_length=30, choices=LegalBasis.choices, default=LegalBasis.SPECIFIC_REQUEST)
+    submission_channel = models.CharField(max_length=30, choices=Channel.choices, default=Channel.DIRECT)
+    channel_detail = models.CharField(max_length=200, blank=True, help_text="e.g. which Member State")
+    due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_filings"
+    )
+    authority_reference = models.CharField(
+        max_length=100, blank=True, help_text="Committee letter number, OFAC licence number, …"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    valid_from_on = models.DateField(null=True, blank=True, editable=False)
+    valid_until_on = models.DateField(null=True, blank=True, editable=False)
+    conditions = models.TextField(blank=True, editable=False)
+    decision_reasons = models.TextField(blank=True, editable=False)
+    # A stopped clock (information request, hold) keeps the deadline it interrupted, to resume it later.
+    clock_stopped_at = models.DateTimeField(null=True, blank=True, editable=False)
+    paused_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    paused_deadline_kind = models.CharField(max_length=30, blank=True, editable=False)
+    applicant_wait_seconds = models.PositiveBigIntegerField(
+        default=0, editable=False, help_text="Time spent waiting on the applicant, excluded from SLA metrics"
+    )
+    snapshot = models.JSONField(null=True, blank=True, editable=False)
+    snapshot_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    anonymized_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the retention policy redacted personal details"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FilingQuerySet.as_manager()
+
+    class Meta:
+        ordering = [deadline_key().asc(), "id"]  # `by_deadline()`'s order, on every database
+        indexes = [
+            # The reminder sweep and the overdue filters read only filings with a running deadline.
+            models.Index(fields=["due_at"], name="filing_open_due_at", condition=Q(due_at__isnull=False)),
+            models.Index(fields=["authority", "status", "due_at"], name="filing_authority_queue"),
+            models.Index(
+                fields=["valid_until_on"], name="filing_valid_until", condition=Q(valid_until_on__isnull=False)
+            ),
+            # Benchmarks (bench/RESULTS.md): lists run in deadline order, so any visibility filter can walk filings
+            # in that order and stop at the page instead of sorting them all; an authority's queue of filed cases
+            # reads its own slice in that order.
+            models.Index(deadline_key(), F("id"), name="filing_deadline_order"),
+            models.Index(
+                F("authority"),
+                deadline_key(),
+                F("id"),
+                name="filing_queue_keyset",
+                condition=Q(submitted_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def save(self, *args, **kwargs):
+        if not self.reference:
+            self.reference = next_reference(self.authority.code)
+        super().save(*args, **kwargs)
+
+    @property
+    def procedure(self) -> procedures.Procedure:
+        return self.authority.procedure
+
+    @property
+    def state(self) -> procedures.State:
+        return self.procedure.state(self.status)
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.due_at and self.due_at < timezone.now())
+
+
+class Event(models.Model):
+    """One transition of a filing. Append-only; each row carries the hash of the one before it."""
+
+    filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="events")
+    sequence = models.PositiveIntegerField()
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=40)
+    to_status = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, help_text="Username at the time, or 'system'")
+    note = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    notified_at = models.DateTimeField(null=True, blank=True, help_text="When its notifications were sent")
+
+    class Meta:
+        ordering = ["filing_id", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["filing", "sequence"], name="event_sequence_unique")]
+        indexes = [models.Index(fields=["created_at"], name="event_unnotified", condition=Q(notified_at__isnull=True))]
+
+    def __str__(self):
+        return f"{self.filing_id}#{self.sequence} {self.action}"
+
+    GENESIS_HASH = "0" * 64
+
+    def hashed_content(self) -> dict:
+        return {
+            "filing": self.filing.reference,
+            "sequence": self.sequence,
+            "action": self.action,
+            "from": self.from_status,
+            "to": self.to_status,
+            "actor": self.actor_label,
+            "note": self.note,
+            "payload": self.payload,
+            # UTC: the instant reads back from the database in UTC whatever zone it was written in.
+            "created_at": self.created_at.astimezone(datetime.UTC).isoformat(),
+        }
+
+    def compute_hash(self) -> str:
+        return sha256_hex(self.prev_hash + canonical_json(self.hashed_content()))
+
+    def save(self, *args, **kwargs):
+        if self.pk and not kwargs.get("update_fields") == ["notified_at"]:
+            raise ValidationError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Audit events are append-only.")
+
+
+class Message(models.Model):
+    class Kind(models.TextChoices):
+        MESSAGE = "message", "Message"
+        INFORMATION_REQUEST = "information_request", "Information request"
+        RESPONSE = "response", "Response"
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.MESSAGE)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.filing_id}"
+
+
+class FilingView(models.Model):
+    """Who at an authority opened which case file, and how: authority staff can see who read a case."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Web"
+        API = "api", "API"
+        ADMIN = "admin", "Admin"
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="views")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-viewed_at", "-id"]
+        indexes = [models.Index(fields=["filing", "-viewed_at"], name="filing_view_recent")]
+
+    def __str__(self):
+        return f"{self.user_id} viewed {self.filing_id} ({self.channel})"

@@ -1,0 +1,116 @@
+"""Every outgoing email, claimed as a row before it is sent (the outbox)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .filings import Event, Filing
+from .people import Authority
+
+
+class OutgoingEmail(models.Model):
+    """Every email the app sends: a deadline reminder, an event notice or a daily digest. The row is claimed
+    (inserted under a unique constraint) before the email goes out, so it is sent at most once; a failed send
+    is retried from it (the outbox). What the email is about is held in the fields of its family; the check
+    constraint keeps them filled, so that no NULL slips through a family's unique constraint."""
+
+    class Family(models.TextChoices):
+        REMINDER = "reminder", "Deadline reminder"
+        EVENT_NOTICE = "event_notice", "Event notice"
+        DIGEST = "digest", "Daily digest"
+
+    family = models.CharField(max_length=20, choices=Family.choices)
+    filing = models.ForeignKey(
+        Filing,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outgoing_emails",
+        help_text="Empty for digests",
+    )
+    deadline_kind = models.CharField(max_length=40, blank=True, help_text="Reminders: the deadline, e.g. reply")
+    offset = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Reminders: when, e.g. T-5wd (5 working days before), T-60d (60 days before) or overdue",
+    )
+    event = models.ForeignKey(
+        Event,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notices",
+        help_text="Event notices: the transition announced",
+    )
+    authority = models.ForeignKey(
+        Authority,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="digests",
+        help_text="Digests: the authority whose work is listed",
+    )
+    due_at = models.DateTimeField(help_text="The deadline a reminder is about, the event's time, or the digest's")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outgoing_emails")
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an unsent email is (re)tried; empty once sent or given up"
+    )
+
+    class Meta:
+        ordering = ["-claimed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(family="reminder", filing__isnull=False, event__isnull=True, authority__isnull=True)
+                    & ~Q(deadline_kind="")
+                    & ~Q(offset="")
+                )
+                | Q(
+                    family="event_notice",
+                    filing__isnull=False,
+                    event__isnull=False,
+                    authority__isnull=True,
+                    deadline_kind="",
+                    offset="",
+                )
+                | Q(
+                    family="digest",
+                    filing__isnull=True,
+                    event__isnull=True,
+                    authority__isnull=False,
+                    deadline_kind="",
+                    offset="",
+                ),
+                name="outgoing_email_fields_of_its_family",
+            ),
+            # One constraint per family, each on the fields the check above keeps non-NULL.
+            models.UniqueConstraint(
+                fields=["filing", "deadline_kind", "offset", "due_at", "recipient"],
+                condition=Q(family="reminder"),
+                name="outgoing_reminder_once",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "recipient"], condition=Q(family="event_notice"), name="outgoing_event_notice_once"
+            ),
+            models.UniqueConstraint(
+                fields=["authority", "due_at", "recipient"], condition=Q(family="digest"), name="outgoing_digest_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["claimed_at"], name="outgoing_email_unsent", condition=Q(sent_at__isnull=True))]
+
+    def __str__(self):
+        return f"{self.about} to {self.recipient_id}"
+
+    @property
+    def about(self) -> str:
+        """What the email is about, in a few words: "reply T-5wd on 12", "approve on 12", "UN1718 digest"."""
+        if self.family == self.Family.REMINDER:
+            return f"{self.deadline_kind} {self.offset} on {self.filing_id}"
+        if self.family == self.Family.EVENT_NOTICE:
+            return f"{self.event.action} on {self.filing_id}"
+        return f"{self.authority.code} digest"

@@ -1,0 +1,79 @@
+"""Validators of what people type into a dossier: codes, countries, currencies, counts, dates."""
+
+import re
+
+import pycountry
+from django.core.exceptions import ValidationError
+
+from .. import procedures
+
+# --- validators --------------------------------------------------------------------------------
+
+HS_CODE_RE = re.compile(r"^\d{6,10}$")
+
+
+def normalize_hs_code(value: str) -> str:
+    """HS codes are often written 3004.90 or 3004 90; store the digits only."""
+    return re.sub(r"[\s.]", "", value or "")
+
+
+def validate_hs_code(value: str) -> None:
+    if not HS_CODE_RE.match(normalize_hs_code(value)):
+        raise ValidationError(
+            "Enter the Harmonized System code as 6 to 10 digits, for example 300490 (dots and spaces are ignored).",
+            code="hs_code",
+        )
+
+
+def validate_currency(value: str) -> None:
+    if not value or pycountry.currencies.get(alpha_3=value.upper()) is None:
+        raise ValidationError("Enter a three-letter ISO 4217 currency code such as USD, EUR or CHF.", code="currency")
+
+
+def validate_country(value: str) -> None:
+    if not value or pycountry.countries.get(alpha_2=value.upper()) is None:
+        raise ValidationError("Enter a two-letter ISO 3166 country code such as KP, CN or CH.", code="country")
+
+
+def validate_plausible_date(value) -> None:
+    # Far-off years are typing slips, and near year 9999 deadline arithmetic would overflow.
+    if value is not None and not procedures.EARLIEST_DATE <= value <= procedures.LATEST_DATE:
+        raise ValidationError(
+            f"Enter a date between {procedures.EARLIEST_DATE:%d %b %Y} and {procedures.LATEST_DATE:%d %b %Y}.",
+            code="implausible_date",
+        )
+
+
+def validate_positive(value) -> None:
+    if value is not None and value <= 0:
+        raise ValidationError("Must be greater than zero.", code="not_positive")
+
+
+BENEFICIARY_CATEGORIES = {
+    "children_under_5": "Children under 5",
+    "school_children": "School-age children",
+    "pregnant_lactating_women": "Pregnant and lactating women",
+    "patients": "Patients",
+    "elderly": "Elderly people",
+    "persons_with_disabilities": "Persons with disabilities",
+    "farmers": "Farming households",
+    "other": "Other",
+}
+
+
+def validate_beneficiaries(value) -> None:
+    if value in (None, ""):
+        return
+    if not isinstance(value, dict):
+        raise ValidationError("Beneficiaries must map a category to a count.", code="beneficiaries")
+    for category, count in value.items():
+        if category not in BENEFICIARY_CATEGORIES:
+            raise ValidationError(
+                f"Unknown beneficiary category '{category}'. Use one of: {', '.join(BENEFICIARY_CATEGORIES)}.",
+                code="beneficiary_category",
+            )
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValidationError(
+                f"The number of {BENEFICIARY_CATEGORIES[category].lower()} must be a whole number of 0 or more.",
+                code="beneficiary_count",
+            )

@@ -1,0 +1,170 @@
+"""Each authority's exemption procedure, declared as pure data.
+
+A procedure is its states, its transitions (who may run them, what they ask for, what they do, what the clock
+triggers, whom they notify) and the dossier elements it requires. Nothing here touches the database: models,
+the engine, the notifications, the web and API faces, the demo and the diagrams all read these tables, so a
+state or an action is named here and nowhere else.
+"""
+
+from .core import (
+    CONDITIONS,
+    CONFIRMATION,
+    CORE_STATES,
+    DEADLINES,
+    EXPIRY,
+    EXTENSION_REVIEW,
+    GENERIC,
+    NO_OBJECTION,
+    REASONS,
+    REPLY,
+    REPORT,
+    REVIEW,
+    REVIEWER_FIELD,
+    VALIDITY_FIELDS,
+    VALIDITY_FROM,
+    VALIDITY_UNTIL,
+    core_transitions,
+    retention_transition,
+)
+from .declarations import (
+    Deadline,
+    PayloadField,
+    Procedure,
+    State,
+    Transition,
+)
+from .ofac import (
+    OFAC,
+    OFAC_STATES,
+)
+from .un1718 import (
+    UN1718,
+    UN1718_STATES,
+)
+from .vocabulary import (
+    ADOPT_RECOMMENDATION,
+    APPLICANT,
+    APPLICANTS,
+    ASSIGN_ACTOR,
+    ASSIGN_REVIEWER,
+    ASSIGNED_REVIEWER,
+    AUTHORITY,
+    AUTHORITY_ROLES,
+    AUTHORITY_STAFF,
+    CHECK_EXTENSION_REQUEST,
+    DANGER,
+    DATE,
+    DEADLINE_PASSED,
+    DOCUMENT,
+    DOSSIER_ELEMENTS,
+    EARLIEST_DATE,
+    EXTEND_VALIDITY,
+    HUMAN_ROLES,
+    IAN7_ELEMENTS,
+    INITIAL,
+    LATEST_DATE,
+    LICENCE_ELEMENTS,
+    POST_INFORMATION_REQUEST,
+    POST_RESPONSE,
+    PRIMARY,
+    RECORD_APPROVAL,
+    RECORD_RECOMMENDATION,
+    RECORD_REFUSAL,
+    REDACT_SNAPSHOT,
+    REVIEWER,
+    REVIEWER_CHOICE,
+    REVIEWERS,
+    SECONDARY,
+    SNAPSHOT_DOSSIER,
+    STAFF,
+    SYSTEM,
+    TEXT,
+    VALIDITY_ENDED,
+)
+
+PROCEDURES = {p.key: p for p in (UN1718, OFAC, GENERIC)}
+ALL_STATES = {s.name: s for p in PROCEDURES.values() for s in p.states}  # the first declaration of each name
+ALL_ACTIONS = {name for p in PROCEDURES.values() for name in p.action_names}
+
+
+def procedure_for(key: str) -> Procedure:
+    return PROCEDURES[key]
+
+
+def states_where(**attributes) -> list[str]:
+    """Names of the states, in any procedure, with these attributes (e.g. terminal=True)."""
+    return sorted({name for p in PROCEDURES.values() for name in p.states_where(**attributes)})
+
+
+__all__ = [
+    "APPLICANT",
+    "REVIEWER",
+    "STAFF",
+    "SYSTEM",
+    "AUTHORITY_ROLES",
+    "HUMAN_ROLES",
+    "AUTHORITY",
+    "APPLICANTS",
+    "ASSIGNED_REVIEWER",
+    "REVIEWERS",
+    "AUTHORITY_STAFF",
+    "DEADLINE_PASSED",
+    "VALIDITY_ENDED",
+    "PRIMARY",
+    "SECONDARY",
+    "DANGER",
+    "SNAPSHOT_DOSSIER",
+    "ASSIGN_ACTOR",
+    "ASSIGN_REVIEWER",
+    "POST_INFORMATION_REQUEST",
+    "POST_RESPONSE",
+    "RECORD_APPROVAL",
+    "RECORD_RECOMMENDATION",
+    "ADOPT_RECOMMENDATION",
+    "RECORD_REFUSAL",
+    "CHECK_EXTENSION_REQUEST",
+    "EXTEND_VALIDITY",
+    "REDACT_SNAPSHOT",
+    "EARLIEST_DATE",
+    "LATEST_DATE",
+    "DOSSIER_ELEMENTS",
+    "IAN7_ELEMENTS",
+    "LICENCE_ELEMENTS",
+    "INITIAL",
+    "DATE",
+    "TEXT",
+    "REVIEWER_CHOICE",
+    "DOCUMENT",
+    "Deadline",
+    "State",
+    "PayloadField",
+    "Transition",
+    "Procedure",
+    "REVIEW",
+    "REPLY",
+    "NO_OBJECTION",
+    "CONFIRMATION",
+    "EXTENSION_REVIEW",
+    "EXPIRY",
+    "REPORT",
+    "DEADLINES",
+    "CORE_STATES",
+    "VALIDITY_FROM",
+    "VALIDITY_UNTIL",
+    "CONDITIONS",
+    "VALIDITY_FIELDS",
+    "REASONS",
+    "REVIEWER_FIELD",
+    "GENERIC",
+    "retention_transition",
+    "core_transitions",
+    "OFAC_STATES",
+    "OFAC",
+    "UN1718_STATES",
+    "UN1718",
+    "PROCEDURES",
+    "ALL_STATES",
+    "ALL_ACTIONS",
+    "procedure_for",
+    "states_where",
+]

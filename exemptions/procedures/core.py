@@ -1,0 +1,262 @@
+"""The shared core of every procedure (DESIGN.md section 4) and the generic licence review built on it alone
+(BIS, EU and UK authorities)."""
+
+from .declarations import (
+    Deadline,
+    PayloadField,
+    Procedure,
+    State,
+    Transition,
+)
+from .vocabulary import (
+    APPLICANT,
+    APPLICANTS,
+    ASSIGN_ACTOR,
+    ASSIGN_REVIEWER,
+    ASSIGNED_REVIEWER,
+    AUTHORITY,
+    AUTHORITY_ROLES,
+    CHECK_EXTENSION_REQUEST,
+    DANGER,
+    DATE,
+    DOCUMENT,
+    EXTEND_VALIDITY,
+    INITIAL,
+    LICENCE_ELEMENTS,
+    POST_INFORMATION_REQUEST,
+    POST_RESPONSE,
+    RECORD_APPROVAL,
+    RECORD_REFUSAL,
+    REDACT_SNAPSHOT,
+    REVIEWER_CHOICE,
+    REVIEWERS,
+    SECONDARY,
+    SNAPSHOT_DOSSIER,
+    STAFF,
+    SYSTEM,
+    VALIDITY_ENDED,
+)
+
+# --- deadlines ---------------------------------------------------------------------------------
+
+REVIEW = Deadline("review", working_days_setting="review_sla_working_days")
+REPLY = Deadline("reply", working_days_setting="applicant_reply_working_days")
+NO_OBJECTION = Deadline("no_objection", working_days_setting="no_objection_working_days")
+CONFIRMATION = Deadline("confirmation", working_days_setting="confirmation_working_days")
+EXTENSION_REVIEW = Deadline("extension_review", working_days_setting="extension_review_working_days")
+EXPIRY = Deadline("expiry", at_validity_end=True)
+REPORT = Deadline("report", from_validity_end_days_setting="report_due_days")
+DEADLINES = (REVIEW, REPLY, NO_OBJECTION, CONFIRMATION, EXTENSION_REVIEW, EXPIRY, REPORT)
+
+
+# --- the shared core (DESIGN.md section 4) -----------------------------------------------------
+
+CORE_STATES = (
+    State(INITIAL, "Draft", "Draft — not yet filed", initial=True, waits_on=APPLICANT),
+    State("submitted", "Submitted — unassigned", "Filed", waits_on=AUTHORITY, counts_against_sla=True, deadline=REVIEW),
+    State("in_review", "In review", "Under review", waits_on=AUTHORITY, counts_against_sla=True, deadline=REVIEW),
+    State(
+        "information_requested",
+        "Waiting on applicant",
+        "Information requested — your reply is needed",
+        waits_on=APPLICANT,
+        stops_clock=True,
+        deadline=REPLY,
+    ),
+    State("approved", "Approved", "Approved", grants_validity=True, decided=True, deadline=EXPIRY),
+    State(
+        "extension_requested",
+        "Extension requested",
+        "Extension requested",
+        waits_on=AUTHORITY,
+        grants_validity=True,
+        decided=True,
+        deadline=EXTENSION_REVIEW,
+    ),
+    State("denied", "Denied", "Denied", terminal=True),
+    State("withdrawn", "Withdrawn", "Withdrawn", terminal=True),
+    State(
+        "expired",
+        "Expired — report due",
+        "Expired — delivery report due",
+        waits_on=APPLICANT,
+        lapsed=True,
+        decided=True,
+        deadline=REPORT,
+    ),
+    State("closed", "Closed", "Closed — report filed", terminal=True),
+)
+
+VALIDITY_FROM = PayloadField("valid_from_on", "Valid from", DATE, required=True)
+VALIDITY_UNTIL = PayloadField(
+    "valid_until_on",
+    "Valid until",
+    DATE,
+    required=True,
+    not_before="valid_from_on",
+    max_months_setting="max_validity_months",
+    help_text="No later than the authority's longest validity after the first valid day",
+)
+CONDITIONS = PayloadField("conditions", "Conditions", help_text="Conditions the holder must respect", max_length=20_000)
+VALIDITY_FIELDS = (VALIDITY_FROM, VALIDITY_UNTIL, CONDITIONS)
+REASONS = PayloadField("reasons", "Reasons", required=True, help_text="Shown to the applicant", max_length=20_000)
+REVIEWER_FIELD = PayloadField("reviewer", "Reviewer", REVIEWER_CHOICE, required=True)
+
+
+def retention_transition(states: tuple[State, ...]) -> Transition:
+    """The retention policy redacts personal details of a closed case; the audit trail records when."""
+    closed = tuple(s.name for s in states if s.terminal)
+    return Transition(
+        "anonymize", "Anonymize personal details", closed, None, frozenset({SYSTEM}), effects=(REDACT_SNAPSHOT,)
+    )
+
+
+def core_transitions(*, review_states=("in_review",), approve: Transition | None, withdrawable=()):
+    """The shared core of DESIGN.md section 4; `review_states` are where a reviewer may decide."""
+    open_before_decision = (INITIAL, "submitted", "in_review", "information_requested", *withdrawable)
+    reassignable = ("in_review", "information_requested", *review_states[1:])
+    assign = dict(roles=frozenset({STAFF}), payload=(REVIEWER_FIELD,), effects=(ASSIGN_REVIEWER,))
+    return (
+        Transition(
+            "submit",
+            "File with the authority",
+            (INITIAL,),
+            "submitted",
+            frozenset({APPLICANT}),
+            effects=(SNAPSHOT_DOSSIER,),
+            notice=REVIEWERS,
+        ),
+        Transition("take", "Take this case", ("submitted",), "in_review", AUTHORITY_ROLES, effects=(ASSIGN_ACTOR,)),
+        Transition("assign", "Assign a reviewer", ("submitted",), "in_review", **assign),
+        Transition("assign", "Assign a reviewer", reassignable, None, tone=SECONDARY, **assign),
+        Transition(
+            "request_information",
+            "Request information",
+            ("in_review",),
+            "information_requested",
+            AUTHORITY_ROLES,
+            note_required=True,
+            note_label="What do you need from the applicant?",
+            effects=(POST_INFORMATION_REQUEST,),
+            notice=APPLICANTS,
+            tone=SECONDARY,
+            example_note="Please give the county-level distribution plan and the cold-chain capacity at each site.",
+        ),
+        Transition(
+            "respond",
+            "Send the requested information",
+            ("information_requested",),
+            "in_review",
+            frozenset({APPLICANT}),
+            note_required=True,
+            note_label="Your answer",
+            effects=(POST_RESPONSE,),
+            notice=ASSIGNED_REVIEWER,
+            example_note="The distribution plan is attached; each county hospital has two 400-litre refrigerators.",
+        ),
+        *([approve] if approve else []),
+        Transition(
+            "deny",
+            "Deny",
+            review_states,
+            "denied",
+            AUTHORITY_ROLES,
+            payload=(REASONS,),
+            effects=(RECORD_REFUSAL,),
+            notice=APPLICANTS,
+            tone=DANGER,
+        ),
+        Transition(
+            "withdraw",
+            "Withdraw the request",
+            open_before_decision,
+            "withdrawn",
+            frozenset({APPLICANT}),
+            note_required=True,
+            note_label="Why are you withdrawing?",
+            tone=DANGER,
+            example_note="The donor moved the funding to another programme.",
+        ),
+        Transition(
+            "expire",
+            "Expire",
+            ("approved", "extension_requested"),
+            "expired",
+            frozenset({SYSTEM}),
+            trigger=VALIDITY_ENDED,
+            notice=APPLICANTS,
+        ),
+        Transition(
+            "request_extension",
+            "Request an extension",
+            ("approved",),
+            "extension_requested",
+            frozenset({APPLICANT}),
+            note_required=True,
+            note_label="Why is more time needed?",
+            payload=(PayloadField("requested_until_on", "Extend until", DATE, required=True),),
+            effects=(CHECK_EXTENSION_REQUEST,),
+            tone=SECONDARY,
+            example_note="Port congestion in Nampo delayed the second shipment; three more months are needed.",
+        ),
+        Transition(
+            "approve_extension",
+            "Approve the extension",
+            ("extension_requested",),
+            "approved",
+            AUTHORITY_ROLES,
+            payload=(PayloadField("valid_until_on", "New end of validity", DATE, required=True),),
+            effects=(EXTEND_VALIDITY,),
+            notice=APPLICANTS,
+        ),
+        Transition(
+            "deny_extension",
+            "Deny the extension",
+            ("extension_requested",),
+            "approved",
+            AUTHORITY_ROLES,
+            note_required=True,
+            notice=APPLICANTS,
+            tone=DANGER,
+        ),
+        Transition(
+            "file_report",
+            "File the delivery report",
+            ("approved", "expired"),
+            "closed",
+            frozenset({APPLICANT}),
+            note_required=True,
+            note_label="Summary of deliveries and end use",
+            payload=(
+                PayloadField("report", "Report (PDF, Word or spreadsheet)", DOCUMENT, document_kind="delivery_report"),
+            ),
+            example_note="All cartons delivered to the listed facilities; monitoring visits on 3 and 17 March "
+            "found no diversion.",
+        ),
+    )
+
+
+GENERIC = Procedure(
+    key="generic",
+    name="Generic licence review",
+    states=CORE_STATES,
+    transitions=(
+        *core_transitions(
+            approve=Transition(
+                "approve",
+                "Approve",
+                ("in_review",),
+                "approved",
+                AUTHORITY_ROLES,
+                payload=(
+                    *VALIDITY_FIELDS,
+                    PayloadField("authority_reference", "Licence or letter number", max_length=100),
+                ),
+                effects=(RECORD_APPROVAL,),
+                notice=APPLICANTS,
+            ),
+        ),
+        retention_transition(CORE_STATES),
+    ),
+    required_elements=LICENCE_ELEMENTS,
+)

@@ -1,0 +1,242 @@
+"""The shapes a procedure is declared in: deadlines, states, payload fields, transitions, and the procedure
+itself with the questions code asks of it (which transition now, the path to a state, its diagram)."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from .vocabulary import (
+    APPLICANT,
+    APPLICANTS,
+    AUTHORITY,
+    DOSSIER_ELEMENTS,
+    IAN7_ELEMENTS,
+    INITIAL,
+    PRIMARY,
+    SYSTEM,
+    TEXT,
+)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """How a state's `due_at` is computed when a filing enters it.
+
+    `kind` names the clock (review, reply, no_objection, …): moving between states of the same kind keeps
+    the running deadline, and leaving a state that stops the clock resumes it. Settings name Authority
+    fields, so each authority keeps its own durations.
+    """
+
+    kind: str
+    working_days_setting: str | None = None  # working days from entry
+    from_validity_end_days_setting: str | None = None  # calendar days after valid_until_on
+    at_validity_end: bool = False  # the end of the approval's last valid day
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    staff_label: str
+    applicant_label: str
+    initial: bool = False  # a new filing starts here; the authority does not see it yet
+    terminal: bool = False
+    waits_on: str | None = None  # APPLICANT, AUTHORITY or None
+    counts_against_sla: bool = False
+    stops_clock: bool = False  # pauses the deadline of the state it interrupted
+    grants_validity: bool = False  # an approval that may be in force (cleared-to-ship counts it)
+    lapsed: bool = False  # an approval whose validity has run out
+    decided: bool = False  # the authority has ruled; a new request may be filed beside it
+    deadline: Deadline | None = None
+
+    @property
+    def waits_on_applicant(self) -> bool:
+        return self.waits_on == APPLICANT
+
+    @property
+    def waits_on_authority(self) -> bool:
+        return self.waits_on == AUTHORITY
+
+
+@dataclass(frozen=True)
+class PayloadField:
+    """One field a transition asks for. Its bounds are checked by the engine, whatever face the value came from."""
+
+    name: str
+    label: str
+    kind: str = TEXT  # TEXT | DATE | REVIEWER_CHOICE | DOCUMENT
+    required: bool = False
+    help_text: str = ""
+    max_length: int = 4000
+    # DATE: the value lies in [EARLIEST_DATE, LATEST_DATE], on or after the field named `not_before`, and at most
+    # the Authority setting `max_months_setting` months after the field named `not_before`.
+    not_before: str | None = None
+    max_months_setting: str | None = None
+    document_kind: str | None = None  # DOCUMENT: the kind of the document attached with the action
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    target: str | None  # None: the filing stays in its state (e.g. reassigning a reviewer)
+    roles: frozenset[str]
+    note_required: bool = False
+    note_label: str = "Note"
+    payload: tuple[PayloadField, ...] = ()
+    effects: tuple[str, ...] = ()
+    trigger: str | None = None  # system transitions: DEADLINE_PASSED or VALIDITY_ENDED
+    notice: str | None = None  # who is told when it happens (an audience above); None: nobody
+    tone: str = PRIMARY
+    example_note: str = ""  # what a real note reads like: the demo data and the forms' placeholders
+
+    @property
+    def is_system(self) -> bool:
+        return self.roles == frozenset({SYSTEM})
+
+    def target_from(self, status: str) -> str:
+        return self.target or status
+
+    def field(self, name: str) -> PayloadField | None:
+        return next((f for f in self.payload if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class Procedure:
+    key: str
+    name: str
+    states: tuple[State, ...]
+    transitions: tuple[Transition, ...]
+    required_elements: tuple[str, ...] = IAN7_ELEMENTS
+    _states_by_name: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        self._states_by_name.update({s.name: s for s in self.states})
+        initial = [s for s in self.states if s.initial]
+        if len(initial) != 1 or initial[0].name != INITIAL:
+            raise ValueError(f"{self.key} must have exactly one initial state, {INITIAL}")
+        for t in self.transitions:
+            unknown = {*t.sources, t.target or t.sources[0]} - self._states_by_name.keys()
+            if unknown:
+                raise ValueError(f"{self.key}.{t.name} refers to unknown states {sorted(unknown)}")
+            if t.trigger and not t.is_system:
+                raise ValueError(f"{self.key}.{t.name}: only system transitions have a trigger")
+        if set(self.required_elements) - DOSSIER_ELEMENTS.keys():
+            raise ValueError(f"{self.key} requires unknown dossier elements")
+
+    def state(self, name: str) -> State:
+        return self._states_by_name[name]
+
+    @property
+    def initial_state(self) -> State:
+        return next(s for s in self.states if s.initial)
+
+    @property
+    def action_names(self) -> list[str]:
+        return list(dict.fromkeys(t.name for t in self.transitions))
+
+    def transition(self, action: str, status: str) -> Transition | None:
+        return next((t for t in self.transitions if t.name == action and status in t.sources), None)
+
+    def label_of(self, action: str) -> str:
+        return next((t.label for t in self.transitions if t.name == action), action)
+
+    def transition_sources(self, action: str) -> set[str]:
+        return {source for t in self.transitions if t.name == action for source in t.sources}
+
+    def roles_for_action(self, action: str) -> frozenset[str]:
+        return frozenset().union(*(t.roles for t in self.transitions if t.name == action))
+
+    def triggered_by(self, trigger: str) -> list[Transition]:
+        return [t for t in self.transitions if t.trigger == trigger]
+
+    def with_effect(self, effect: str) -> list[Transition]:
+        return [t for t in self.transitions if effect in t.effects]
+
+    def action_with_effect(self, effect: str) -> str:
+        """The one action that has `effect`, e.g. the action that files a dossier (SNAPSHOT_DOSSIER)."""
+        (name,) = {t.name for t in self.with_effect(effect)}
+        return name
+
+    def states_where(self, **attributes) -> list[str]:
+        return [s.name for s in self.states if all(getattr(s, k) == v for k, v in attributes.items())]
+
+    @property
+    def open_states(self) -> list[str]:
+        return self.states_where(terminal=False)
+
+    @property
+    def pending_states(self) -> list[str]:
+        """States of a request the authority has not yet ruled on."""
+        return [s.name for s in self.states if not (s.terminal or s.decided)]
+
+    def is_decision(self, transition: Transition) -> bool:
+        """A ruling the applicant is told of: its email carries the decision and any decision letter."""
+        target = self.state(transition.target) if transition.target else None
+        return bool(transition.notice == APPLICANTS and target and (target.decided or target.terminal))
+
+    def path_to(self, state: str, *, start: str = "") -> list[Transition]:
+        """The shortest run of state-changing transitions from `start` (the initial state) into `state`,
+        preferring declaration order: how the demo, the benchmark data and the tests reach a state."""
+        start = start or INITIAL
+        came_from: dict[str, tuple[str, Transition] | None] = {start: None}
+        queue = deque([start])
+        while queue:
+            here = queue.popleft()
+            if here == state:
+                break
+            for t in self.transitions:
+                if here in t.sources and t.target and t.target not in came_from:
+                    came_from[t.target] = (here, t)
+                    queue.append(t.target)
+        if state not in came_from:
+            raise ValueError(f"{self.key}: no path from {start} to {state}")
+        path, here = [], state
+        while came_from[here] is not None:
+            here, t = came_from[here]
+            path.append(t)
+        return path[::-1]
+
+    def mermaid(self) -> str:
+        """A Mermaid state diagram drawn from the declaration."""
+        lines = ["stateDiagram-v2", f"    [*] --> {self.initial_state.name}"]
+        lines += [f"    {s.name} : {s.staff_label}" for s in self.states]
+        for t in self.transitions:
+            who = "/".join(sorted(t.roles))
+            lines += [f"    {source} --> {t.target_from(source)} : {t.name} ({who})" for source in t.sources]
+        lines += [f"    {s.name} --> [*]" for s in self.states if s.terminal]
+        return "\n".join(lines) + "\n"
+
+    def describe(self) -> dict:
+        """The declaration as plain data, for the API and the diagram page."""
+        return {
+            "key": self.key,
+            "name": self.name,
+            "states": [
+                {
+                    "name": s.name,
+                    "label": s.staff_label,
+                    "applicant_label": s.applicant_label,
+                    "terminal": s.terminal,
+                    "waits_on": s.waits_on,
+                    "counts_against_sla": s.counts_against_sla,
+                    "stops_clock": s.stops_clock,
+                    "grants_validity": s.grants_validity,
+                    "deadline": s.deadline.kind if s.deadline else None,
+                }
+                for s in self.states
+            ],
+            "transitions": [
+                {
+                    "name": t.name,
+                    "label": t.label,
+                    "from": list(t.sources),
+                    "to": t.target,
+                    "roles": sorted(t.roles),
+                    "note_required": t.note_required,
+                    "payload": [{"name": f.name, "kind": f.kind, "required": f.required} for f in t.payload],
+                }
+                for t in self.transitions
+            ],
+        }

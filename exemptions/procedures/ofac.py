@@ -1,0 +1,93 @@
+"""OFAC's specific licence: interagency consultation, licence numbers, return without action."""
+
+from .core import (
+    CORE_STATES,
+    REASONS,
+    REVIEW,
+    VALIDITY_FIELDS,
+    core_transitions,
+    retention_transition,
+)
+from .declarations import (
+    PayloadField,
+    Procedure,
+    State,
+    Transition,
+)
+from .vocabulary import (
+    APPLICANTS,
+    AUTHORITY,
+    AUTHORITY_ROLES,
+    DANGER,
+    LICENCE_ELEMENTS,
+    RECORD_APPROVAL,
+    RECORD_REFUSAL,
+    SECONDARY,
+)
+
+# --- OFAC: interagency consultation, licence numbers, return without action --------------------
+
+OFAC_STATES = (
+    *CORE_STATES,
+    State(
+        "interagency_consultation",
+        "Interagency consultation",
+        "Under review (consultation with other agencies)",
+        waits_on=AUTHORITY,
+        counts_against_sla=True,
+        deadline=REVIEW,
+    ),
+    State("returned_without_action", "Returned without action", "Returned without action", terminal=True),
+)
+OFAC = Procedure(
+    key="ofac",
+    name="OFAC specific licence",
+    states=OFAC_STATES,
+    transitions=(
+        *core_transitions(
+            review_states=("in_review", "interagency_consultation"),
+            withdrawable=("interagency_consultation",),
+            approve=Transition(
+                "approve",
+                "Issue the licence",
+                ("in_review",),
+                "approved",
+                AUTHORITY_ROLES,
+                payload=(
+                    *VALIDITY_FIELDS,
+                    PayloadField("authority_reference", "Licence number", required=True, max_length=100),
+                ),
+                effects=(RECORD_APPROVAL,),
+                notice=APPLICANTS,
+            ),
+        ),
+        Transition(
+            "consult",
+            "Start interagency consultation",
+            ("in_review",),
+            "interagency_consultation",
+            AUTHORITY_ROLES,
+            tone=SECONDARY,
+        ),
+        Transition(
+            "conclude_consultation",
+            "Consultation concluded",
+            ("interagency_consultation",),
+            "in_review",
+            AUTHORITY_ROLES,
+        ),
+        Transition(
+            "return_without_action",
+            "Return without action",
+            ("submitted", "in_review", "interagency_consultation"),
+            "returned_without_action",
+            AUTHORITY_ROLES,
+            payload=(REASONS,),
+            effects=(RECORD_REFUSAL,),
+            notice=APPLICANTS,
+            tone=DANGER,
+        ),
+        retention_transition(OFAC_STATES),
+    ),
+    required_elements=LICENCE_ELEMENTS,
+)

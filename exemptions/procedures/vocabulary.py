@@ -1,0 +1,74 @@
+"""The words procedures are written in: roles, audiences, triggers, tones, effects, date bounds, dossier
+elements. Pure data."""
+
+import datetime as dt
+
+# --- vocabulary --------------------------------------------------------------------------------
+
+APPLICANT, REVIEWER, STAFF = "applicant", "reviewer", "staff"
+SYSTEM = "system"  # the actor of transitions the clock triggers
+AUTHORITY_ROLES = frozenset({REVIEWER, STAFF})
+HUMAN_ROLES = frozenset({APPLICANT, REVIEWER, STAFF})
+
+AUTHORITY = "authority"  # `State.waits_on`: the authority has the next move (or APPLICANT)
+
+# Who hears of an event (`Transition.notice`): members of the applicant organization, the assigned reviewer
+# (every reviewer while none is assigned), every reviewer of the authority, the authority's staff.
+APPLICANTS, ASSIGNED_REVIEWER, REVIEWERS, AUTHORITY_STAFF = "applicants", "reviewer", "reviewers", "staff"
+
+# What sets off a system transition (`Transition.trigger`).
+DEADLINE_PASSED = "deadline"  # the state's due_at has passed
+VALIDITY_ENDED = "validity_end"  # the approval's last valid day has ended in the authority's zone
+
+# How a transition's button reads (`Transition.tone`).
+PRIMARY, SECONDARY, DANGER = "primary", "secondary", "danger"
+
+# What a transition writes besides status (`Transition.effects`); the engine holds one function per name.
+SNAPSHOT_DOSSIER = "snapshot_dossier"  # freeze the dossier as filed, with its hash
+ASSIGN_ACTOR = "assign_actor"
+ASSIGN_REVIEWER = "assign_reviewer"
+POST_INFORMATION_REQUEST = "post_information_request"  # the note opens the thread's request
+POST_RESPONSE = "post_response"
+RECORD_APPROVAL = "record_approval"  # decided_at, validity, conditions, licence number
+RECORD_RECOMMENDATION = "record_recommendation"  # proposed validity, kept on the event until confirmed
+ADOPT_RECOMMENDATION = "adopt_recommendation"  # approve with the recommended validity unless given anew
+RECORD_REFUSAL = "record_refusal"
+CHECK_EXTENSION_REQUEST = "check_extension_request"
+EXTEND_VALIDITY = "extend_validity"
+REDACT_SNAPSHOT = "redact_snapshot"  # retention: personal details out, the submitted hash kept
+
+# Dates anyone types are checked against this range, so a slip such as 9999-12-31 is a field error,
+# not a deadline in the year 10000 that every page and the sweep then trip over.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+# Elements a dossier may have to contain before it can be filed (`Procedure.required_elements`).
+DOSSIER_ELEMENTS = {
+    "purpose": "Nature of the assistance (purpose)",
+    "justification": "Why an exemption is needed",
+    "beneficiaries": "Recipients: number of beneficiaries by category",
+    "selection_criteria": "Criteria used to select beneficiaries",
+    "destinations": "Destinations (province or county, facility)",
+    "items": "Detailed list of goods with quantities and specifications",
+    "shipment_window": "Expected timeframe of shipment",
+    "parties": "Parties involved in shipment and delivery",
+    "monitoring_arrangements": "Monitoring arrangements",
+    "financial_channel": "Financial transactions involved",
+}
+# Implementation Assistance Notice 7 lists every element for the 1718 Committee (DOMAIN.md).
+IAN7_ELEMENTS = tuple(DOSSIER_ELEMENTS)
+# A licence application names what moves, to whom, when, why and how it is paid.
+LICENCE_ELEMENTS = (
+    "purpose",
+    "justification",
+    "destinations",
+    "items",
+    "shipment_window",
+    "parties",
+    "financial_channel",
+)
+
+INITIAL = "draft"  # every procedure's first state: a filing being prepared, not yet seen by the authority
+
+# Kinds of payload field (`PayloadField.kind`).
+DATE, TEXT, REVIEWER_CHOICE, DOCUMENT = "date", "text", "reviewer", "document"
