@@ -2,6 +2,7 @@
 (workflow, state, action, role): allowed moves write one Event, forbidden ones raise and change nothing."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -257,3 +258,18 @@ def test_events_are_append_only(dossier, applicant):
         event.save()
     with pytest.raises(ValidationError):
         event.delete()
+
+
+@pytest.mark.parametrize("procedure", list(procedures.PROCEDURES.values()), ids=lambda p: p.key)
+def test_each_declaration_reads_back_as_plain_json_with_its_triggers_and_notices(procedure):
+    described = json.loads(json.dumps(procedure.describe()))
+    by_name = {t["name"]: t for t in described["transitions"]}
+    assert by_name["expire"]["trigger"] == "validity_end" and by_name["expire"]["notice"] == "applicants"
+    assert by_name["submit"]["effects"] == ["snapshot_dossier"] and by_name["submit"]["notice"] == "reviewers"
+
+
+def test_the_path_to_an_approval_follows_each_authoritys_own_procedure():
+    assert [t.name for t in procedures.UN1718.path_to("approved")] == [
+        "submit", "take", "recommend", "propose_approval", "confirm_approval"
+    ]  # fmt: skip
+    assert [t.name for t in procedures.OFAC.path_to("approved")] == ["submit", "take", "approve"]

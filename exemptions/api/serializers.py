@@ -65,7 +65,10 @@ class WorkflowStateSerializer(serializers.Serializer):
 
 class PayloadFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=["text", "date", "reviewer"])
+    kind = serializers.ChoiceField(
+        choices=[procedures.TEXT, procedures.DATE, procedures.REVIEWER_CHOICE, procedures.DOCUMENT],
+        help_text="`document`: a file attached with the action in the web form",
+    )
     required = serializers.BooleanField()
 
 
@@ -78,6 +81,9 @@ class WorkflowTransitionSerializer(serializers.Serializer):
     roles = serializers.ListField(child=serializers.CharField())
     note_required = serializers.BooleanField()
     payload = PayloadFieldSerializer(many=True)
+    effects = serializers.ListField(child=serializers.CharField(), help_text="What it records besides the state")
+    trigger = serializers.CharField(allow_null=True, help_text="What sets off a system transition: the clock's event")
+    notice = serializers.CharField(allow_null=True, help_text="Who is emailed when it happens")
 
 
 class WorkflowSerializer(serializers.Serializer):

@@ -236,6 +236,9 @@ class Procedure:
                     "roles": sorted(t.roles),
                     "note_required": t.note_required,
                     "payload": [{"name": f.name, "kind": f.kind, "required": f.required} for f in t.payload],
+                    "effects": list(t.effects),
+                    "trigger": t.trigger,
+                    "notice": t.notice,
                 }
                 for t in self.transitions
             ],
