@@ -33,7 +33,7 @@ class SweepReport:
     transitions: Counter = field(default_factory=Counter)
     outcomes: Counter = field(default_factory=Counter)
     stale_events: int = 0  # unnotified events too old to announce, marked without email
-    skipped: Counter = field(default_factory=Counter)  # per step: filings (events, digests) that raised, left for the next sweep
+    skipped: Counter = field(default_factory=Counter)  # per step: filings (events, digests) left for the next sweep
     on_progress: Callable | None = None
 
     def tick(self):
