@@ -3,10 +3,12 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from . import engine, services
 from .models import (
@@ -24,6 +26,7 @@ from .models import (
     Party,
     Profile,
 )
+from .templatetags.dates import local_date
 
 
 class MembershipInline(admin.TabularInline):
@@ -200,13 +203,31 @@ class OverrideForm(forms.Form):
         self.fields["action"].choices = [(t.name, f"{t.label} ({t.name})") for t in actions]
 
 
+def in_readers_zone(name: str):
+    """A datetime column of Filing as the admin shows it, but with a placeholder where the reader's zone cannot
+    express the instant (a row forced to 9999-12-31 23:59:59 UTC): the operator must be able to open such a row
+    to repair it, and Django's own display raises OverflowError on it."""
+
+    @admin.display(description=capfirst(Filing._meta.get_field(name).verbose_name), ordering=name)
+    def shown(filing):
+        value = getattr(filing, name)
+        return None if value is None else local_date(value, "DATETIME_FORMAT")
+
+    shown.__name__ = name
+    return shown
+
+
 @admin.register(Filing)
 class FilingAdmin(admin.ModelAdmin):
-    list_display = ["reference", "application", "authority", "status", "due_at", "assigned_to"]
+    list_display = ["reference", "application", "authority", "status", in_readers_zone("due_at"), "assigned_to"]
     list_filter = ["authority", "status"]
     search_fields = ["reference", "authority_reference", "application__reference", "application__organization__name"]
     list_select_related = ["application", "authority", "assigned_to"]
-    readonly_fields = [f.name for f in Filing._meta.fields if not f.editable] + ["assigned_to"]
+    readonly_fields = [
+        in_readers_zone(f.name) if isinstance(f, models.DateTimeField) else f.name
+        for f in Filing._meta.fields
+        if not f.editable
+    ] + ["assigned_to"]
     inlines = [EventInline]
     change_form_template = "admin/exemptions/filing/change_form.html"
 

@@ -32,7 +32,9 @@ def _uncovered(windows: list[tuple[dt.date, dt.date]], start: dt.date, end: dt.d
             continue
         if valid_from > cursor:
             gaps.append((cursor, min(valid_from - dt.timedelta(days=1), end)))
-        cursor = max(cursor, valid_until + dt.timedelta(days=1))
+        # Past the window's end nothing more needs cover; capping there also keeps a validity forced to
+        # 9999-12-31 (date.max) from overflowing when the day after it is taken.
+        cursor = max(cursor, min(valid_until, end) + dt.timedelta(days=1))
         if cursor > end:
             return gaps
     if cursor <= end:

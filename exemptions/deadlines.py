@@ -5,7 +5,7 @@ in the authority's own time zone (a UN deadline falls at midnight in New York, w
 applicant sits in). Weekends are Saturday and Sunday; holidays come from the `holidays` package.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,6 +28,16 @@ def zone_or_utc(name: str | None) -> ZoneInfo:
         return zone(name or "UTC")
     except ValueError:
         return zone("UTC")
+
+
+def in_zone(moment: datetime, tz: tzinfo) -> datetime | None:
+    """The aware `moment` in zone `tz`, or None when that instant has no date there: 9999-12-31 23:59:59 UTC is
+    already the year 10000 east of UTC, and 0001-01-01 00:00 UTC the year 0 west of it. Pages, emails and the API
+    show such a deadline (which only a row forced past the engine's checks can hold) without failing."""
+    try:
+        return moment.astimezone(tz)
+    except (OverflowError, ValueError):
+        return None
 
 
 @lru_cache(maxsize=256)

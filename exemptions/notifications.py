@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -37,6 +38,20 @@ def deadline_states(authority: Authority, deadline_kind: str) -> list[str]:
     return [
         s.name for s in authority.procedure.states if s.deadline and s.deadline.kind == deadline_kind and not s.terminal
     ]
+
+
+@contextmanager
+def isolated(report: SweepReport, step: str, subject) -> Iterator[None]:
+    """One filing's share of a sweep step (or one event's, one digest's). If it raises, it is logged, counted
+    and skipped, and the next sweep tries it again: one bad row (a deadline forced to the year 1, say) never
+    stops the sweep for everyone else. A lost database is no bad row: that still ends the sweep."""
+    try:
+        yield
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:
+        log.exception("Sweep: %s for %s failed; skipped", step, subject)
+        report.skipped[step] += 1
 
 
 # --- people ------------------------------------------------------------------------------------
@@ -123,29 +138,37 @@ def claim_due_reminders(now: dt.datetime, report: SweepReport, directory: Direct
             .select_related("authority", "application__organization", "assigned_to")
         )
         for filing in candidates:
-            rules = [r for r in rules_by_authority[filing.authority_id] if r.deadline_kind == deadline_kind]
-            rule = rule_due_now(rules, filing.due_at, filing.authority, now)
-            if rule is None or rule.offset != offset:
-                continue
-            rows = [
-                OutgoingEmail(
-                    family=OutgoingEmail.Family.REMINDER,
-                    filing=filing,
-                    deadline_kind=deadline_kind,
-                    offset=offset,
-                    due_at=filing.due_at,
-                    recipient=user,
-                    next_attempt_at=now,
-                )
-                for user in directory.audience(filing, rule.audience)
-            ]
-            if claim(rows):
-                report.claimed[f"{deadline_kind} {offset}"] += len(rows)
+            with isolated(report, "reminder", filing.reference):
+                claim_reminder(filing, deadline_kind, offset, rules_by_authority, now, report, directory)
+
+
+def claim_reminder(filing, deadline_kind, offset, rules_by_authority, now, report, directory) -> None:
+    """Claim the reminder (`deadline_kind`, `offset`) of one filing, if it is the one due now."""
+    rules = [r for r in rules_by_authority[filing.authority_id] if r.deadline_kind == deadline_kind]
+    rule = rule_due_now(rules, filing.due_at, filing.authority, now)
+    if rule is None or rule.offset != offset:
+        return
+    rows = [
+        OutgoingEmail(
+            family=OutgoingEmail.Family.REMINDER,
+            filing=filing,
+            deadline_kind=deadline_kind,
+            offset=offset,
+            due_at=filing.due_at,
+            recipient=user,
+            next_attempt_at=now,
+        )
+        for user in directory.audience(filing, rule.audience)
+    ]
+    if claim(rows):
+        report.claimed[f"{deadline_kind} {offset}"] += len(rows)
 
 
 def run_clock_transitions(now: dt.datetime, report: SweepReport) -> None:
-    """Transitions the clock triggers (an approval's expiry, the end of a no-objection period): the engine's."""
-    report.transitions.update(engine.run_clock_transitions(now))
+    """Transitions the clock triggers (an approval's expiry, the end of a no-objection period): the engine's,
+    which skips a filing that fails; should finding them fail, the rest of the sweep still runs."""
+    with isolated(report, "clock transitions", "due filings"):
+        report.transitions.update(engine.run_clock_transitions(now))
 
 
 def claim_event_notices(event: Event, now: dt.datetime, directory: Directory | None = None) -> list[OutgoingEmail]:
@@ -190,8 +213,9 @@ def claim_unnotified_events(now: dt.datetime, report: SweepReport, directory: Di
         "filing__authority", "filing__application__organization", "filing__assigned_to"
     )
     for event in unnotified.order_by("created_at", "id"):
-        if rows := claim_event_notices(event, now, directory):
-            report.claimed[f"{event.action} notice"] += len(rows)
+        with isolated(report, "event notice", f"{event.action} on {event.filing.reference}"):
+            if rows := claim_event_notices(event, now, directory):
+                report.claimed[f"{event.action} notice"] += len(rows)
 
 
 def digest_time(now: dt.datetime, time_zone: str) -> dt.datetime:
@@ -211,31 +235,35 @@ def claim_digests(now: dt.datetime, report: SweepReport) -> None:
         .exclude(user__email="")
         .select_related("user__profile", "authority")
     )
-    has_work = {}
+    has_work: dict[int, bool] = {}
     for membership in memberships:
-        user, authority = membership.user, membership.authority
-        profile = profile_of(user)
-        if not profile.wants_digest:
-            continue
-        at = digest_time(now, profile.time_zone)
-        if at > now:
-            continue
-        if authority.pk not in has_work:
-            open_states = authority.procedure.open_states
-            has_work[authority.pk] = (
-                Filing.objects.filter(
-                    authority=authority, status__in=open_states, due_at__lt=now + dt.timedelta(days=7)
-                )
-                .exclude(status=procedures.INITIAL)
-                .exists()
-            )
-        if not has_work[authority.pk]:
-            continue
-        digest = OutgoingEmail(
-            family=OutgoingEmail.Family.DIGEST, authority=authority, due_at=at, recipient=user, next_attempt_at=now
+        with isolated(report, "digest", f"{membership.authority.code} to {membership.user.get_username()}"):
+            claim_digest(membership, now, report, has_work)
+
+
+def claim_digest(membership: Membership, now: dt.datetime, report: SweepReport, has_work: dict[int, bool]) -> None:
+    """Claim one staff member's digest for one authority, once their digest hour has come, if there is work."""
+    user, authority = membership.user, membership.authority
+    profile = profile_of(user)
+    if not profile.wants_digest:
+        return
+    at = digest_time(now, profile.time_zone)
+    if at > now:
+        return
+    if authority.pk not in has_work:
+        open_states = authority.procedure.open_states
+        has_work[authority.pk] = (
+            Filing.objects.filter(authority=authority, status__in=open_states, due_at__lt=now + dt.timedelta(days=7))
+            .exclude(status=procedures.INITIAL)
+            .exists()
         )
-        if claim([digest]):
-            report.claimed["digest"] += 1
+    if not has_work[authority.pk]:
+        return
+    digest = OutgoingEmail(
+        family=OutgoingEmail.Family.DIGEST, authority=authority, due_at=at, recipient=user, next_attempt_at=now
+    )
+    if claim([digest]):
+        report.claimed["digest"] += 1
 
 
 def sweep(now: dt.datetime | None = None, on_progress: Callable | None = None) -> SweepReport:

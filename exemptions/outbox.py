@@ -33,6 +33,7 @@ class SweepReport:
     transitions: Counter = field(default_factory=Counter)
     outcomes: Counter = field(default_factory=Counter)
     stale_events: int = 0  # unnotified events too old to announce, marked without email
+    skipped: Counter = field(default_factory=Counter)  # per step: filings (events, digests) left for the next sweep
     on_progress: Callable | None = None
 
     def tick(self):
@@ -50,9 +51,11 @@ class SweepReport:
     def __str__(self):
         claimed = ", ".join(f"{k} {v}" for k, v in sorted(self.claimed.items())) or "none"
         moved = ", ".join(f"{k} {v}" for k, v in sorted(self.transitions.items())) or "none"
+        skipped = "".join(f"; skipped after an error: {k} {v}" for k, v in sorted(self.skipped.items()))
         return (
             f"sent {self.sent}, failed {self.failed}, dropped {self.outcomes['obsolete']}; "
             f"claimed: {claimed}; system transitions: {moved}; stale events marked without email: {self.stale_events}"
+            f"{skipped}"
         )
 
 

@@ -3,9 +3,7 @@
 
 import datetime as dt
 
-from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -22,26 +20,9 @@ from exemptions.models import (
     Organization,
     Party,
     organization_ids,
-    validate_plausible_date,
 )
 
-
-def _date(**kwargs):
-    return serializers.DateField(validators=[validate_plausible_date], **kwargs)
-
-
-# DRF looks the active time zone up again for every datetime it writes, a context-local read each time: 100
-# lookups for a page of 25 filings, about a sixth of serializing it. The zone does not change within a response,
-# so the model serializers here read it once, when their fields are built; the output is the same. (Comments, not
-# docstrings: drf-spectacular would publish a docstring as the description of every serializer built on this class.)
-class ModelSerializer(serializers.ModelSerializer):
-    def get_fields(self):
-        fields = super().get_fields()
-        zone = timezone.get_current_timezone() if settings.USE_TZ else None
-        for field in fields.values():
-            if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
-                field.timezone = zone
-        return fields
+from .fields import ModelSerializer, _date
 
 
 class TokenSerializer(serializers.Serializer):
