@@ -30,7 +30,7 @@ from psycopg.types.json import Jsonb
 from tqdm import tqdm
 
 from exemptions import engine, procedures
-from exemptions.management.commands.seed_demo import PARTIES, TITLES, actor_for, item_fields, payload_for
+from exemptions.demo import SHIPS_AFTER, actor_for, dossier_fields, item_fields, party_fields, payload_for
 from exemptions.models import (
     Application,
     Authority,
@@ -261,7 +261,9 @@ class Replayer:
             valid_until = self._valid_until(at, ends_on_its_own, filing.authority)
             payload = payload_for(transition, filing, at, reviewer=reviewer, valid_until_on=valid_until)
             cleaned = {
-                f.name: self.cast.by_username[payload[f.name]] if f.kind == "reviewer" else payload[f.name]
+                f.name: self.cast.by_username[payload[f.name]]
+                if f.kind == procedures.REVIEWER_CHOICE
+                else payload[f.name]
                 for f in transition.payload
                 if f.name in payload
             }
@@ -370,30 +372,18 @@ def chain_events(events) -> None:
 
 def _dossier(application_id, organization, applicant, row, created_at):
     """An unsaved complete dossier, with its items and parties, prefetched so `snapshot()` needs no query."""
-    title = TITLES[row % len(TITLES)]
+    fields = dossier_fields(row, (created_at + SHIPS_AFTER).date())
     application = Application(
         pk=application_id,
         organization=organization,
-        title=f"{title} ({row})",
-        purpose="Deliver treatment and prevention supplies to facilities serving children and patients.",
-        justification="The goods fall under HS chapters the sanctions ban; they cannot ship without an exemption.",
-        beneficiaries={"children_under_5": 1000 + row % 20000, "patients": 300 + row % 900},
-        selection_criteria="Facilities chosen with the provincial health department by need.",
-        destinations="North Hwanghae, Sariwon Children's Hospital",
-        ship_from_on=(created_at + dt.timedelta(days=60)).date(),
-        ship_until_on=(created_at + dt.timedelta(days=210)).date(),
-        route_origin="Rotterdam, Netherlands",
-        route_transit="Dalian, China",
-        port_of_entry="Nampo",
-        monitoring_arrangements="Monthly site visits by international staff.",
-        financial_channel="Payments to suppliers from Geneva only.",
+        **{**fields, "title": f"{fields['title']} ({row})"},
         created_by=applicant,
         updated_by=applicant,
         created_at=created_at,
         updated_at=created_at,
     )
     items = [Item(application_id=application_id, **fields) for fields in item_fields(row)]
-    parties = [Party(application_id=application_id, role=r, name=n, country=c, address=a) for r, n, c, a in PARTIES[:3]]
+    parties = [Party(application_id=application_id, **fields) for fields in party_fields(3)]
     application._prefetched_objects_cache = {"items": items, "parties": parties, "documents": []}
     return application
 
@@ -506,8 +496,19 @@ def _chunk(wanted, authorities, state_cycles, turns, organizations, cast, replay
 # Far beyond the earliest reminder any deadline gets (T-60 calendar days before an approval expires),
 # so none of these filings is due for anything during the benchmark.
 BULK_NOT_DUE_AFTER = dt.timedelta(days=120)
-BULK_OPEN_ACTION, BULK_CLOSING_ACTION = "submit", "withdraw"
 _AT_SENTINEL = dt.datetime(1999, 1, 1, tzinfo=dt.UTC)
+
+
+def bulk_transitions(wf: procedures.Procedure) -> tuple[procedures.Transition, procedures.Transition]:
+    """The two events of a bulk filing, read from the declaration: the transition that files the dossier (it
+    snapshots it) and the applicant's own transition that then ends the case."""
+    opened = wf.transition(wf.action_with_effect(procedures.SNAPSHOT_DOSSIER), INITIAL_STATUS)
+    closed = next(
+        t
+        for t in wf.transitions
+        if opened.target in t.sources and procedures.APPLICANT in t.roles and t.target and wf.state(t.target).terminal
+    )
+    return opened, closed
 
 
 def _hash_template(sequence, transition, source, target, note) -> str:
@@ -637,8 +638,9 @@ def reserve_id_block(model, count: int) -> int:
 def generate_bulk(filings: int, *, due: int = 0, chunk: int = 100_000, now=None, progress: bool = True) -> Generated:
     """Add `filings` filings with INSERT … SELECT generate_series; exactly `due` of them are overdue now.
 
-    Each dossier (a copy of one complete template dossier) is filed with every authority. Filed cases
-    carry the `submit` event, withdrawn ones also the `withdraw` event, hashed in SQL like `apply()` does.
+    Each dossier (a copy of one complete template dossier) is filed with every authority. Every case carries
+    the event that filed it, the closed ones also the event that ended them (`bulk_transitions`), hashed in SQL
+    like `apply()` does.
     """
     started = time.perf_counter()
     now = (now or timezone.now()).replace(microsecond=0)  # whole seconds: the SQL hash writes no fraction
@@ -646,15 +648,12 @@ def generate_bulk(filings: int, *, due: int = 0, chunk: int = 100_000, now=None,
     pairs = {}
     for authority in authorities:
         wf = authority.procedure
-        opened = wf.transition(BULK_OPEN_ACTION, INITIAL_STATUS)
-        closed = wf.transition(BULK_CLOSING_ACTION, opened.target)
-        if not wf.state(closed.target).terminal or wf.state(opened.target).deadline is None:
-            raise ValueError(f"{wf.key}: '{BULK_CLOSING_ACTION}' must end a case that '{BULK_OPEN_ACTION}' opened.")
-        pairs[opened.target, closed.target] = (opened, closed)
+        opened, closed = bulk_transitions(wf)
+        if wf.state(opened.target).deadline is None:
+            raise ValueError(f"{wf.key}: a filed case must have a deadline for the sweep benchmark.")
+        pairs[opened.name, opened.target, closed.name, closed.target] = (opened, closed)
     if len(pairs) != 1:
-        raise ValueError(
-            f"The bulk path needs '{BULK_OPEN_ACTION}' and '{BULK_CLOSING_ACTION}' alike in every workflow."
-        )
+        raise ValueError("The bulk path needs the same filing and closing transitions in every workflow.")
     ((opened, closed),) = pairs.values()
     nauth = len(authorities)
     dossiers = -(-filings // nauth)

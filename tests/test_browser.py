@@ -13,7 +13,7 @@ from django.test import Client
 from playwright.sync_api import expect, sync_playwright
 
 from exemptions import engine
-from exemptions.management.commands.seed_demo import drive
+from exemptions.demo import drive
 from exemptions.models import Filing
 from tests import factories
 

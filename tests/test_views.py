@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from exemptions import engine, procedures, services
+from exemptions.demo import drive
 from exemptions.models import Application, Authority, Document, Filing, Role
 from exemptions.web.dossiers import SECTIONS
 from tests import factories
@@ -300,8 +301,6 @@ def test_documents_upload_and_refuse_empty_files(dossier, applicant):
     ],
 )
 def test_buttons_are_exactly_the_available_actions(request, dossier, applicant, reviewer_un, staff_un, state, who):
-    from exemptions.management.commands.seed_demo import drive
-
     filing = factories.filing(dossier, "UN1718", applicant)
     drive(filing, state, applicant=applicant, reviewer=reviewer_un, staff=staff_un, started_at=dt.datetime.now(dt.UTC))
     user = request.getfixturevalue(who)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from exemptions import engine, procedures
-from exemptions.management.commands.seed_demo import drive, payload_for
+from exemptions.demo import drive, payload_for
 from exemptions.models import Event, Filing, Role
 from tests import factories
 

@@ -141,7 +141,7 @@ def test_register_lists_approved_exemptions_publicly_and_is_cacheable(anon, org,
         "reference": approved.reference,
         "organization": org.name,
         "authority": "OFAC",
-        "authority_reference": f"OFAC-LIC-{approved.pk}",
+        "authority_reference": approved.authority_reference,  # the licence number the approval recorded
         "approved_on": approved.decided_at.date().isoformat(),
         "valid_from_on": "2027-03-01",
         "expires_on": "2027-09-30",
