@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -50,7 +50,7 @@ from exemptions.snapshot import canonical_json, sha256_hex
 from exemptions.snapshot import take as take_snapshot
 
 User = get_user_model()
-INITIAL_STATUS = Filing._meta.get_field("status").default
+INITIAL_STATUS = procedures.INITIAL
 APPLICANTS_PER_ORGANIZATION = 2
 REVIEWERS_PER_AUTHORITY = 8
 STAFF_PER_AUTHORITY = 2
@@ -59,23 +59,6 @@ DAY = dt.timedelta(days=1)
 
 
 # --- paths through the declarations --------------------------------------------------------------
-
-
-def paths_to_states(wf: procedures.Procedure) -> dict[str, list[str]]:
-    """The shortest list of actions from a new filing to every state of the workflow (breadth first)."""
-    paths = {INITIAL_STATUS: []}
-    queue = deque([INITIAL_STATUS])
-    while queue:
-        status = queue.popleft()
-        for transition in wf.transitions:
-            target = transition.target
-            if status in transition.sources and target and target not in paths:
-                paths[target] = [*paths[status], transition.name]
-                queue.append(target)
-    unreachable = {s.name for s in wf.states} - paths.keys()
-    if unreachable:
-        raise ValueError(f"{wf.key}: no path from {INITIAL_STATUS} to {sorted(unreachable)}")
-    return paths
 
 
 def _ends_validity_on_its_own(wf, path) -> bool:
@@ -241,7 +224,7 @@ class Replayer:
 
     def case(self, filing: Filing, target: str, applicant) -> Case:
         wf = filing.authority.procedure
-        path = paths_to_states(wf)[target]
+        path = [t.name for t in wf.path_to(target)]
         rng, now = self.rng, self.now
         reviewer = rng.choice(self.cast.reviewers[filing.authority_id])
         staff = rng.choice(self.cast.staff[filing.authority_id])

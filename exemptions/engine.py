@@ -460,7 +460,8 @@ def _validity_ended(filing: Filing, now: dt.datetime) -> bool:
 
 
 def due_clock_transitions(now: dt.datetime):
-    """(filing, transition) pairs whose trigger has fired: one indexed query per triggered transition."""
+    """(filing, transition) pairs whose trigger may have fired: one indexed query per triggered transition (the
+    validity's end is then checked in the authority's zone, per filing)."""
     for procedure in p.PROCEDURES.values():
         for transition in [t for t in procedure.transitions if t.trigger]:
             due = Filing.objects.filter(authority__workflow_key=procedure.key, status__in=transition.sources)
@@ -469,8 +470,6 @@ def due_clock_transitions(now: dt.datetime):
             else:  # a coarse day bound on the index; the authority's zone decides below
                 due = due.filter(valid_until_on__lt=now.date() + dt.timedelta(days=1))
             for filing in due.select_related("authority", "application__organization").order_by("id"):
-                if transition.trigger == p.VALIDITY_ENDED and not _validity_ended(filing, now):
-                    continue
                 yield filing, transition
 
 
@@ -481,6 +480,8 @@ def run_clock_transitions(now: dt.datetime) -> Counter:
     done: Counter = Counter()
     for filing, transition in due_clock_transitions(now):
         try:
+            if transition.trigger == p.VALIDITY_ENDED and not _validity_ended(filing, now):
+                continue  # the last valid day has not ended yet in the authority's zone
             apply(filing, transition.name, SYSTEM, "", now)
         except Conflict:
             continue
