@@ -40,10 +40,7 @@ def filing_url(filing: Filing) -> str:
 def render_email(template: str, context: dict, recipient) -> EmailMultiAlternatives:
     """Subject, text and HTML from templates/emails/<template>_*, with times in the recipient's zone."""
     profile = profile_of(recipient)
-    try:
-        tz = deadlines.zone(profile.time_zone)
-    except ValueError:
-        tz = deadlines.zone("UTC")
+    tz = deadlines.zone_or_utc(profile.time_zone)
     context = {**context, "recipient": recipient, "time_zone": tz.key, "site_url": settings.SITE_URL}
     with timezone.override(tz):
         subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())

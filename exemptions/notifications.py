@@ -220,10 +220,7 @@ def claim_unnotified_events(now: dt.datetime, report: SweepReport, directory: Di
 
 def digest_time(now: dt.datetime, time_zone: str) -> dt.datetime:
     """The digest moment of the recipient's current day (DIGEST_HOUR local time)."""
-    try:
-        tz = deadlines.zone(time_zone)
-    except ValueError:
-        tz = deadlines.zone("UTC")
+    tz = deadlines.zone_or_utc(time_zone)
     local_day = timezone.localtime(now, tz).date()
     return dt.datetime.combine(local_day, dt.time(settings.DIGEST_HOUR), tzinfo=tz)
 
