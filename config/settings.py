@@ -127,6 +127,9 @@ DATA_RETENTION_DAYS = env.int("DATA_RETENTION_DAYS", default=3653)
 # (exemptions.middleware.RequestSizeLimitMiddleware); form fields beside a file stay within Django's
 # DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), far above the longest message or note (exemptions/models/validators.py).
 FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# The items editor posts every row at once: up to MAX_ITEMS_PER_DOSSIER (200) rows of 9 fields each, past Django's
+# default of 1000 fields, which would refuse a dossier the API accepts.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2500
 
 # --- Email -------------------------------------------------------------------------------------
 EMAIL_HOST = env("EMAIL_HOST", default="")
