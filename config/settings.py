@@ -43,6 +43,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body (CSRF reads the form): a too-large upload is refused unread.
+    "exemptions.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -121,7 +123,13 @@ STORAGES = {
 # Personal details of closed cases are redacted after this many days (`manage.py anonymize_closed`).
 # Ten years: as long as US sanctions records must be kept and a violation can still be pursued.
 DATA_RETENTION_DAYS = env.int("DATA_RETENTION_DAYS", default=3653)
+# The largest file a person may attach. A request declaring a larger body is refused before it is read
+# (exemptions.middleware.RequestSizeLimitMiddleware); form fields beside a file stay within Django's
+# DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), far above the longest message or note (exemptions/models/validators.py).
 FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# The items editor posts every row at once: up to MAX_ITEMS_PER_DOSSIER (200) rows of 9 fields each, past Django's
+# default of 1000 fields, which would refuse a dossier the API accepts.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2500
 
 # --- Email -------------------------------------------------------------------------------------
 EMAIL_HOST = env("EMAIL_HOST", default="")

@@ -24,7 +24,7 @@ from django.utils.dateparse import parse_date
 
 from . import deadlines, snapshot
 from . import procedures as p
-from .models import AUTHORITY_ROLES, Event, Filing, Message, assignable_reviewers, memberships_of
+from .models import AUTHORITY_ROLES, NOTE_MAX_LENGTH, Event, Filing, Message, assignable_reviewers, memberships_of
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,8 @@ def clean_payload(transition: p.Transition, filing: Filing, note: str, payload: 
         errors[name] = [f"'{transition.name}' takes no field '{name}'."]
     if transition.note_required and not (note or "").strip():
         errors["note"] = [f"{transition.note_label} is required."]
+    if len((note or "").strip()) > NOTE_MAX_LENGTH:
+        errors["note"] = [f"{transition.note_label}: at most {NOTE_MAX_LENGTH:,} characters."]
     cleaned = {}
     for f in transition.payload:
         raw = payload.get(f.name)

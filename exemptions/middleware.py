@@ -1,4 +1,5 @@
-"""Request-wide concerns: times in the user's own zone, and a clear 503 when the database is lost.
+"""Request-wide concerns: times in the user's own zone, a clear 503 when the database is lost, and a clear 413
+for a body larger than any upload may be, refused before it is read.
 
 A database lost in the middle of a request ends in a clear 503, never a 500 page or a half-saved case.
 PostgreSQL rolls back the transaction the request was in when its connection dies, and every write in
@@ -7,6 +8,7 @@ only the dead connection to drop, so the next request opens a fresh one."""
 
 import logging
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -42,6 +44,48 @@ class DatabaseUnavailableMiddleware:
             response = HttpResponse(render_to_string("503.html", {"message": UNAVAILABLE}), status=503)
         response["Retry-After"] = RETRY_AFTER_SECONDS
         return response
+
+
+# Room for the form fields sent beside the largest file (a note, the CSRF token, multipart boundaries).
+FORM_OVERHEAD_BYTES = 1024 * 1024
+
+
+def largest_request_bytes() -> int:
+    return settings.FILE_UPLOAD_MAX_BYTES + FORM_OVERHEAD_BYTES
+
+
+def refusal(request, status: int, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "errors": {}}, status=status)
+    return HttpResponse(render_to_string("request_refused.html", {"message": message}), status=status)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a body whose declared Content-Length exceeds the largest upload (FILE_UPLOAD_MAX_BYTES) plus its form,
+    before a byte of it is read: otherwise Django receives a 60 MB upload in full, into memory or a temporary
+    file, only for services.attach_document() to refuse it afterwards. Every upload path (the dossier's documents
+    page, an action's file, the API) is behind this; attach_document() still checks each file's own size."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(declared)
+        except ValueError:
+            length = -1
+        if length < 0:
+            return refusal(request, 400, "The request's Content-Length header is not a number of bytes.")
+        if length > largest_request_bytes():
+            limit_mb = settings.FILE_UPLOAD_MAX_BYTES // (1024 * 1024)
+            return refusal(
+                request,
+                413,
+                f"The upload is larger than the {limit_mb} MB limit, so it was not received. "
+                "Send a smaller file (split a long report, or compress its images).",
+            )
+        return self.get_response(request)
 
 
 class UserTimeZoneMiddleware:

@@ -11,9 +11,23 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import FileResponse
 
 from . import engine, procedures
-from .models import Application, Authority, Document, Filing, FilingView, Item, Message, Party
+from .models import (
+    MAX_ITEMS_PER_DOSSIER,
+    MAX_PARTIES_PER_DOSSIER,
+    MESSAGE_MAX_LENGTH,
+    Application,
+    Authority,
+    Document,
+    Filing,
+    FilingView,
+    Item,
+    Message,
+    Party,
+    validate_text_length,
+)
 
 
 class DossierLocked(ValidationError):
@@ -33,15 +47,27 @@ def _save_valid(instance, exclude=None):
     return instance
 
 
+ROW_LIMITS = {"items": MAX_ITEMS_PER_DOSSIER, "parties": MAX_PARTIES_PER_DOSSIER}
+
+
+def ensure_row_limit(related: str, count: int) -> None:
+    """A dossier lists at most ROW_LIMITS[related] items or parties, whichever face adds them."""
+    limit = ROW_LIMITS[related]
+    if count > limit:
+        raise ValidationError({related: f"A dossier may list at most {limit} {related}; this one would list {count}."})
+
+
 def create_application(organization, by, *, items=(), parties=(), authorities=(), **fields) -> Application:
     """Create a dossier with its items and parties in one transaction; all-or-nothing."""
+    ensure_row_limit("items", len(items))
+    ensure_row_limit("parties", len(parties))
     with transaction.atomic():
         application = Application(organization=organization, created_by=by, updated_by=by, **fields)
         _save_valid(application, exclude=["reference"])
         for item in items:
-            add_item(application, **item)
+            _save_valid(Item(application=application, **item))
         for party in parties:
-            add_party(application, **party)
+            _save_valid(Party(application=application, **party))
         if authorities:
             application.required_authorities.set(authorities)
     return application
@@ -70,11 +96,13 @@ def delete_application(application: Application) -> None:
 
 def add_item(application: Application, **fields) -> Item:
     ensure_editable(application)
+    ensure_row_limit("items", application.items.count() + 1)
     return _save_valid(Item(application=application, **fields))
 
 
 def add_party(application: Application, **fields) -> Party:
     ensure_editable(application)
+    ensure_row_limit("parties", application.parties.count() + 1)
     return _save_valid(Party(application=application, **fields))
 
 
@@ -171,12 +199,49 @@ def safe_display_name(name: str | None) -> str:
     return name[-255:]
 
 
+class ClosedToCorrespondence(engine.Conflict):
+    """The filing's state takes no new messages or documents (withdrawn, denied, closed, …): API 409."""
+
+
+def ensure_accepts_correspondence(filing: Filing) -> None:
+    if not filing.state.accepts_correspondence:
+        raise ClosedToCorrespondence(
+            f"{filing.reference} is {filing.state.staff_label.lower()}, so it takes no new messages or documents."
+        )
+
+
+def attachable_kinds(by, *, filing=None) -> list[str]:
+    """The kinds of document `by` may attach to `filing`, or to a dossier (filing None): what the upload forms
+    offer and all that attach_document() accepts. A dossier is written by its applicant organization (the faces
+    check membership before they get here)."""
+    roles = engine.roles_for(by, filing) if filing is not None else {procedures.APPLICANT}
+    return Document.kinds_for(roles - {engine.SYSTEM})
+
+
+def ensure_may_attach(by, kind: str, *, filing=None) -> None:
+    allowed = attachable_kinds(by, filing=filing)
+    if not allowed:
+        raise PermissionDenied("Only the applicant organization and the authority may add documents to this case.")
+    if kind not in allowed:
+        labels = dict(Document.Kind.choices)
+        raise ValidationError(
+            {
+                "kind": f"You may not attach a document of kind “{labels.get(kind, kind)}” here. "
+                f"Choose one of: {', '.join(labels[k] for k in allowed)}."
+            }
+        )
+
+
 def attach_document(*, by, uploaded_file, kind=Document.Kind.OTHER, application=None, filing=None) -> Document:
     """Store an uploaded file with its size and SHA-256; the stored name never comes from the user.
     A rejected file raises ValidationError and leaves nothing behind. A dossier's own documents are part of
-    what was filed, so they follow the dossier's lock."""
+    what was filed, so they follow the dossier's lock; a filing's follow its state (no new documents on a
+    withdrawn or closed case) and who attaches them (only the authority writes a decision letter)."""
     if application is not None:
         ensure_editable(application)
+    if filing is not None:
+        ensure_accepts_correspondence(filing)
+    ensure_may_attach(by, kind, filing=filing)
     if uploaded_file is None or not uploaded_file.size:
         raise ValidationError({"file": "The file is empty."})
     if uploaded_file.size > settings.FILE_UPLOAD_MAX_BYTES:
@@ -226,6 +291,27 @@ def open_document(document: Document):
         raise StoredFileMissing("The file of this document is missing from storage.") from error
 
 
+def served_content_type(document: Document) -> str:
+    """The type a download is served as: the one judged from the content at upload, never the name's. A row
+    stored before that check, or with a type it no longer accepts, is served as bare bytes."""
+    if document.content_type not in ALLOWED_UPLOAD_TYPES:
+        return "application/octet-stream"
+    return "text/plain; charset=utf-8" if document.content_type == "text/plain" else document.content_type
+
+
+def download_response(document: Document) -> FileResponse:
+    """A document as a download, the same from the web UI and the API: saved to disk rather than shown, under a
+    name with no folders or control characters, with the type from its content and no browser sniffing."""
+    response = FileResponse(
+        open_document(document),
+        as_attachment=True,
+        filename=safe_display_name(document.original_name),
+        content_type=served_content_type(document),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def remove_document(document: Document) -> None:
     if document.application_id:
         ensure_editable(document.application)
@@ -248,9 +334,15 @@ def run_action(filing: Filing, action: str, by, note: str = "", /, *, files=None
 def post_message(filing: Filing, by, body: str) -> Message:
     if not engine.roles_for(by, filing) - {engine.SYSTEM}:
         raise PermissionDenied("Only the applicant organization and the authority may write on this case.")
-    if not (body or "").strip():
+    ensure_accepts_correspondence(filing)
+    body = (body or "").strip()
+    if not body:
         raise ValidationError({"body": "Write a message first."})
-    return Message.objects.create(filing=filing, author=by, body=body.strip())
+    try:
+        validate_text_length(body, MESSAGE_MAX_LENGTH, "The message")
+    except ValidationError as error:
+        raise ValidationError({"body": error.messages}) from error
+    return Message.objects.create(filing=filing, author=by, body=body)
 
 
 def record_view(filing: Filing, user, channel: str) -> FilingView | None:
@@ -268,14 +360,16 @@ def recent_views(filing: Filing, limit: int = 50):
 
 def update_dossier(application: Application, by, *, items=None, parties=None, **fields) -> Application:
     """Edit a draft dossier; `items` or `parties`, when given, replace the whole list. All-or-nothing."""
+    ensure_row_limit("items", len(items or ()))
+    ensure_row_limit("parties", len(parties or ()))
     with transaction.atomic():
         update_application(application, by, **fields)
         if items is not None:
             application.items.all().delete()
             for item in items:
-                add_item(application, **item)
+                _save_valid(Item(application=application, **item))
         if parties is not None:
             application.parties.all().delete()
             for party in parties:
-                add_party(application, **party)
+                _save_valid(Party(application=application, **party))
     return application

@@ -1,5 +1,6 @@
 """Uploads are judged by their bytes, stored under names we choose, and a rejected file leaves nothing."""
 
+import datetime as dt
 import io
 import os
 import zipfile
@@ -8,9 +9,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
-from exemptions import services
+from exemptions import engine, services
 from exemptions.models import Document
+from tests import factories
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -113,3 +119,73 @@ def test_path_traversal_names_never_reach_the_storage_path(
     assert stored.startswith(os.path.realpath(tmp_path) + os.sep)
     assert kept_name not in document.file.name and ".." not in document.file.name
     assert document.sha256 in document.file.name
+
+
+# --- a too-large upload is refused before it is read (issue 16) --------------------------------------
+
+SIXTY_MB = 60 * 1024 * 1024
+
+
+class BodyThatMustNotBeRead(io.BytesIO):
+    def read(self, *args):
+        raise AssertionError("the upload was read before it was refused")
+
+    readline = read
+
+
+def upload_paths(dossier, applicant):
+    """Every way a person sends a file: the dossier's documents page, an action's form, the API."""
+    filing = factories.approved_filing(dossier, "OFAC", applicant, dt.date(2027, 1, 1), dt.date(2027, 6, 30))
+    (report,) = [t for t in engine.available_actions(filing, applicant) if any(f.kind == "document" for f in t.payload)]
+    return {
+        "web documents page": reverse("application_edit", args=[dossier.reference, "documents"]),
+        "web action form": reverse("filing_action", args=[filing.reference, report.name]),
+        "api documents": f"/api/v1/filings/{filing.reference}/documents/",
+    }
+
+
+def signed_in(applicant, path):
+    if path.startswith("/api/"):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=applicant)[0].key}")
+        return client
+    client = Client()
+    client.force_login(applicant)
+    return client
+
+
+@pytest.mark.parametrize("face", ["web documents page", "web action form", "api documents"])
+def test_a_declared_60_mb_upload_is_refused_with_413_before_a_byte_is_read(dossier, applicant, face):
+    path = upload_paths(dossier, applicant)[face]
+    response = signed_in(applicant, path).post(
+        path, {}, CONTENT_LENGTH=str(SIXTY_MB), **{"wsgi.input": BodyThatMustNotBeRead()}
+    )
+    assert response.status_code == 413
+    text = response.json()["detail"] if face.startswith("api") else response.content.decode()
+    assert "larger than the 20 MB limit" in text
+    assert not Document.objects.exists()
+
+
+def test_a_body_really_larger_than_the_limit_is_refused_unparsed(dossier, applicant, settings):
+    settings.FILE_UPLOAD_MAX_BYTES = 1024 * 1024
+    path = upload_paths(dossier, applicant)["api documents"]
+    big = SimpleUploadedFile("big.pdf", PDF + b"0" * (3 * 1024 * 1024))
+    response = signed_in(applicant, path).post(path, {"file": big, "kind": "cover_letter"}, format="multipart")
+    assert response.status_code == 413 and "1 MB limit" in response.json()["detail"]
+    assert not Document.objects.exists()
+
+
+@pytest.mark.parametrize("declared", ["lots", "-5", "1e9"])
+def test_a_content_length_that_is_not_a_number_of_bytes_is_400(dossier, applicant, declared):
+    path = upload_paths(dossier, applicant)["api documents"]
+    response = signed_in(applicant, path).post(
+        path, {}, CONTENT_LENGTH=declared, **{"wsgi.input": BodyThatMustNotBeRead()}
+    )
+    assert response.status_code == 400 and "Content-Length" in response.json()["detail"]
+
+
+def test_a_file_within_the_limit_still_gets_past_the_size_check(dossier, applicant):
+    path = upload_paths(dossier, applicant)["api documents"]
+    upload = SimpleUploadedFile("letter.pdf", PDF)
+    response = signed_in(applicant, path).post(path, {"file": upload, "kind": "cover_letter"}, format="multipart")
+    assert response.status_code == 201, response.content

@@ -10,6 +10,10 @@ from rest_framework import serializers
 
 from exemptions import clearance, engine, procedures, services
 from exemptions.models import (
+    MAX_ITEMS_PER_DOSSIER,
+    MAX_PARTIES_PER_DOSSIER,
+    MESSAGE_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
     Application,
     Authority,
     Document,
@@ -157,8 +161,12 @@ class ApplicationSerializer(ModelSerializer):
         required=False,
         help_text="Codes of every authority whose approval the shipment needs",
     )
-    items = ItemSerializer(many=True, required=False, help_text="On PATCH, replaces every item")
-    parties = PartySerializer(many=True, required=False, help_text="On PATCH, replaces every party")
+    items = ItemSerializer(
+        many=True, required=False, max_length=MAX_ITEMS_PER_DOSSIER, help_text="On PATCH, replaces every item"
+    )
+    parties = PartySerializer(
+        many=True, required=False, max_length=MAX_PARTIES_PER_DOSSIER, help_text="On PATCH, replaces every party"
+    )
     missing_elements = serializers.SerializerMethodField(help_text="IAN 7 elements still missing before filing")
     editable = serializers.SerializerMethodField()
     filings = serializers.SerializerMethodField()
@@ -359,7 +367,7 @@ class ActionSerializer(serializers.Serializer):
     """Every field any transition takes, read from the procedures; which ones an action needs is in the filing's
     `allowed_actions`."""
 
-    note = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
     expected_version = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -396,7 +404,7 @@ class EventSerializer(ModelSerializer):
 
 class MessageSerializer(ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    body = serializers.CharField(max_length=20_000)
+    body = serializers.CharField(max_length=MESSAGE_MAX_LENGTH)
 
     class Meta:
         model = Message

@@ -7,7 +7,6 @@ import threading
 from django.conf import settings
 from django.db import IntegrityError
 from django.db.models import Prefetch, Q
-from django.http import FileResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
@@ -248,7 +247,7 @@ class FilingEventListView(FilingChildMixin, generics.ListAPIView):
 
 @extend_schema_view(
     get=extend_schema(responses={200: s.MessageSerializer(many=True), **errors(401, 404)}),
-    post=extend_schema(responses={201: s.MessageSerializer, **errors(400, 401, 403, 404)}),
+    post=extend_schema(responses={201: s.MessageSerializer, **errors(400, 401, 403, 404, 409)}),
 )
 class FilingMessageListView(FilingChildMixin, generics.ListCreateAPIView):
     """The thread between the applicant organization and the authority."""
@@ -266,10 +265,12 @@ class FilingMessageListView(FilingChildMixin, generics.ListCreateAPIView):
 
 @extend_schema_view(
     get=extend_schema(responses={200: s.DocumentSerializer(many=True), **errors(401, 404)}),
-    post=extend_schema(responses={201: s.DocumentSerializer, **errors(400, 401, 404)}),
+    post=extend_schema(responses={201: s.DocumentSerializer, **errors(400, 401, 403, 404, 409)}),
 )
 class FilingDocumentListView(FilingChildMixin, generics.ListCreateAPIView):
-    """Files of this filing and of its dossier. Upload as multipart/form-data (`file`, `kind`)."""
+    """Files of this filing and of its dossier. Upload as multipart/form-data (`file`, `kind`): the applicant
+    attaches the request's evidence and the delivery report, the authority its decision letter (another kind is
+    400); a withdrawn, denied or closed filing takes no new documents (409)."""
 
     serializer_class = s.DocumentSerializer
     parser_classes = [parsers.MultiPartParser, parsers.FormParser]
@@ -305,18 +306,9 @@ class FilingDocumentDownloadView(APIView):
         if document is None:
             raise NotFound("No such document.")
         try:
-            handle = services.open_document(document)
+            return services.download_response(document)
         except services.StoredFileMissing as error:
             raise NotFound(str(error)) from error
-        return FileResponse(
-            handle,
-            as_attachment=True,
-            filename=document.original_name,
-            # Only types the upload check accepts; anything stored before that check is served as bytes.
-            content_type=document.content_type
-            if document.content_type in DOWNLOAD_TYPES
-            else "application/octet-stream",
-        )
 
     def perform_content_negotiation(self, request, force=False):
         # The file answers any Accept header; errors are JSON.

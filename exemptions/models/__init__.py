@@ -40,6 +40,10 @@ from .people import (
 from .validators import (
     BENEFICIARY_CATEGORIES,
     HS_CODE_RE,
+    MAX_ITEMS_PER_DOSSIER,
+    MAX_PARTIES_PER_DOSSIER,
+    MESSAGE_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
     normalize_hs_code,
     validate_beneficiaries,
     validate_country,
@@ -47,11 +51,16 @@ from .validators import (
     validate_hs_code,
     validate_plausible_date,
     validate_positive,
+    validate_text_length,
 )
 
 __all__ = [
     "BENEFICIARY_CATEGORIES",
     "HS_CODE_RE",
+    "MAX_ITEMS_PER_DOSSIER",
+    "MAX_PARTIES_PER_DOSSIER",
+    "MESSAGE_MAX_LENGTH",
+    "NOTE_MAX_LENGTH",
     "normalize_hs_code",
     "validate_beneficiaries",
     "validate_country",
@@ -59,6 +68,7 @@ __all__ = [
     "validate_hs_code",
     "validate_plausible_date",
     "validate_positive",
+    "validate_text_length",
     "AUTHORITY_ROLES",
     "Authority",
     "Membership",

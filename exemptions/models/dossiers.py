@@ -265,3 +265,26 @@ class Document(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    @classmethod
+    def kinds_for(cls, roles) -> list[str]:
+        """The kinds of document a person holding `roles` may attach, in the order of `Kind`."""
+        allowed = set().union(*(DOCUMENT_KINDS_BY_ROLE.get(role, ()) for role in roles))
+        return [kind for kind in cls.Kind.values if kind in allowed]
+
+
+# Who may attach what: a decision letter is the authority's word (it goes out in the decision email), and the
+# evidence of the request and of the delivery is the applicant's. Anyone may attach "other".
+_AUTHORITY_KINDS = (Document.Kind.DECISION_LETTER, Document.Kind.OTHER)
+DOCUMENT_KINDS_BY_ROLE = {
+    procedures.APPLICANT: (
+        Document.Kind.COVER_LETTER,
+        Document.Kind.ITEM_LIST,
+        Document.Kind.END_USER_STATEMENT,
+        Document.Kind.MONITORING_PLAN,
+        Document.Kind.DELIVERY_REPORT,
+        Document.Kind.OTHER,
+    ),
+    procedures.REVIEWER: _AUTHORITY_KINDS,
+    procedures.STAFF: _AUTHORITY_KINDS,
+}

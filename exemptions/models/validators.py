@@ -1,4 +1,5 @@
-"""Validators of what people type into a dossier: codes, countries, currencies, counts, dates."""
+"""Validators of what people type into a dossier: codes, countries, currencies, counts, dates; and the limits of
+what a person may write, declared once and read by the web forms, the API serializers and the services."""
 
 import re
 
@@ -6,6 +7,23 @@ import pycountry
 from django.core.exceptions import ValidationError
 
 from .. import procedures
+
+# --- limits ------------------------------------------------------------------------------------
+# Each limit is declared here once: the web forms and the API serializers show it, the services enforce it, so
+# the same text or list is accepted or refused whichever face it came through.
+
+MESSAGE_MAX_LENGTH = 20_000  # characters of one message in a filing's thread
+NOTE_MAX_LENGTH = 20_000  # characters of the note a person adds to a transition
+MAX_ITEMS_PER_DOSSIER = 200  # goods lines of one dossier
+MAX_PARTIES_PER_DOSSIER = 50  # suppliers, consignees, end users, forwarders and banks of one dossier
+
+
+def validate_text_length(value: str, limit: int, what: str) -> None:
+    if len(value or "") > limit:
+        raise ValidationError(
+            f"{what} is {len(value):,} characters long; the limit is {limit:,} characters.", code="too_long"
+        )
+
 
 # --- validators --------------------------------------------------------------------------------
 

@@ -48,6 +48,12 @@ class State:
     lapsed: bool = False  # an approval whose validity has run out
     decided: bool = False  # the authority has ruled; a new request may be filed beside it
     deadline: Deadline | None = None
+    # New messages and documents may be added to a filing here; unless declared, only while it is not terminal.
+    accepts_correspondence: bool | None = None
+
+    def __post_init__(self):
+        if self.accepts_correspondence is None:
+            object.__setattr__(self, "accepts_correspondence", not self.terminal)
 
     @property
     def waits_on_applicant(self) -> bool:

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.forms import modelformset_factory
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,6 +35,7 @@ from .forms import (
     NewApplicationForm,
     PartyForm,
     ShipmentForm,
+    row_formset,
 )
 from .shortcuts import own_application_or_404, own_applications, page_of
 
@@ -228,7 +228,7 @@ def _edit_rows(request, application, section):
         blank_rows = min(max(int(request.GET.get("blank", 0 if queryset.exists() else 1)), 0), MAX_BLANK_ROWS)
     except ValueError:
         blank_rows = 1
-    formset_class = modelformset_factory(model, form=form_class, extra=blank_rows, can_delete=True, max_num=200)
+    formset_class = row_formset(model, form_class, extra=blank_rows)
     if request.method != "POST":
         return None, {"formset": formset_class(queryset=queryset, prefix=section)}
     data = request.POST.copy()
@@ -266,14 +266,15 @@ def _edit_rows(request, application, section):
 
 
 def _edit_documents(request, application):
-    form = DocumentForm()
+    kinds = services.attachable_kinds(request.user)
+    form = DocumentForm(kinds=kinds)
     if request.method == "POST" and "remove_document" in request.POST:
         document = get_object_or_404(application.documents, pk=request.POST.get("remove_document") or 0)
         services.remove_document(document)
         messages.success(request, f"Removed {document.original_name}.")
         return redirect("application_edit", application.reference, "documents"), None
     if request.method == "POST":
-        form = DocumentForm(request.POST, request.FILES)
+        form = DocumentForm(request.POST, request.FILES, kinds=kinds)
         if form.is_valid():
             try:
                 document = services.attach_document(

@@ -5,7 +5,7 @@ module only translates its errors (wrong role: 403, wrong state or a lost race: 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -60,7 +60,7 @@ def filing_context(request, filing, bound_form=None, message_form=None):
         "events": events,
         "thread": filing.messages.select_related("author"),
         "message_form": message_form or MessageForm(),
-        "can_write": bool(roles - {engine.SYSTEM}),
+        "can_write": bool(roles - {engine.SYSTEM}) and filing.state.accepts_correspondence,
         "documents": documents,
         "snapshot": snapshot_for_display(filing.snapshot),
         # Authority staff see who has opened the case file (the access log).
@@ -154,6 +154,9 @@ def filing_message(request, reference):
             services.post_message(filing, request.user, form.cleaned_data["body"])
         except ValidationError as error:
             form.add_error("body", error.messages)
+        except services.ClosedToCorrespondence as error:
+            messages.error(request, f"{error} Nothing was sent.")
+            return redirect("filing_detail", filing.reference)
         else:
             form = None
             if not request.htmx:
@@ -179,7 +182,6 @@ def document_download(request, pk):
     if not allowed:
         raise Http404("No such document.")
     try:
-        handle = services.open_document(document)
+        return services.download_response(document)
     except services.StoredFileMissing as error:
         raise Http404(str(error)) from error
-    return FileResponse(handle, as_attachment=True, filename=document.original_name)

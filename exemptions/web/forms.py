@@ -6,6 +6,10 @@ from django import forms
 from exemptions import procedures
 from exemptions.models import (
     BENEFICIARY_CATEGORIES,
+    MAX_ITEMS_PER_DOSSIER,
+    MAX_PARTIES_PER_DOSSIER,
+    MESSAGE_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
     Application,
     Authority,
     Document,
@@ -17,10 +21,13 @@ from exemptions.procedures import Transition
 
 
 class DateInput(forms.DateInput):
+    """A date picker that offers the plausible dates only; the server refuses any other whatever the browser sends."""
+
     input_type = "date"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
+        bounds = {"min": procedures.EARLIEST_DATE.isoformat(), "max": procedures.LATEST_DATE.isoformat()}
+        super().__init__({**bounds, **(attrs or {})}, format="%Y-%m-%d")
 
 
 class SectionForm(forms.ModelForm):
@@ -140,15 +147,26 @@ class PartyForm(forms.ModelForm):
         widgets = {"country": forms.TextInput(attrs={"size": 2, "maxlength": 2}), "address": forms.TextInput()}
 
 
-ItemFormSet = forms.modelformset_factory(Item, form=ItemForm, extra=0, can_delete=True, max_num=200)
-PartyFormSet = forms.modelformset_factory(Party, form=PartyForm, extra=0, can_delete=True, max_num=50)
+ROW_LIMITS = {Item: MAX_ITEMS_PER_DOSSIER, Party: MAX_PARTIES_PER_DOSSIER}
+
+
+def row_formset(model, form, extra=0):
+    """The editor of a dossier's items or parties, refusing more rows than the dossier may list."""
+    return forms.modelformset_factory(
+        model, form=form, extra=extra, can_delete=True, max_num=ROW_LIMITS[model], validate_max=True
+    )
 
 
 class DocumentForm(forms.Form):
-    kind = forms.ChoiceField(
-        choices=[c for c in Document.Kind.choices if c[0] not in {"decision_letter", "delivery_report"}]
-    )
+    """An upload, offering only the kinds of document the uploader may attach (services.attachable_kinds)."""
+
+    kind = forms.ChoiceField()
     file = forms.FileField()
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(Document.Kind.choices)
+        self.fields["kind"].choices = [(kind, labels[kind]) for kind in kinds]
 
 
 class FileWithAuthoritiesForm(forms.Form):
@@ -165,7 +183,7 @@ class FileWithAuthoritiesForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(label="Message", max_length=MESSAGE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 _LONG_TEXT = {"conditions", "reasons"}
@@ -186,6 +204,7 @@ class ActionForm(forms.Form):
             self.fields["note"] = forms.CharField(
                 label=transition.note_label if transition.note_required else "Note (optional)",
                 required=transition.note_required,
+                max_length=NOTE_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
 
