@@ -24,7 +24,7 @@ from django.utils.dateparse import parse_date
 
 from . import deadlines, snapshot
 from . import procedures as p
-from .models import AUTHORITY_ROLES, Event, Filing, Message, assignable_reviewers, memberships_of
+from .models import AUTHORITY_ROLES, Application, Event, Filing, Message, assignable_reviewers, memberships_of
 
 log = logging.getLogger(__name__)
 
@@ -420,6 +420,13 @@ def apply(
     actor = None if by == SYSTEM else by
     cleaned = clean_payload(transition, filing, note, payload)
     with transaction.atomic():
+        if p.SNAPSHOT_DOSSIER in transition.effects:
+            # A submit waits for an edit in progress and snapshots what it left; an edit waiting behind it then
+            # finds the dossier filed (services.editing takes the same row lock).
+            try:
+                filing.application.lock_for_update()
+            except Application.DoesNotExist as gone:
+                raise Conflict(f"The dossier of {filing.reference} was deleted a moment ago.") from gone
         outcome = plan(filing, transition, actor, note, cleaned, at)
         won = Filing.objects.filter(pk=filing.pk, status=filing.status, version=filing.version).update(
             version=F("version") + 1, **outcome.changes

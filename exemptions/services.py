@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import os
 import unicodedata
+from contextlib import contextmanager
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from . import engine, procedures
 from .models import Application, Authority, Document, Filing, FilingView, Item, Message, Party
@@ -25,6 +26,25 @@ def ensure_editable(application: Application) -> None:
         raise DossierLocked(
             "This dossier has been filed, so it can no longer be edited. Start a new application for changes."
         )
+
+
+def lock_dossier(application: Application) -> None:
+    """Take the dossier's row lock for the rest of the transaction (see Application.lock_for_update); a dossier
+    deleted while this waited is a message, not a crash."""
+    try:
+        application.lock_for_update()
+    except Application.DoesNotExist as gone:
+        raise ValidationError("This dossier was deleted a moment ago.") from gone
+
+
+@contextmanager
+def editing(application: Application):
+    """One write to a draft dossier: under its row lock, with the lock check read again under that lock, so a
+    submit running at the same moment either snapshots the edit or makes the edit fail with DossierLocked."""
+    with transaction.atomic():
+        lock_dossier(application)
+        ensure_editable(application)
+        yield
 
 
 def _save_valid(instance, exclude=None):
@@ -48,12 +68,11 @@ def create_application(organization, by, *, items=(), parties=(), authorities=()
 
 
 def update_application(application: Application, by, **fields) -> Application:
-    ensure_editable(application)
     authorities = fields.pop("authorities", None)
-    for name, value in fields.items():
-        setattr(application, name, value)
-    application.updated_by = by
-    with transaction.atomic():
+    with editing(application):
+        for name, value in fields.items():
+            setattr(application, name, value)
+        application.updated_by = by
         _save_valid(application, exclude=["reference"])
         if authorities is not None:
             application.required_authorities.set(authorities)
@@ -61,62 +80,83 @@ def update_application(application: Application, by, **fields) -> Application:
 
 
 def delete_application(application: Application) -> None:
-    ensure_editable(application)
-    with transaction.atomic():
+    with editing(application):
         Document.objects.filter(filing__application=application).delete()
         application.filings.all().delete()
         application.delete()
 
 
 def add_item(application: Application, **fields) -> Item:
-    ensure_editable(application)
-    return _save_valid(Item(application=application, **fields))
+    with editing(application):
+        return _save_valid(Item(application=application, **fields))
 
 
 def add_party(application: Application, **fields) -> Party:
-    ensure_editable(application)
-    return _save_valid(Party(application=application, **fields))
+    with editing(application):
+        return _save_valid(Party(application=application, **fields))
 
 
 def update_item(item: Item, **fields) -> Item:
-    ensure_editable(item.application)
-    for name, value in fields.items():
-        setattr(item, name, value)
-    return _save_valid(item)
+    with editing(item.application):
+        for name, value in fields.items():
+            setattr(item, name, value)
+        return _save_valid(item)
 
 
 def remove_item(item: Item) -> None:
-    ensure_editable(item.application)
-    item.delete()
+    with editing(item.application):
+        item.delete()
 
 
 def update_party(party: Party, **fields) -> Party:
-    ensure_editable(party.application)
-    for name, value in fields.items():
-        setattr(party, name, value)
-    return _save_valid(party)
+    with editing(party.application):
+        for name, value in fields.items():
+            setattr(party, name, value)
+        return _save_valid(party)
 
 
 def remove_party(party: Party) -> None:
-    ensure_editable(party.application)
-    party.delete()
+    with editing(party.application):
+        party.delete()
 
 
 def create_filing(application: Application, authority: Authority, by) -> Filing:
     """A draft filing of the dossier with one authority. One pending request per authority at a time; a new
-    one may be filed beside a decided one (UN practice: extensions and amendments are new, linked requests)."""
-    pending = authority.procedure.pending_states
-    if application.filings.filter(authority=authority, status__in=pending).exists():
-        raise ValidationError({"authority": f"This dossier already has a pending filing with {authority.code}."})
+    one may be filed beside a decided one (UN practice: extensions and amendments are new, linked requests).
+    The check runs under the dossier's lock, so two clicks cannot both pass it; the database's unique
+    constraint (filing_one_pending_per_authority) stands behind it and reads as the same error."""
     with transaction.atomic():
-        filing = Filing.objects.create(application=application, authority=authority, created_by=by)
+        lock_dossier(application)
+        refuse_second_pending(application, authority)
+        try:
+            with transaction.atomic():
+                filing = Filing.objects.create(application=application, authority=authority, created_by=by)
+        except IntegrityError:
+            if has_pending_filing(application, authority):
+                raise _second_pending_error(authority) from None
+            raise
         application.required_authorities.add(authority)
     return filing
 
 
+def has_pending_filing(application: Application, authority: Authority) -> bool:
+    return application.filings.filter(authority=authority, status__in=authority.procedure.pending_states).exists()
+
+
+def refuse_second_pending(application: Application, authority: Authority) -> None:
+    if has_pending_filing(application, authority):
+        raise _second_pending_error(authority)
+
+
+def _second_pending_error(authority: Authority) -> ValidationError:
+    return ValidationError({"authority": f"This dossier already has a pending filing with {authority.code}."})
+
+
 def file_with(application: Application, authorities, by) -> list[Filing]:
-    """Create and submit one filing per authority, all or none (a missing element stops them all)."""
+    """Create and submit one filing per authority, all or none (a missing element stops them all). Runs under the
+    dossier's lock from the first check to the last snapshot."""
     with transaction.atomic():
+        lock_dossier(application)
         filings = [create_filing(application, authority, by) for authority in authorities]
         for filing in filings:
             engine.apply(filing, filing.procedure.action_with_effect(procedures.SNAPSHOT_DOSSIER), by)
@@ -174,7 +214,7 @@ def safe_display_name(name: str | None) -> str:
 def attach_document(*, by, uploaded_file, kind=Document.Kind.OTHER, application=None, filing=None) -> Document:
     """Store an uploaded file with its size and SHA-256; the stored name never comes from the user.
     A rejected file raises ValidationError and leaves nothing behind. A dossier's own documents are part of
-    what was filed, so they follow the dossier's lock."""
+    what was filed, so they follow the dossier's lock (checked early here, and again under the row lock)."""
     if application is not None:
         ensure_editable(application)
     if uploaded_file is None or not uploaded_file.size:
@@ -203,7 +243,7 @@ def attach_document(*, by, uploaded_file, kind=Document.Kind.OTHER, application=
         sha256=digest.hexdigest(),
         uploaded_by=by,
     )
-    with transaction.atomic():
+    with editing(application) if application is not None else transaction.atomic():
         document.file.save("upload", uploaded_file, save=False)
         try:
             document.save()
@@ -227,10 +267,9 @@ def open_document(document: Document):
 
 
 def remove_document(document: Document) -> None:
-    if document.application_id:
-        ensure_editable(document.application)
-    document.file.delete(save=False)
-    document.delete()
+    with editing(document.application) if document.application_id else transaction.atomic():
+        document.file.delete(save=False)
+        document.delete()
 
 
 def run_action(filing: Filing, action: str, by, note: str = "", /, *, files=None, **payload):
@@ -267,8 +306,9 @@ def recent_views(filing: Filing, limit: int = 50):
 
 
 def update_dossier(application: Application, by, *, items=None, parties=None, **fields) -> Application:
-    """Edit a draft dossier; `items` or `parties`, when given, replace the whole list. All-or-nothing."""
-    with transaction.atomic():
+    """Edit a draft dossier; `items` or `parties`, when given, replace the whole list. All-or-nothing, under the
+    dossier's lock."""
+    with editing(application):
         update_application(application, by, **fields)
         if items is not None:
             application.items.all().delete()
