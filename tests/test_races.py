@@ -77,79 +77,76 @@ def bis():
     return Authority.objects.get(code="BIS")
 
 
+def file_with_bis(face, client, dossier, bis):
+    """One click on "File with authorities" (web: files at once) or one request for a draft BIS filing (API)."""
+    if face == "web":
+        return partial(client.post, reverse("application_file", args=[dossier.reference]), {"authorities": [bis.pk]})
+    url = f"/api/v1/applications/{dossier.reference}/filings/"
+    return partial(client.post, url, {"authority": bis.code}, format="json")
+
+
+# face: (its client, the winner's status, every other contender's status)
+FACES = {"web": (web_client, 302, 400), "api": (api_client, 201, 400)}
+
+
+@pytest.mark.parametrize("face", FACES)
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_clicks_on_file_with_authorities_create_exactly_one_filing(bis):
+def test_concurrent_requests_to_file_with_bis_create_exactly_one_filing(face, bis):
+    make_client, won, refused = FACES[face]
     org = factories.organization()
     applicant = factories.applicant_of(org)
-    clients = [web_client(applicant) for _ in range(CONTENDERS)]
+    clients = [make_client(applicant) for _ in range(CONTENDERS)]
     broken = []
     for trial in range(TRIALS):
         dossier = factories.complete_dossier(org, applicant, title=f"Double click {trial}")
-        url = reverse("application_file", args=[dossier.reference])
-        results = race(*[partial(c.post, url, {"authorities": [bis.pk]}) for c in clients])
+        results = race(*[file_with_bis(face, client, dossier, bis) for client in clients])
         statuses = sorted(status_of(r) for r in results)
         filings = Filing.objects.filter(application=dossier, authority=bis).count()
-        if filings != 1 or statuses != [302] + [400] * (CONTENDERS - 1):
+        if filings != 1 or statuses != sorted([won] + [refused] * (CONTENDERS - 1)):
             broken.append((trial, filings, statuses))
     assert broken == [], f"{len(broken)} of {TRIALS} trials broke one pending filing per authority: {broken}"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_api_requests_for_a_filing_create_exactly_one(bis):
-    org = factories.organization()
-    applicant = factories.applicant_of(org)
-    clients = [api_client(applicant) for _ in range(CONTENDERS)]
-    broken = []
-    for trial in range(TRIALS):
-        dossier = factories.complete_dossier(org, applicant, title=f"Retry storm {trial}")
-        url = f"/api/v1/applications/{dossier.reference}/filings/"
-        results = race(*[partial(c.post, url, {"authority": bis.code}, format="json") for c in clients])
-        statuses = sorted(status_of(r) for r in results)
-        filings = Filing.objects.filter(application=dossier, authority=bis).count()
-        if filings != 1 or statuses != [201] + [400] * (CONTENDERS - 1):
-            broken.append((trial, filings, statuses))
-    assert broken == [], f"{len(broken)} of {TRIALS} trials broke one pending filing per authority: {broken}"
+def edit_and_submit(face, applicant, dossier, bis, trial):
+    """The two contenders on one face: an edit of the dossier (web: a section, API: a PATCH that also replaces the
+    items) and the submit that files the dossier with BIS (web: "File with authorities", API: the submit action
+    on a draft filing)."""
+    if face == "web":
+        basics = {"title": f"Edited {trial}", "purpose": "Treat more patients.", "justification": "HS chapter 90."}
+        return (
+            partial(web_client(applicant).post, reverse("application_edit", args=[dossier.reference, "basics"]), basics),
+            partial(web_client(applicant).post, reverse("application_file", args=[dossier.reference]),
+                    {"authorities": [bis.pk]}),
+        )  # fmt: skip
+    filing = services.create_filing(dossier, bis, applicant)
+    change = {
+        "purpose": f"Revised purpose {trial}",
+        "items": [dict(description="Isoniazid tablets", hs_code="300490", quantity="40", unit="boxes",
+                       unit_value="8.00", currency="USD", category="medical")],
+    }  # fmt: skip
+    return (
+        partial(api_client(applicant).patch, f"/api/v1/applications/{dossier.reference}/", change, format="json"),
+        partial(api_client(applicant).post, f"/api/v1/filings/{filing.reference}/actions/{submit_action(filing)}/"),
+    )
 
 
+# face: (the edit's statuses, saved or refused as locked; the submit's status)
+EDIT_OUTCOMES = {"web": ((302, 400), 302), "api": ((200, 409), 200)}
+
+
+@pytest.mark.parametrize("face", EDIT_OUTCOMES)
 @pytest.mark.django_db(transaction=True)
-def test_an_api_patch_racing_the_submit_lands_in_the_snapshot_or_is_refused(bis):
+def test_an_edit_racing_the_submit_lands_in_the_snapshot_or_is_refused(face, bis):
+    edited, submitted = EDIT_OUTCOMES[face]
     org = factories.organization()
     applicant = factories.applicant_of(org)
-    patcher, submitter = api_client(applicant), api_client(applicant)
     broken = []
     for trial in range(TRIALS):
         dossier = factories.complete_dossier(org, applicant, title=f"Late edit {trial}")
-        filing = services.create_filing(dossier, bis, applicant)
-        change = {
-            "purpose": f"Revised purpose {trial}",
-            "items": [dict(description="Isoniazid tablets", hs_code="300490", quantity="40", unit="boxes",
-                           unit_value="8.00", currency="USD", category="medical")],
-        }  # fmt: skip
-        patch, submit = race(
-            partial(patcher.patch, f"/api/v1/applications/{dossier.reference}/", change, format="json"),
-            partial(submitter.post, f"/api/v1/filings/{filing.reference}/actions/{submit_action(filing)}/", {}),
-        )
-        if status_of(patch) not in (200, 409) or status_of(submit) != 200 or not filed_as_it_stands(filing):
-            broken.append((trial, status_of(patch), status_of(submit)))
-    assert broken == [], f"{len(broken)} of {TRIALS} trials left the dossier unlike its filed snapshot: {broken}"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_section_edit_racing_file_with_authorities_lands_in_the_snapshot_or_is_refused(bis):
-    org = factories.organization()
-    applicant = factories.applicant_of(org)
-    editor, filer = web_client(applicant), web_client(applicant)
-    broken = []
-    for trial in range(TRIALS):
-        dossier = factories.complete_dossier(org, applicant, title=f"Section edit {trial}")
-        basics = {"title": f"Edited {trial}", "purpose": "Treat more patients.", "justification": "HS chapter 90."}
-        edit, file = race(
-            partial(editor.post, reverse("application_edit", args=[dossier.reference, "basics"]), basics),
-            partial(filer.post, reverse("application_file", args=[dossier.reference]), {"authorities": [bis.pk]}),
-        )
+        edit, submit = race(*edit_and_submit(face, applicant, dossier, bis, trial))
         (filing,) = Filing.objects.filter(application=dossier)
-        if status_of(edit) not in (302, 400) or status_of(file) != 302 or not filed_as_it_stands(filing):
-            broken.append((trial, status_of(edit), status_of(file)))
+        if status_of(edit) not in edited or status_of(submit) != submitted or not filed_as_it_stands(filing):
+            broken.append((trial, status_of(edit), status_of(submit)))
     assert broken == [], f"{len(broken)} of {TRIALS} trials left the dossier unlike its filed snapshot: {broken}"
 
 
