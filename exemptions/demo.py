@@ -22,7 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from . import deadlines, engine, procedures, services
+from . import deadlines, engine, payloads, procedures, services
 from .models import Application, Authority, Document, Membership, Organization, Profile, Role
 
 DEMO_PASSWORD = "demo"
@@ -206,7 +206,7 @@ def drive(
         )
         note = transition.example_note or (f"{transition.label}." if transition.note_required else "")
         if rehearse:
-            cleaned = engine.clean_payload(transition, filing, note, payload)
+            cleaned = payloads.clean(transition, filing, note, payload)
             outcome = engine.plan(filing, transition, None if actor == engine.SYSTEM else actor, note, cleaned, at)
             for key, value in outcome.changes.items():
                 setattr(filing, key, value)

@@ -20,11 +20,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
-from . import deadlines, snapshot
+from . import deadlines, payloads, snapshot
 from . import procedures as p
-from .models import AUTHORITY_ROLES, NOTE_MAX_LENGTH, Event, Filing, Message, assignable_reviewers, memberships_of
+from .models import (
+    AUTHORITY_ROLES,
+    Application,
+    Event,
+    Filing,
+    Message,
+    memberships_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -99,99 +105,6 @@ def available_action(filing: Filing, user, action: str) -> p.Transition:
     )
 
 
-# --- payload validation ------------------------------------------------------------------------
-
-
-def _as_date(raw) -> dt.date | None:
-    if isinstance(raw, dt.datetime):
-        return None
-    if isinstance(raw, dt.date):
-        return raw
-    try:
-        return parse_date(str(raw))
-    except ValueError:
-        return None
-
-
-def check_dates(transition: p.Transition, values: dict, authority) -> dict[str, list[str]]:
-    """Field errors for dates outside their declared bounds: the plausible range, their order, and the
-    longest validity the authority grants. Every face reaches this through `apply()`."""
-    errors: dict[str, list[str]] = {}
-    for f in transition.payload:
-        value = values.get(f.name)
-        if f.kind != p.DATE or value is None:
-            continue
-        if not p.EARLIEST_DATE <= value <= p.LATEST_DATE:
-            errors.setdefault(f.name, []).append(
-                f"{f.label}: enter a date between {p.EARLIEST_DATE:%d %b %Y} and {p.LATEST_DATE:%d %b %Y}."
-            )
-            continue
-        start = values.get(f.not_before) if f.not_before else None
-        if start is None:
-            continue
-        if value < start:
-            errors.setdefault(f.name, []).append("Validity must end on or after the day it starts.")
-        elif f.max_months_setting:
-            months = getattr(authority, f.max_months_setting)
-            if value > start + relativedelta(months=months):
-                errors.setdefault(f.name, []).append(
-                    f"{f.label}: {authority.code} grants at most {months} months; the latest end for a start on "
-                    f"{start:%d %b %Y} is {start + relativedelta(months=months):%d %b %Y}."
-                )
-    return errors
-
-
-def clean_payload(transition: p.Transition, filing: Filing, note: str, payload: dict) -> dict:
-    """The payload as typed values, or ValidationError with an error per field."""
-    errors: dict[str, list[str]] = {}
-    for name in sorted(set(payload) - {f.name for f in transition.payload}):
-        errors[name] = [f"'{transition.name}' takes no field '{name}'."]
-    if transition.note_required and not (note or "").strip():
-        errors["note"] = [f"{transition.note_label} is required."]
-    if len((note or "").strip()) > NOTE_MAX_LENGTH:
-        errors["note"] = [f"{transition.note_label}: at most {NOTE_MAX_LENGTH:,} characters."]
-    cleaned = {}
-    for f in transition.payload:
-        raw = payload.get(f.name)
-        if raw in (None, ""):
-            if f.required:
-                errors.setdefault(f.name, []).append(f"{f.label} is required.")
-            continue
-        if f.kind == p.DATE:
-            value = _as_date(raw)
-            if value is None:
-                errors.setdefault(f.name, []).append(f"{f.label}: enter a date as YYYY-MM-DD.")
-            else:
-                cleaned[f.name] = value
-        elif f.kind == p.REVIEWER_CHOICE:
-            text = str(raw)
-            lookup = {"pk": int(text)} if text.isascii() and text.isdigit() else {"username": text}
-            reviewer = assignable_reviewers(filing.authority).filter(**lookup).first()
-            if reviewer is None:
-                errors.setdefault(f.name, []).append(f"{f.label}: choose a reviewer of {filing.authority.code}.")
-            cleaned[f.name] = reviewer
-        elif f.kind == p.DOCUMENT:
-            errors.setdefault(f.name, []).append(f"{f.label}: attach the file with the action's form.")
-        elif not isinstance(raw, str) or "\x00" in raw:
-            errors.setdefault(f.name, []).append(f"{f.label} must be text.")
-        elif len(raw) > f.max_length:
-            errors.setdefault(f.name, []).append(f"{f.label}: at most {f.max_length} characters.")
-        else:
-            cleaned[f.name] = raw.strip()
-    if not errors:
-        errors.update(check_dates(transition, cleaned, filing.authority))
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
-
-def payload_for_event(cleaned: dict) -> dict:
-    return {
-        k: (v.isoformat() if isinstance(v, dt.date) else v.get_username() if hasattr(v, "get_username") else v)
-        for k, v in cleaned.items()
-    }
-
-
 # --- effects: what a transition writes besides status ------------------------------------------
 
 
@@ -252,7 +165,7 @@ def _record_recommendation(filing, plan, cleaned):
 def _adopt_recommendation(filing, plan, cleaned):
     recommended = {"valid_from_on": filing.valid_from_on, "valid_until_on": filing.valid_until_on}
     merged = {**recommended, **{k: v for k, v in cleaned.items() if v}}
-    errors = check_dates(plan.transition, merged, filing.authority)
+    errors = payloads.check_dates(plan.transition, merged, filing.authority)
     if errors:
         raise ValidationError(errors)
     _record_approval(filing, plan, merged)
@@ -361,7 +274,7 @@ def plan(filing: Filing, transition: p.Transition, actor, note: str, cleaned: di
         actor=actor,
         note=(note or "").strip(),
         at=at,
-        event_payload=payload_for_event(cleaned),
+        event_payload=payloads.for_event(cleaned),
     )
     for effect in transition.effects:
         EFFECTS[effect](filing, outcome, cleaned)
@@ -420,8 +333,15 @@ def apply(
             f"{expected_version}). Reload it and try again."
         )
     actor = None if by == SYSTEM else by
-    cleaned = clean_payload(transition, filing, note, payload)
+    cleaned = payloads.clean(transition, filing, note, payload)
     with transaction.atomic():
+        if p.SNAPSHOT_DOSSIER in transition.effects:
+            # A submit waits for an edit in progress and snapshots what it left; an edit waiting behind it then
+            # finds the dossier filed (services.editing takes the same row lock).
+            try:
+                filing.application.lock_for_update()
+            except Application.DoesNotExist as gone:
+                raise Conflict(f"The dossier of {filing.reference} was deleted a moment ago.") from gone
         outcome = plan(filing, transition, actor, note, cleaned, at)
         won = Filing.objects.filter(pk=filing.pk, status=filing.status, version=filing.version).update(
             version=F("version") + 1, **outcome.changes

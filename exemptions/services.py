@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import os
 import unicodedata
+from contextlib import contextmanager
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import FileResponse
 
 from . import engine, procedures
@@ -39,6 +40,25 @@ def ensure_editable(application: Application) -> None:
         raise DossierLocked(
             "This dossier has been filed, so it can no longer be edited. Start a new application for changes."
         )
+
+
+def lock_dossier(application: Application) -> None:
+    """Take the dossier's row lock for the rest of the transaction (see Application.lock_for_update); a dossier
+    deleted while this waited is a message, not a crash."""
+    try:
+        application.lock_for_update()
+    except Application.DoesNotExist as gone:
+        raise ValidationError("This dossier was deleted a moment ago.") from gone
+
+
+@contextmanager
+def editing(application: Application):
+    """One write to a draft dossier: under its row lock, with the lock check read again under that lock, so a
+    submit running at the same moment either snapshots the edit or makes the edit fail with DossierLocked."""
+    with transaction.atomic():
+        lock_dossier(application)
+        ensure_editable(application)
+        yield
 
 
 def _save_valid(instance, exclude=None):
@@ -74,12 +94,11 @@ def create_application(organization, by, *, items=(), parties=(), authorities=()
 
 
 def update_application(application: Application, by, **fields) -> Application:
-    ensure_editable(application)
     authorities = fields.pop("authorities", None)
-    for name, value in fields.items():
-        setattr(application, name, value)
-    application.updated_by = by
-    with transaction.atomic():
+    with editing(application):
+        for name, value in fields.items():
+            setattr(application, name, value)
+        application.updated_by = by
         _save_valid(application, exclude=["reference"])
         if authorities is not None:
             application.required_authorities.set(authorities)
@@ -87,64 +106,85 @@ def update_application(application: Application, by, **fields) -> Application:
 
 
 def delete_application(application: Application) -> None:
-    ensure_editable(application)
-    with transaction.atomic():
+    with editing(application):
         Document.objects.filter(filing__application=application).delete()
         application.filings.all().delete()
         application.delete()
 
 
 def add_item(application: Application, **fields) -> Item:
-    ensure_editable(application)
-    ensure_row_limit("items", application.items.count() + 1)
-    return _save_valid(Item(application=application, **fields))
+    with editing(application):
+        ensure_row_limit("items", application.items.count() + 1)
+        return _save_valid(Item(application=application, **fields))
 
 
 def add_party(application: Application, **fields) -> Party:
-    ensure_editable(application)
-    ensure_row_limit("parties", application.parties.count() + 1)
-    return _save_valid(Party(application=application, **fields))
+    with editing(application):
+        ensure_row_limit("parties", application.parties.count() + 1)
+        return _save_valid(Party(application=application, **fields))
 
 
 def update_item(item: Item, **fields) -> Item:
-    ensure_editable(item.application)
-    for name, value in fields.items():
-        setattr(item, name, value)
-    return _save_valid(item)
+    with editing(item.application):
+        for name, value in fields.items():
+            setattr(item, name, value)
+        return _save_valid(item)
 
 
 def remove_item(item: Item) -> None:
-    ensure_editable(item.application)
-    item.delete()
+    with editing(item.application):
+        item.delete()
 
 
 def update_party(party: Party, **fields) -> Party:
-    ensure_editable(party.application)
-    for name, value in fields.items():
-        setattr(party, name, value)
-    return _save_valid(party)
+    with editing(party.application):
+        for name, value in fields.items():
+            setattr(party, name, value)
+        return _save_valid(party)
 
 
 def remove_party(party: Party) -> None:
-    ensure_editable(party.application)
-    party.delete()
+    with editing(party.application):
+        party.delete()
 
 
 def create_filing(application: Application, authority: Authority, by) -> Filing:
     """A draft filing of the dossier with one authority. One pending request per authority at a time; a new
-    one may be filed beside a decided one (UN practice: extensions and amendments are new, linked requests)."""
-    pending = authority.procedure.pending_states
-    if application.filings.filter(authority=authority, status__in=pending).exists():
-        raise ValidationError({"authority": f"This dossier already has a pending filing with {authority.code}."})
+    one may be filed beside a decided one (UN practice: extensions and amendments are new, linked requests).
+    The check runs under the dossier's lock, so two clicks cannot both pass it; the database's unique
+    constraint (filing_one_pending_per_authority) stands behind it and reads as the same error."""
     with transaction.atomic():
-        filing = Filing.objects.create(application=application, authority=authority, created_by=by)
+        lock_dossier(application)
+        refuse_second_pending(application, authority)
+        try:
+            with transaction.atomic():
+                filing = Filing.objects.create(application=application, authority=authority, created_by=by)
+        except IntegrityError:
+            if has_pending_filing(application, authority):
+                raise _second_pending_error(authority) from None
+            raise
         application.required_authorities.add(authority)
     return filing
 
 
+def has_pending_filing(application: Application, authority: Authority) -> bool:
+    return application.filings.filter(authority=authority, status__in=authority.procedure.pending_states).exists()
+
+
+def refuse_second_pending(application: Application, authority: Authority) -> None:
+    if has_pending_filing(application, authority):
+        raise _second_pending_error(authority)
+
+
+def _second_pending_error(authority: Authority) -> ValidationError:
+    return ValidationError({"authority": f"This dossier already has a pending filing with {authority.code}."})
+
+
 def file_with(application: Application, authorities, by) -> list[Filing]:
-    """Create and submit one filing per authority, all or none (a missing element stops them all)."""
+    """Create and submit one filing per authority, all or none (a missing element stops them all). Runs under the
+    dossier's lock from the first check to the last snapshot."""
     with transaction.atomic():
+        lock_dossier(application)
         filings = [create_filing(application, authority, by) for authority in authorities]
         for filing in filings:
             engine.apply(filing, filing.procedure.action_with_effect(procedures.SNAPSHOT_DOSSIER), by)
@@ -235,8 +275,9 @@ def ensure_may_attach(by, kind: str, *, filing=None) -> None:
 def attach_document(*, by, uploaded_file, kind=Document.Kind.OTHER, application=None, filing=None) -> Document:
     """Store an uploaded file with its size and SHA-256; the stored name never comes from the user.
     A rejected file raises ValidationError and leaves nothing behind. A dossier's own documents are part of
-    what was filed, so they follow the dossier's lock; a filing's follow its state (no new documents on a
-    withdrawn or closed case) and who attaches them (only the authority writes a decision letter)."""
+    what was filed, so they follow the dossier's lock (checked early here, and again under the row lock); a
+    filing's follow its state (no new documents on a withdrawn or closed case) and who attaches them (only the
+    authority writes a decision letter)."""
     if application is not None:
         ensure_editable(application)
     if filing is not None:
@@ -268,7 +309,7 @@ def attach_document(*, by, uploaded_file, kind=Document.Kind.OTHER, application=
         sha256=digest.hexdigest(),
         uploaded_by=by,
     )
-    with transaction.atomic():
+    with editing(application) if application is not None else transaction.atomic():
         document.file.save("upload", uploaded_file, save=False)
         try:
             document.save()
@@ -313,10 +354,9 @@ def download_response(document: Document) -> FileResponse:
 
 
 def remove_document(document: Document) -> None:
-    if document.application_id:
-        ensure_editable(document.application)
-    document.file.delete(save=False)
-    document.delete()
+    with editing(document.application) if document.application_id else transaction.atomic():
+        document.file.delete(save=False)
+        document.delete()
 
 
 def run_action(filing: Filing, action: str, by, note: str = "", /, *, files=None, **payload):
@@ -359,10 +399,11 @@ def recent_views(filing: Filing, limit: int = 50):
 
 
 def update_dossier(application: Application, by, *, items=None, parties=None, **fields) -> Application:
-    """Edit a draft dossier; `items` or `parties`, when given, replace the whole list. All-or-nothing."""
+    """Edit a draft dossier; `items` or `parties`, when given, replace the whole list. All-or-nothing, under the
+    dossier's lock."""
     ensure_row_limit("items", len(items or ()))
     ensure_row_limit("parties", len(parties or ()))
-    with transaction.atomic():
+    with editing(application):
         update_application(application, by, **fields)
         if items is not None:
             application.items.all().delete()

@@ -134,6 +134,13 @@ class Application(models.Model):
             self.reference = next_reference("APP")
         super().save(*args, **kwargs)
 
+    def lock_for_update(self) -> None:
+        """Hold this dossier's row lock until the transaction ends, and reload it as it stands under the lock
+        (prefetched rows dropped). Every write to a dossier and every submit of it takes this lock first, so
+        they run one at a time: a snapshot never sees half an edit, and a check such as `is_locked` stays true
+        until the write it guards commits. Raises DoesNotExist when the dossier was deleted meanwhile."""
+        self.refresh_from_db(from_queryset=Application.objects.select_for_update())
+
     @property
     def is_locked(self) -> bool:
         """Filed: a filing has left draft, so this is what an authority reviews and it no longer changes. Reads

@@ -152,6 +152,15 @@ class Filing(models.Model):
 
     class Meta:
         ordering = [deadline_key().asc(), "id"]  # `by_deadline()`'s order, on every database
+        constraints = [
+            # One pending request per authority at a time; services.create_filing checks it under the dossier's
+            # lock, and this is the guard behind that check.
+            models.UniqueConstraint(
+                fields=["application", "authority"],
+                condition=Q(status__in=procedures.PENDING_STATES),
+                name="filing_one_pending_per_authority",
+            )
+        ]
         indexes = [
             # The reminder sweep and the overdue filters read only filings with a running deadline.
             models.Index(fields=["due_at"], name="filing_open_due_at", condition=Q(due_at__isnull=False)),

@@ -85,6 +85,12 @@ from .vocabulary import (
 PROCEDURES = {p.key: p for p in (UN1718, OFAC, GENERIC)}
 ALL_STATES = {s.name: s for p in PROCEDURES.values() for s in p.states}  # the first declaration of each name
 ALL_ACTIONS = {name for p in PROCEDURES.values() for name in p.action_names}
+# A request no authority has ruled on yet, in any procedure: the database holds one per (dossier, authority).
+# One list serves every procedure because a state name is pending in all of them or in none (checked here).
+PENDING_STATES = sorted({name for p in PROCEDURES.values() for name in p.pending_states})
+assert all(set(PENDING_STATES) & {s.name for s in p.states} == set(p.pending_states) for p in PROCEDURES.values()), (
+    "a state name is pending in one procedure and decided in another"
+)
 
 
 def procedure_for(key: str) -> Procedure:
@@ -165,6 +171,7 @@ __all__ = [
     "PROCEDURES",
     "ALL_STATES",
     "ALL_ACTIONS",
+    "PENDING_STATES",
     "procedure_for",
     "states_where",
 ]
