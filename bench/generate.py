@@ -9,8 +9,8 @@ Two paths, both for benchmark databases only:
   Rows go in with PostgreSQL COPY, a chunk per transaction.
 - `generate_bulk(filings=N, due=K)` uses INSERT … SELECT generate_series for the million-row sweep
   benchmark: submitted filings whose deadline lies months ahead, withdrawn ones with none, and exactly
-  K whose review deadline has just passed. Their events are hashed in SQL the way `Event.compute_hash`
-  hashes them (checked by tests/test_bench_generate.py with `verify_audit`).
+  K whose review deadline has just passed. Their events are hashed and sealed in SQL the way `Event.link`
+  does it, and each filing records its newest (checked by tests/test_bench_generate.py with `verify_audit`).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from exemptions.models import (
     ReferenceCounter,
     Role,
 )
+from exemptions.models.seals import sql_seal
 from exemptions.snapshot import canonical_json, sha256_hex
 from exemptions.snapshot import take as take_snapshot
 
@@ -342,12 +343,14 @@ class Replayer:
         )
 
 
-def chain_events(events) -> None:
-    """Link one filing's events (in sequence order) into its hash chain, exactly as `apply()` does."""
+def chain_events(filing, events) -> None:
+    """Link and seal one filing's events (in sequence order) into its chain and record its newest on the
+    filing, exactly as `apply()` does."""
     previous_hash = Event.GENESIS_HASH
     for event in events:
-        event.prev_hash = previous_hash
-        event.hash = previous_hash = event.compute_hash()
+        event.link(previous_hash)
+        previous_hash = event.hash
+    filing.audit_tip_sequence, filing.audit_tip_hash = len(events), previous_hash
 
 
 # --- dossiers -----------------------------------------------------------------------------------
@@ -453,7 +456,7 @@ def _chunk(wanted, authorities, state_cycles, turns, organizations, cast, replay
     _assign_references(applications, lambda a: "APP", lambda a: a.created_at.year)
     _assign_references([c.filing for c in cases], lambda f: f.authority.code, lambda f: f.created_at.year)
     for case in cases:
-        chain_events(case.events)
+        chain_events(case.filing, case.events)
     through = Application.required_authorities.through
     copy_objects(Application, applications, with_pk=True)
     copy_objects(Item, (i for a in applications for i in a._prefetched_objects_cache["items"]), with_pk=False)
@@ -513,13 +516,9 @@ def _hash_template(sequence, transition, source, target, note) -> str:
 
 _EVENT_SQL = """
 INSERT INTO exemptions_event (filing_id, sequence, action, from_status, to_status, actor_id, actor_label, note,
-                              payload, created_at, prev_hash, hash, notified_at)
+                              payload, created_at, prev_hash, hash, key_id, seal, notified_at)
 SELECT f.id, %(sequence)s, %(action)s, %(source)s, %(target)s, u.id, u.username, %(note)s, '{}'::jsonb, s.at,
-       s.prev_hash,
-       encode(sha256(convert_to(s.prev_hash || replace(replace(replace(%(template)s, '@@ACTOR@@', u.username),
-              '@@FILING@@', f.reference), %(at_sentinel)s,
-              to_char(s.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '+00:00'), 'UTF8')), 'hex'),
-       s.at + interval '30 seconds'
+       s.prev_hash, h.hash, %(audit_key_id)s, @@SEAL@@, s.at + interval '30 seconds'
 FROM exemptions_filing f
 JOIN auth_user u ON u.id = f.created_by_id
 CROSS JOIN LATERAL (
@@ -527,7 +526,19 @@ CROSS JOIN LATERAL (
            COALESCE((SELECT e.hash FROM exemptions_event e WHERE e.filing_id = f.id AND e.sequence = %(sequence)s - 1),
                     %(genesis)s) AS prev_hash
 ) s
+CROSS JOIN LATERAL (
+    SELECT encode(sha256(convert_to(s.prev_hash || replace(replace(replace(%(template)s, '@@ACTOR@@', u.username),
+           '@@FILING@@', f.reference), %(at_sentinel)s,
+           to_char(s.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '+00:00'), 'UTF8')), 'hex') AS hash
+) h
 WHERE f.id BETWEEN %(first)s AND %(last)s AND (%(sequence)s = 1 OR f.status = %(target)s)
+"""
+
+# Each bulk filing's version is the number of its events, so its newest event is the one at that sequence.
+_TIP_SQL = """
+UPDATE exemptions_filing f SET audit_tip_sequence = e.sequence, audit_tip_hash = e.hash
+FROM exemptions_event e
+WHERE f.id BETWEEN %(first)s AND %(last)s AND e.filing_id = f.id AND e.sequence = f.version
 """
 
 _APPLICATION_SQL = """
@@ -563,7 +574,7 @@ INSERT INTO exemptions_filing (id, application_id, authority_id, reference, stat
     submission_channel, channel_detail, due_at, assigned_to_id, authority_reference, submitted_at, decided_at,
     status_changed_at, valid_from_on, valid_until_on, conditions, decision_reasons, clock_stopped_at,
     paused_due_at, paused_deadline_kind, applicant_wait_seconds, snapshot, snapshot_sha256, created_by_id,
-    created_at)
+    created_at, audit_tip_sequence, audit_tip_hash)
 SELECT %(filing0)s + g - 1, %(app0)s + (g - 1) / %(nauth)s, (%(authorities)s::bigint[])[1 + mod(g - 1, %(nauth)s)],
        (%(codes)s::text[])[1 + mod(g - 1, %(nauth)s)] || '-' || %(year)s || '-'
            || lpad(((%(refs)s::bigint[])[1 + mod(g - 1, %(nauth)s)] + (g - 1) / %(nauth)s)::text, 6, '0'),
@@ -574,7 +585,7 @@ SELECT %(filing0)s + g - 1, %(app0)s + (g - 1) / %(nauth)s, (%(authorities)s::bi
        NULL, '', created + interval '1 day', NULL,
        created + CASE WHEN is_open THEN interval '1 day' ELSE interval '2 days' END,
        NULL, NULL, '', '', NULL, NULL, '', 0, %(snapshot)s::jsonb, %(snapshot_sha256)s,
-       (%(applicants)s::bigint[])[1 + mod((g - 1) / %(nauth)s, %(norgs)s)], created
+       (%(applicants)s::bigint[])[1 + mod((g - 1) / %(nauth)s, %(norgs)s)], created, 0, %(genesis)s
 FROM (
     SELECT g, is_due, is_due OR mod(g, 2) = 0 AS is_open, %(now)s - interval '150 days' + mod(g, 40) * interval '1 day' AS created
     FROM (SELECT g, %(stride)s > 0 AND mod(g, greatest(%(stride)s, 1)) = 0 AND g / greatest(%(stride)s, 1) <= %(due)s AS is_due
@@ -677,6 +688,9 @@ def generate_bulk(filings: int, *, due: int = 0, chunk: int = 100_000, now=None,
         genesis=Event.GENESIS_HASH,
         at_sentinel=_AT_SENTINEL.isoformat(),
     )
+    seal_expression, seal_params = sql_seal("h.hash")  # the seal `Event.link` makes, in SQL
+    event_sql = _EVENT_SQL.replace("@@SEAL@@", seal_expression)
+    params.update(seal_params)
     note = closed.example_note
     events = [
         dict(
@@ -709,8 +723,9 @@ def generate_bulk(filings: int, *, due: int = 0, chunk: int = 100_000, now=None,
                 cursor.execute(_FILING_SQL, span)
                 first, last = params["filing0"] + g_lo - 1, params["filing0"] + g_hi - 1
                 for event in events:
-                    cursor.execute(_EVENT_SQL, dict(span, **event, first=first, last=last))
+                    cursor.execute(event_sql, dict(span, **event, first=first, last=last))
                     result.events += cursor.rowcount
+                cursor.execute(_TIP_SQL, {"first": first, "last": last})
             result.applications += span["k_hi"] - span["k_lo"] + 1
             result.filings += g_hi - g_lo + 1
             bar.update(g_hi - g_lo + 1)

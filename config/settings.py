@@ -4,6 +4,7 @@ Every value has a development default so `./scripts/run` works on a fresh machin
 DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and the mail variables.
 """
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -169,6 +170,22 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 REMINDER_SWEEP_INTERVAL = timedelta(seconds=env.int("REMINDER_SWEEP_INTERVAL_SECONDS", default=300))
 CELERY_BEAT_SCHEDULE = {
     "reminder-sweep": {"task": "exemptions.tasks.sweep", "schedule": REMINDER_SWEEP_INTERVAL},
+}
+
+# --- Audit trail (exemptions/models/seals.py, exemptions/audit.py) -------------------------------
+# The key that seals the audit trail. It must live outside the database, so that someone who can write to the
+# database cannot re-seal a rewritten trail. Production must set it (a system check refuses to start without
+# it); development derives one from SECRET_KEY. To rotate, set a new AUDIT_KEY and list the old one in
+# AUDIT_RETIRED_KEYS (comma-separated): events keep the id of the key that sealed them, so none is rewritten.
+AUDIT_KEY = env("AUDIT_KEY", default=hashlib.sha256(f"audit:{SECRET_KEY}".encode()).hexdigest() if DEBUG else "")
+AUDIT_RETIRED_KEYS = env.list("AUDIT_RETIRED_KEYS", default=[])
+# How often a checkpoint seals the events appended since the last one: a deleted newest event and its
+# rolled-back filing go unnoticed for at most this long.
+AUDIT_CHECKPOINT_INTERVAL = timedelta(seconds=env.int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", default=600))
+CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
+    "task": "exemptions.tasks.seal_audit_checkpoint",
+    "schedule": AUDIT_CHECKPOINT_INTERVAL,
+    "options": {"expires": AUDIT_CHECKPOINT_INTERVAL.total_seconds()},
 }
 
 # --- Reminders and email alerts (issue 4; see exemptions/notifications.py) ---------------------

@@ -13,6 +13,7 @@ from django.utils.text import capfirst
 from . import engine, services
 from .models import (
     Application,
+    AuditCheckpoint,
     Authority,
     Document,
     Event,
@@ -126,6 +127,11 @@ class EventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "to_status", "filing__authority"]
     search_fields = ["filing__reference", "actor_label", "note"]
     date_hierarchy = "created_at"
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ["sequence", "created_at", "events", "total_events", "last_event_id", "key_id"]
 
 
 @admin.register(FilingView)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class ExemptionsConfig(AppConfig):
@@ -11,3 +12,6 @@ class ExemptionsConfig(AppConfig):
         # by their registered name (they sit below tasks.py), and Celery's autodiscovery only imports tasks.py when
         # a worker starts. Here, not at the top: tasks need the models.
         from . import tasks  # noqa: F401
+        from .models.seals import check_audit_key
+
+        checks.register(check_audit_key, checks.Tags.security)

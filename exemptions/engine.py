@@ -299,9 +299,8 @@ def new_event(filing: Filing, outcome: Plan, sequence: int, prev_hash: str) -> E
         note=outcome.note,
         payload=outcome.event_payload,
         created_at=outcome.at,
-        prev_hash=prev_hash,
     )
-    event.hash = event.compute_hash()
+    event.link(prev_hash)
     return event
 
 
@@ -343,17 +342,16 @@ def apply(
             except Application.DoesNotExist as gone:
                 raise Conflict(f"The dossier of {filing.reference} was deleted a moment ago.") from gone
         outcome = plan(filing, transition, actor, note, cleaned, at)
+        # The event links to the tip the filing row records, not to whatever the event table ends with: the
+        # compare-and-set on the version proves that tip current, and an event deleted from the end of the
+        # trail then stays a visible gap instead of being papered over by the next event.
+        event = new_event(filing, outcome, filing.audit_tip_sequence + 1, filing.audit_tip_hash)
+        outcome.changes.update(audit_tip_sequence=event.sequence, audit_tip_hash=event.hash)
         won = Filing.objects.filter(pk=filing.pk, status=filing.status, version=filing.version).update(
             version=F("version") + 1, **outcome.changes
         )
         if won != 1:
             raise Conflict(f"{filing.reference} was changed by someone else a moment ago. Reload and try again.")
-        # The compare-and-set holds the filing's row lock until commit, so reading the chain's tip here
-        # cannot race another writer of the same filing.
-        last = filing.events.order_by("-sequence").values("sequence", "hash").first()
-        event = new_event(
-            filing, outcome, (last["sequence"] + 1) if last else 1, last["hash"] if last else Event.GENESIS_HASH
-        )
         event.save(force_insert=True)
         Message.objects.bulk_create(
             Message(filing=filing, author=actor, kind=kind, body=body, created_at=at) for kind, body in outcome.messages

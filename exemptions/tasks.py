@@ -1,10 +1,10 @@
-"""Thin Celery wrappers: they take ids and call notifications. No schedule lives here: the database holds
-every deadline and beat only runs the sweep every few minutes (never an ETA days ahead)."""
+"""Thin Celery wrappers: they take ids and call notifications or the audit. No schedule lives here: the database
+holds every deadline and beat only runs the sweep every few minutes (never an ETA days ahead)."""
 
 from celery import shared_task
 from django.conf import settings
 
-from . import notifications
+from . import audit, notifications
 
 
 # A long sweep cut short loses nothing (its claims are rows); the hard limit only stops a hung one.
@@ -21,3 +21,9 @@ def sweep() -> str:
 @shared_task(acks_late=True)
 def send_event_notices(event_id: int) -> None:
     notifications.send_event_notices(event_id)
+
+
+@shared_task(acks_late=True)
+def seal_audit_checkpoint() -> str:
+    """Seal the audit events appended since the last checkpoint (exemptions/audit.py)."""
+    return str(audit.write_checkpoint())

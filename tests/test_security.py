@@ -19,6 +19,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "clearance.example.org",
     "SITE_URL": "https://clearance.example.org",
     "EMAIL_HOST": "smtp.example.org",
+    "AUDIT_KEY": "q8Vd2mX0tLr7Zb4Nw1Kc9Hs6Jf3Pa5Ge-audit-seal-key",
 }
 
 

@@ -37,6 +37,9 @@ from .people import (
     memberships_of,
     organization_ids,
 )
+from .seals import (
+    AuditCheckpoint,
+)
 from .validators import (
     BENEFICIARY_CATEGORIES,
     HS_CODE_RE,
@@ -95,4 +98,5 @@ __all__ = [
     "NO_DEADLINE",
     "deadline_key",
     "OutgoingEmail",
+    "AuditCheckpoint",
 ]

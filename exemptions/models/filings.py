@@ -14,6 +14,7 @@ from .. import procedures
 from ..snapshot import canonical_json, sha256_hex
 from .dossiers import Application, next_reference
 from .people import Authority, authority_ids, organization_ids
+from .seals import seal
 
 # --- the case that moves -----------------------------------------------------------------------
 
@@ -22,6 +23,7 @@ from .people import Authority, authority_ids, organization_ids
 # as due at the end of time: last when the soonest comes first, first in the reverse order. An index on the same
 # expression lets a page start at its cursor instead of counting and skipping rows (bench/RESULTS.md).
 NO_DEADLINE = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
+GENESIS_HASH = "0" * 64  # what the first event of a trail links to
 
 
 def deadline_key():
@@ -147,6 +149,10 @@ class Filing(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The newest event of the audit trail, written with the status in the same compare-and-set: an event
+    # deleted from the end of the trail leaves the filing pointing past it (`manage.py verify_audit`).
+    audit_tip_sequence = models.PositiveIntegerField(default=0, editable=False)
+    audit_tip_hash = models.CharField(max_length=64, default=GENESIS_HASH, editable=False)
 
     objects = FilingQuerySet.as_manager()
 
@@ -203,7 +209,8 @@ class Filing(models.Model):
 
 
 class Event(models.Model):
-    """One transition of a filing. Append-only; each row carries the hash of the one before it."""
+    """One transition of a filing. Append-only (on PostgreSQL a trigger refuses updates and deletes); each row
+    carries the hash of the one before it and a seal of its own hash under the audit key (models/seals.py)."""
 
     filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="events")
     sequence = models.PositiveIntegerField()
@@ -219,6 +226,8 @@ class Event(models.Model):
     created_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=16)
+    seal = models.CharField(max_length=64)
     notified_at = models.DateTimeField(null=True, blank=True, help_text="When its notifications were sent")
 
     class Meta:
@@ -229,7 +238,7 @@ class Event(models.Model):
     def __str__(self):
         return f"{self.filing_id}#{self.sequence} {self.action}"
 
-    GENESIS_HASH = "0" * 64
+    GENESIS_HASH = GENESIS_HASH
 
     def hashed_content(self) -> dict:
         return {
@@ -247,6 +256,12 @@ class Event(models.Model):
 
     def compute_hash(self) -> str:
         return sha256_hex(self.prev_hash + canonical_json(self.hashed_content()))
+
+    def link(self, prev_hash: str) -> None:
+        """Chain this event after the one whose hash is `prev_hash`, and seal it."""
+        self.prev_hash = prev_hash
+        self.hash = self.compute_hash()
+        self.key_id, self.seal = seal(self.hash)
 
     def save(self, *args, **kwargs):
         if self.pk and not kwargs.get("update_fields") == ["notified_at"]:
