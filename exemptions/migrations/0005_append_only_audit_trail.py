@@ -36,6 +36,6 @@ def on_postgresql(sql):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("exemptions", "0003_sealed_audit_trail")]
+    dependencies = [("exemptions", "0004_sealed_audit_trail")]
 
     operations = [migrations.RunPython(on_postgresql(CREATE), on_postgresql(DROP))]

@@ -30,7 +30,7 @@ def seal_existing_events(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("exemptions", "0002_seed_authorities")]
+    dependencies = [("exemptions", "0003_one_pending_filing_per_authority")]
 
     operations = [
         migrations.AddField(
