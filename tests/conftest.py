@@ -14,6 +14,8 @@ def _fast_and_quiet(settings, tmp_path):
     # The test client's login() passes no request, which django-axes refuses; tests/test_security.py
     # exercises the throttling with the real backends.
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    # Throttle counters in this process only: tests/test_throttling.py shows them shared through Redis.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},

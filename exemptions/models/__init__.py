@@ -37,6 +37,9 @@ from .people import (
     memberships_of,
     organization_ids,
 )
+from .tokens import (
+    ApiToken,
+)
 from .validators import (
     BENEFICIARY_CATEGORIES,
     HS_CODE_RE,
@@ -85,4 +88,5 @@ __all__ = [
     "NO_DEADLINE",
     "deadline_key",
     "OutgoingEmail",
+    "ApiToken",
 ]

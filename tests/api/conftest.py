@@ -1,7 +1,8 @@
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from exemptions import tokens
 
 
 @pytest.fixture(autouse=True)
@@ -23,8 +24,8 @@ def client_for(db):
 
     def make(user):
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, secret = tokens.issue(user, "tests")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
         return client
 
     return make
