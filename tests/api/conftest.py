@@ -1,16 +1,7 @@
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from exemptions import tokens
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    # Throttle counters live in the cache; each test starts with none so no test is throttled by another.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
