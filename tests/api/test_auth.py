@@ -76,11 +76,18 @@ def test_delete_without_a_token_is_401(anon, client, applicant):
     assert_error(session.delete("/api/v1/auth/token/"), 401)
 
 
-def test_token_records_its_last_use(anon, applicant):
-    token = sign_in(anon)["token"]
-    assert ApiToken.objects.get(user=applicant).last_used_at is None
-    with_token(token).get("/api/v1/filings/")
-    assert ApiToken.objects.get(user=applicant).last_used_at is not None
+def test_token_notes_its_last_use_at_most_once_a_minute(anon, applicant):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        client = with_token(sign_in(anon)["token"])
+        assert ApiToken.objects.get(user=applicant).last_used_at is None
+        client.get("/api/v1/filings/")
+        clock.shift(timedelta(seconds=30))
+        client.get("/api/v1/filings/")
+        assert ApiToken.objects.get(user=applicant).last_used_at == start
+        clock.shift(timedelta(seconds=31))
+        client.get("/api/v1/filings/")
+        assert ApiToken.objects.get(user=applicant).last_used_at == start + timedelta(seconds=61)
 
 
 def test_password_change_on_the_web_revokes_every_token(anon, applicant):
