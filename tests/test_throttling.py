@@ -14,9 +14,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
+from exemptions import tokens
 from exemptions.web.password_reset import OVER_THE_LIMIT
 from tests.api.conftest import assert_error
-from tests.live import PYTHON, ROOT, child_env
+from tests.live import PYTHON, ROOT, child_env, free_port
 
 # The production cache, read before tests/conftest.py swaps in a per-process one for the other tests.
 PRODUCTION_CACHES = copy.deepcopy(configured.CACHES)
@@ -130,3 +131,26 @@ def test_password_reset_is_limited_per_address_whatever_the_account(applicant, s
 def test_password_reset_under_the_limits_still_sends_the_link(applicant):
     assert ask_for_reset(applicant.email).status_code == 302
     assert len(mail.outbox) == 1
+
+
+# --- Redis away ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cache_unreachable(settings):
+    settings.CACHES = {**PRODUCTION_CACHES, "default": {**PRODUCTION_CACHES["default"]}}
+    settings.CACHES["default"]["LOCATION"] = f"redis://127.0.0.1:{free_port()}/0"  # nobody listens there
+
+
+def test_api_answers_when_the_throttle_counters_are_unreachable(applicant, cache_unreachable, caplog):
+    assert register_status("203.0.113.5") == 200
+    signed_in = APIClient()
+    signed_in.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(applicant)[1]}")
+    assert signed_in.get("/api/v1/filings/").status_code == 200
+    assert "Throttle counters unreachable" in caplog.text
+
+
+def test_password_reset_still_sends_the_link_when_its_counters_are_unreachable(applicant, cache_unreachable, caplog):
+    assert ask_for_reset(applicant.email).status_code == 302
+    assert len(mail.outbox) == 1
+    assert "Password-reset counters unreachable" in caplog.text

@@ -4,11 +4,15 @@ cache: an atomic increment per request (DRF's throttles keep a list they read an
 workers can both pass), and the same count in every worker process."""
 
 import ipaddress
+import logging
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django_ratelimit.core import is_ratelimited
+from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
+
+logger = logging.getLogger(__name__)
 
 OVER_THE_LIMIT = (
     "Too many password reset requests from here or for this account. No email was sent: please wait an hour "
@@ -32,6 +36,19 @@ def _account(group, request):
 
 class ThrottledPasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
+        try:
+            over = self.over_the_limit()
+        except RedisError as exc:  # the counters are away: a reset is worth more than the limit for that while
+            logger.warning("Password-reset counters unreachable, request let through: %s", exc)
+            over = False
+        if over:
+            form.add_error(None, OVER_THE_LIMIT)
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        return super().form_valid(form)
+
+    def over_the_limit(self) -> bool:
         # Both counters move on every request, so neither a new address nor a new account resets the other.
         over_address = is_ratelimited(
             self.request,
@@ -47,9 +64,4 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
             rate=settings.PASSWORD_RESET_RATE_PER_ACCOUNT,
             increment=True,
         )
-        if over_address or over_account:
-            form.add_error(None, OVER_THE_LIMIT)
-            response = self.form_invalid(form)
-            response.status_code = 429
-            return response
-        return super().form_valid(form)
+        return over_address or over_account

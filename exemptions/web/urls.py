@@ -21,5 +21,5 @@ urlpatterns = [
     path("healthz", public.healthz, name="healthz"),
     path("account/emails/", preferences.email_preferences, name="email_preferences"),
     path("account/tokens/", tokens.api_tokens, name="api_tokens"),
-    path("account/tokens/<str:token_key>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
+    path("account/tokens/<slug:token_key>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
 ]
