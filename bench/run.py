@@ -111,7 +111,7 @@ def reset_data() -> None:
     tables = [
         m._meta.db_table
         for m in apps.get_models(include_auto_created=True)
-        if m._meta.app_label in {"exemptions", "auth", "sessions", "authtoken"} and m._meta.db_table not in keep
+        if m._meta.app_label in {"exemptions", "auth", "sessions"} and m._meta.db_table not in keep
     ]
     tables = [t for t in tables if t not in {"auth_permission", "auth_group", "auth_group_permissions"}]
     with connection.cursor() as cursor:

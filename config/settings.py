@@ -33,7 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # expiring, revocable API tokens (only their digest is stored)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -210,11 +210,29 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 2,
 }
 
+# --- Shared cache: throttle and rate-limit counters, one count for every worker process ----------
+# Proxies in front of the app that append to X-Forwarded-For (1 behind the TLS proxy); the client's
+# address is the one the outermost trusted proxy saw, for API throttles, password-reset limits and axes.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("CACHE_REDIS_URL", default=REDIS_URL),
+        "KEY_PREFIX": "clearance-cache",  # apart from Celery's keys when both share one Redis database
+        # Short: when Redis is away, throttles and limits let calls through (logged) instead of stalling them.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+# Password reset (exemptions/web/password_reset.py): emails per client address and per account.
+PASSWORD_RESET_RATE_PER_ADDRESS = env("PASSWORD_RESET_RATE_PER_ADDRESS", default="10/h")
+PASSWORD_RESET_RATE_PER_ACCOUNT = env("PASSWORD_RESET_RATE_PER_ACCOUNT", default="3/h")
+RATELIMIT_IP_META_KEY = "exemptions.web.password_reset.client_address"
+
 # --- REST API (exemptions/api/) -----------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then gets 401 with `WWW-Authenticate: Token`, not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "exemptions.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -224,14 +242,26 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "EXCEPTION_HANDLER": "exemptions.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "exemptions.api.throttling.AnonRateThrottle",
+        "exemptions.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/minute"),
         "user": env("API_THROTTLE_USER", default="1200/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttles key anonymous callers on the address the last trusted proxy saw; with none configured a
+    # client-sent X-Forwarded-For is ignored (DRF's default, None, would trust it and reset the count).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+}
+# API tokens (django-rest-knox): named, expiring, revoked on sign-out, password change and deactivation.
+KNOX_TOKEN_MODEL = "exemptions.ApiToken"
+# knox's one model is swapped out for ApiToken, yet its migrations would still create its table (with a key to
+# auth_user that `flush` cannot truncate): the app runs without them.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
+    "AUTH_HEADER_PREFIX": "Token",  # the header integrations already send
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clearance API",
@@ -267,7 +297,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # attempts and lockouts are rows in the admin; no banner on every command
-AXES_IPWARE_PROXY_COUNT = 1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # Nothing inline, nothing from elsewhere: a script injected into a case file cannot run.
@@ -296,7 +326,10 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)  # a working day, then sign in again
+# A session ends after SESSION_IDLE_MINUTES without a request: every request pushes the expiry on.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=60)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- Web UI: password-reset links ----------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils.text import capfirst
 
 from . import engine, services
 from .models import (
+    ApiToken,
     Application,
     AuditCheckpoint,
     Authority,
@@ -119,6 +120,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Operators see every API token and may revoke (delete) one; only its owner can make one and see it."""
+
+    list_display = ["name", "user", "token_key", "created", "expiry", "last_used_at"]
+    search_fields = ["name", "token_key", "user__username"]
+    list_select_related = ["user"]
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("exemptions.delete_apitoken")
 
 
 @admin.register(Event)

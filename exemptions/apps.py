@@ -11,7 +11,8 @@ class ExemptionsConfig(AppConfig):
         # Register the Celery tasks in every process, the web's included: the engine and notifications queue them
         # by their registered name (they sit below tasks.py), and Celery's autodiscovery only imports tasks.py when
         # a worker starts. Here, not at the top: tasks need the models.
-        from . import tasks  # noqa: F401
+        # tokens holds the receiver that revokes a user's API tokens when their password changes.
+        from . import tasks, tokens  # noqa: F401
         from .models.seals import check_audit_key
 
         checks.register(check_audit_key, checks.Tags.security)

@@ -143,6 +143,9 @@ def main() -> int:
                 f"{base}/api/schema/",
                 "--header",
                 f"Authorization: Token {tokens[persona]}",
+                # Revoking the token the run signs in with would leave every later call a 401.
+                "--exclude-operation-id",
+                "auth_token_destroy",
                 "--checks",
                 CHECKS,
                 "--max-examples",

@@ -2,6 +2,7 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.core.cache import cache
 
 from exemptions.models import Role
 from tests import factories
@@ -14,6 +15,10 @@ def _fast_and_quiet(settings, tmp_path):
     # The test client's login() passes no request, which django-axes refuses; tests/test_security.py
     # exercises the throttling with the real backends.
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    # Throttle counters in this process only (tests/test_throttling.py shows them shared through Redis), and
+    # none left by an earlier test, so no test is throttled by another.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},

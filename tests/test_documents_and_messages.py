@@ -8,10 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from exemptions import demo, engine, procedures, services
+from exemptions import demo, engine, procedures, services, tokens
 from exemptions.models import (
     MAX_ITEMS_PER_DOSSIER,
     MAX_PARTIES_PER_DOSSIER,
@@ -35,7 +34,7 @@ def web(user):
 
 def api(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user, 'tests')[1]}")
     return client
 
 

@@ -8,10 +8,9 @@ import time_machine
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from exemptions import engine
+from exemptions import engine, tokens
 from exemptions.models import Filing, Organization, Role
 from tests import factories
 
@@ -26,7 +25,7 @@ def web_client(user=None):
 def api_client(user=None):
     client = APIClient()
     if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user)[1]}")
     return client
 
 

@@ -15,10 +15,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from exemptions import engine, notifications, procedures
+from exemptions import engine, notifications, procedures, tokens
 from exemptions.models import Authority, Filing, Membership, OutgoingEmail, Profile, Role
 from exemptions.templatetags.dates import OUT_OF_RANGE
 from tests import factories
@@ -74,7 +73,7 @@ def through_the_web(filing, action, user, payload):
 
 def through_the_api(filing, action, user, payload):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user)[1]}")
     response = client.post(f"/api/v1/filings/{filing.reference}/actions/{action}/", payload, format="json")
     assert response.status_code == 400, response.content
     return {name: " ".join(errors) for name, errors in response.json()["errors"].items()}
@@ -220,7 +219,7 @@ def test_an_api_list_with_an_implausible_date_still_answers_in_every_zone(people
     user = viewers(people, applicant)[who]
     client = APIClient()
     if user is not None and auth == "token":
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user)[1]}")
     elif user is not None:
         client.force_login(user)  # a browser session: times in the user's own zone
     for zone in ZONES:

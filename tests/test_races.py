@@ -11,10 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from exemptions import engine, procedures, services, snapshot
+from exemptions import engine, procedures, services, snapshot, tokens
 from exemptions.models import Application, Authority, Filing
 from tests import factories
 
@@ -53,7 +52,7 @@ def web_client(user):
 
 def api_client(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user, 'tests')[1]}")
     return client
 
 

@@ -11,10 +11,9 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from exemptions import engine, services
+from exemptions import engine, services, tokens
 from exemptions.models import Document
 from tests import factories
 
@@ -147,7 +146,7 @@ def upload_paths(dossier, applicant):
 def signed_in(applicant, path):
     if path.startswith("/api/"):
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=applicant)[0].key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(applicant, 'tests')[1]}")
         return client
     client = Client()
     client.force_login(applicant)

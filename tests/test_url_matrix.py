@@ -19,7 +19,7 @@ ALLOWED = {"applicant_a", "reviewer_un", "staff_un"}
 # Endpoints that only take POST are called with an empty body: the answer shows the access rule first.
 POST_ONLY = {
     "logout", "api:token", "api:filing-action", "api:application-filings",
-    "application_file", "filing_action", "filing_message",
+    "application_file", "filing_action", "filing_message", "api_token_revoke",
 }  # fmt: skip
 
 # One row per URL name, one status per persona, in the order of PERSONAS. 404 means "no such case" to the
@@ -68,6 +68,8 @@ EXPECTED = {
     "register": (200, 200, 200, 200, 200, 200),
     "healthz": (200, 200, 200, 200, 200, 200),
     "email_preferences": (200, 200, 200, 200, 200, 302),
+    "api_tokens": (200, 200, 200, 200, 200, 302),
+    "api_token_revoke": (302, 302, 302, 302, 302, 302),  # back to the list (no such token), or to sign in
 }
 
 
@@ -101,7 +103,14 @@ def world(db):
     )
     filing = factories.submitted_filing(dossier, "UN1718", applicant)
     document = dossier.documents.get()
-    values = {"section": "basics", "action": "take", "pk": document.pk, "document_id": document.pk, "code": "UN1718"}
+    values = {
+        "section": "basics",
+        "action": "take",
+        "pk": document.pk,
+        "document_id": document.pk,
+        "code": "UN1718",
+        "token_key": "0123456789abcde",
+    }
     secrets = [dossier.reference, filing.reference, dossier.title, "Helvetic Pharma SA"]
     return people, dossier, filing, values, secrets
 

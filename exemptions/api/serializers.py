@@ -28,11 +28,6 @@ from exemptions.models import (
 
 from .fields import ModelSerializer, _date
 
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`")
-
-
 # --- authorities and their workflows -----------------------------------------------------------
 
 

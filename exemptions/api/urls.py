@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import tokens, views
 
 app_name = "api"
 
@@ -11,7 +11,7 @@ router.register("applications", views.ApplicationViewSet, basename="application"
 router.register("filings", views.FilingViewSet, basename="filing")
 
 v1 = [
-    path("auth/token/", views.ObtainTokenView.as_view(), name="token"),
+    path("auth/token/", tokens.ObtainTokenView.as_view(), name="token"),
     path("authorities/", views.AuthorityListView.as_view(), name="authority-list"),
     path("filings/<str:reference>/actions/<str:action>/", views.FilingActionView.as_view(), name="filing-action"),
     path("filings/<str:reference>/events/", views.FilingEventListView.as_view(), name="filing-events"),

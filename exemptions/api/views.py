@@ -5,7 +5,6 @@ import re
 import threading
 
 from django.conf import settings
-from django.db import IntegrityError
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -13,13 +12,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import generics, parsers, status, viewsets
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from exemptions import procedures, services
@@ -81,26 +77,6 @@ class SchemaView(SpectacularAPIView):
     def _get_schema_response(self, request):
         with self._generating:
             return super()._get_schema_response(request)
-
-
-# --- auth --------------------------------------------------------------------------------------
-
-
-class ObtainTokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token (send it as `Authorization: Token <key>`)."""
-
-    throttle_classes = [AnonRateThrottle]  # password guessing is throttled like any anonymous call
-
-    @extend_schema(responses={200: s.TokenSerializer, **errors(400)})
-    def post(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = serializer.validated_data["user"]
-        try:
-            token, _ = Token.objects.get_or_create(user=user)
-        except IntegrityError:  # two first logins at once: the other created it
-            token = Token.objects.get(user=user)
-        return Response({"token": token.key})
 
 
 # --- authorities -------------------------------------------------------------------------------

@@ -40,6 +40,9 @@ from .people import (
 from .seals import (
     AuditCheckpoint,
 )
+from .tokens import (
+    ApiToken,
+)
 from .validators import (
     BENEFICIARY_CATEGORIES,
     HS_CODE_RE,
@@ -99,4 +102,5 @@ __all__ = [
     "deadline_key",
     "OutgoingEmail",
     "AuditCheckpoint",
+    "ApiToken",
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dossiers, filings, preferences, public, queue
+from . import dossiers, filings, preferences, public, queue, tokens
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
@@ -20,4 +20,6 @@ urlpatterns = [
     path("register/", public.register, name="register"),
     path("healthz", public.healthz, name="healthz"),
     path("account/emails/", preferences.email_preferences, name="email_preferences"),
+    path("account/tokens/", tokens.api_tokens, name="api_tokens"),
+    path("account/tokens/<slug:token_key>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
 ]

@@ -1,15 +1,7 @@
 import pytest
-from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    # Throttle counters live in the cache; each test starts with none so no test is throttled by another.
-    cache.clear()
-    yield
-    cache.clear()
+from exemptions import tokens
 
 
 @pytest.fixture
@@ -23,8 +15,8 @@ def client_for(db):
 
     def make(user):
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, secret = tokens.issue(user, "tests")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
         return client
 
     return make
