@@ -2,7 +2,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -175,9 +175,12 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     list_select_related = ["filing", "event", "authority", "recipient"]
     actions = ["retry_now"]
 
-    @admin.action(description="Retry the selected unsent emails with the next sweep")
+    @admin.action(description="Retry the selected unsent emails with the next sweep", permissions=["change"])
     def retry_now(self, request, queryset):
-        # An operator's fresh start after fixing the mail server; sent emails are never touched.
+        # An operator's fresh start after fixing the mail server; sent emails are never touched. Django offers
+        # the action only to holders of the change permission; the check here also covers a forged POST.
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         count = queryset.filter(sent_at=None).update(attempts=0, next_attempt_at=timezone.now(), error="")
         messages.success(request, f"{count} email(s) will be retried by the next sweep.")
 
@@ -236,6 +239,12 @@ def in_readers_zone(name: str):
     return shown
 
 
+# What an operator may correct on a filing: how it was sent. Everything else belongs to the workflow (status,
+# deadlines, assignment, decision, validity, the frozen dossier) or fixes which case it is (dossier, authority),
+# and changes only through a transition: the override page below.
+EDITABLE_FILING_FIELDS = ["legal_basis", "submission_channel", "channel_detail"]
+
+
 @admin.register(Filing)
 class FilingAdmin(admin.ModelAdmin):
     list_display = ["reference", "application", "authority", "status", in_readers_zone("due_at"), "assigned_to"]
@@ -245,10 +254,13 @@ class FilingAdmin(admin.ModelAdmin):
     readonly_fields = [
         in_readers_zone(f.name) if isinstance(f, models.DateTimeField) else f.name
         for f in Filing._meta.fields
-        if not f.editable
-    ] + ["assigned_to"]
+        if f.name not in EDITABLE_FILING_FIELDS and not f.primary_key
+    ]
     inlines = [EventInline]
     change_form_template = "admin/exemptions/filing/change_form.html"
+
+    def has_add_permission(self, request):
+        return False  # a filing starts from its dossier (services.create_filing), never from a blank form
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         filing = self.get_object(request, object_id)
@@ -265,7 +277,10 @@ class FilingAdmin(admin.ModelAdmin):
         ]
 
     def override_view(self, request, pk):
-        """A staff override is a real transition: same checks, same audit event, a reason is mandatory."""
+        """A staff override is a real transition: same checks, same audit event, a reason is mandatory. It
+        changes a filing, so it needs the change permission the filing's own form needs."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         filing = get_object_or_404(Filing.objects.with_related(), pk=pk)
         actions = engine.available_actions(filing, request.user)
         form = OverrideForm(request.POST or None, actions=actions)

@@ -1,5 +1,5 @@
-"""Request-wide concerns: times in the user's own zone, a clear 503 when the database is lost, and a clear 413
-for a body larger than any upload may be, refused before it is read.
+"""Request-wide concerns: times in the user's own zone, signed-in answers kept out of caches, a clear 503 when
+the database is lost, and a clear 413 for a body larger than any upload may be, refused before it is read.
 
 A database lost in the middle of a request ends in a clear 503, never a 500 page or a half-saved case.
 PostgreSQL rolls back the transaction the request was in when its connection dies, and every write in
@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from . import deadlines
 from .models import Profile
@@ -98,3 +99,25 @@ class UserTimeZoneMiddleware:
             zone_name = Profile.objects.filter(user=request.user).values_list("time_zone", flat=True).first()
         timezone.activate(deadlines.zone_or_utc(zone_name))
         return self.get_response(request)
+
+
+class PrivateResponsesMiddleware:
+    """In production, nothing made for a signed-in user (a case file on a page, a dossier in the API) is kept by
+    the browser or a proxy, where the next person at a shared computer could read it back. A response its view
+    marked public (the register: the same for everyone) keeps its caching. Runs after the view, so an API call
+    authenticated by token counts as signed in too (DRF sets the user on the request it wraps)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if not settings.DEBUG and user is not None and user.is_authenticated and not is_public(response):
+            add_never_cache_headers(response)
+        return response
+
+
+def is_public(response) -> bool:
+    directives = (d.strip().split("=")[0].lower() for d in response.get("Cache-Control", "").split(","))
+    return "public" in directives

@@ -7,9 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from config import settings as project_settings
+from exemptions import tokens
 
 PRODUCTION_BACKENDS = project_settings.AUTHENTICATION_BACKENDS
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,3 +97,50 @@ def test_pages_carry_security_headers_and_a_strict_csp(client, applicant):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_production_api_answers_only_in_json():
+    """The browsable HTML API is for development: with DEBUG off the API has one renderer, JSON."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    show = (
+        "from rest_framework.settings import api_settings\n"
+        "print([r.__name__ for r in api_settings.DEFAULT_RENDERER_CLASSES])"
+    )
+    renderers = {}
+    for debug in ("false", "true"):
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", show],
+            cwd=ROOT,
+            env={**env, **PRODUCTION_ENV, "DEBUG": debug},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        renderers[debug] = result.stdout.strip().splitlines()[-1]  # after the shell's own greeting
+    assert renderers == {"false": "['JSONRenderer']", "true": "['JSONRenderer', 'BrowsableAPIRenderer']"}
+
+
+def no_store(response) -> bool:
+    return "no-store" in response.get("Cache-Control", "")
+
+
+@override_settings(DEBUG=False)
+def test_signed_in_pages_and_api_answers_are_not_stored_in_production(client, applicant, dossier):
+    client.force_login(applicant)
+    assert no_store(client.get(reverse("home")))
+    assert no_store(client.get(f"/applications/{dossier.reference}/"))
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(applicant, 'tests')[1]}")
+    response = api.get(f"/api/v1/applications/{dossier.reference}/")
+    assert response.status_code == 200 and no_store(response)
+
+
+@override_settings(DEBUG=False)
+def test_anonymous_and_public_answers_stay_cacheable_in_production(client, applicant):
+    assert not no_store(client.get(reverse("workflow_list")))
+    assert not no_store(APIClient().get("/api/v1/register/"))
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(applicant, 'tests')[1]}")
+    register = api.get("/api/v1/register/")  # the same for everyone: the view's public caching holds
+    assert register.status_code == 200 and "public" in register["Cache-Control"] and not no_store(register)

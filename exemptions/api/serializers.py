@@ -210,17 +210,22 @@ class ApplicationSerializer(ModelSerializer):
     def get_editable(self, application) -> bool:
         return not application.is_locked  # reads the prefetched filings
 
+    def to_representation(self, application):
+        # `authorities` is written as a plain list of codes, but read through the dossier's visibility rule.
+        data = super().to_representation(application)
+        user = self.context["request"].user
+        data["authorities"] = [a.code for a in application.authorities_visible_to(user)]
+        return data
+
     @extend_schema_field(FilingSummarySerializer(many=True))
     def get_filings(self, application):
-        user = self.context["request"].user
-        visible = [f for f in application.filings.all() if engine.roles_for(user, f)]
+        visible = application.filings_visible_to(self.context["request"].user)
         return FilingSummarySerializer(visible, many=True).data
 
     @extend_schema_field(ClearanceSerializer(allow_null=True))
     def get_cleared_to_ship(self, application):
         """Only the organization (and admins) see the overall verdict: it would reveal other authorities' cases."""
-        user = self.context["request"].user
-        if not (user.is_superuser or application.organization_id in organization_ids(user)):
+        if not application.seen_whole_by(self.context["request"].user):
             return None
         verdict = clearance.cleared_to_ship(application)
         return {"cleared": verdict.cleared, "blockers": verdict.blockers}

@@ -149,6 +149,33 @@ class Application(models.Model):
             return any(f.status != procedures.INITIAL for f in self.filings.all())
         return self.filings.exclude(status=procedures.INITIAL).exists()
 
+    # What a viewer of the dossier may see of its filings: the one rule of the dossier overview, the API's
+    # application (authorities, filings, cleared-to-ship) and a filing page's links to its siblings. A dossier
+    # filed with several authorities must not tell one authority which others hold a case (nor their
+    # references or decisions): its reviewers and staff see their own authority's part only. The three read
+    # prefetched filings and authorities, so a list pays no query per dossier.
+
+    def seen_whole_by(self, user) -> bool:
+        """The dossier's own organization (and admins) see every filing, authority and the overall verdict."""
+        return user.is_superuser or self.organization_id in organization_ids(user)
+
+    def filings_visible_to(self, user) -> list:
+        """The filings `user` may see: all for its organization; an authority's filed cases for its members
+        (as `Filing.objects.visible_to()` decides for a single filing)."""
+        filings = list(self.filings.all())
+        if self.seen_whole_by(user):
+            return filings
+        own = authority_ids(user)
+        return [f for f in filings if f.authority_id in own and f.submitted_at is not None]
+
+    def authorities_visible_to(self, user) -> list[Authority]:
+        """Of the authorities whose approval the shipment needs, those `user` may learn about."""
+        authorities = list(self.required_authorities.all())
+        if self.seen_whole_by(user):
+            return authorities
+        own = authority_ids(user)
+        return [a for a in authorities if a.pk in own]
+
     @property
     def beneficiary_total(self) -> int:
         return sum((self.beneficiaries or {}).values())

@@ -60,7 +60,10 @@ def home(request):
         .order_by("-updated_at", "-id")
     )
     page = page_of(request, applications, size=20)
-    rows = [(application, clearance.cleared_to_ship(application)) for application in page]
+    rows = [
+        (application, application.filings_visible_to(user), clearance.cleared_to_ship(application))
+        for application in page
+    ]
     needs_action = (
         Filing.objects.filter(application__in=own_applications(user), status__in=WAITING_ON_APPLICANT)
         .with_related()
@@ -101,6 +104,7 @@ def application_detail(request, reference, file_form=None):
     )
     context = {
         "application": application,
+        "filings": application.filings_visible_to(request.user),
         "clearance": clearance.cleared_to_ship(application),
         "missing": application.missing_elements(),
         "locked": application.is_locked,

@@ -5,6 +5,7 @@ module only translates its errors (wrong role: 403, wrong state or a lost race: 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -49,6 +50,9 @@ def filing_context(request, filing, bound_form=None, message_form=None):
         for e in filing.events.all()
     ]
     documents = [*filing.application.documents.all(), *filing.documents.all()]
+    by_authority = Filing.objects.select_related("authority").order_by("authority__code", "id")
+    prefetch_related_objects([filing.application], Prefetch("filings", queryset=by_authority))
+    siblings = [f for f in filing.application.filings_visible_to(user) if f.pk != filing.pk]
     return {
         "filing": filing,
         "application": filing.application,
@@ -62,6 +66,7 @@ def filing_context(request, filing, bound_form=None, message_form=None):
         "message_form": message_form or MessageForm(),
         "can_write": bool(roles - {engine.SYSTEM}) and filing.state.accepts_correspondence,
         "documents": documents,
+        "siblings": siblings,
         "snapshot": snapshot_for_display(filing.snapshot),
         # Authority staff see who has opened the case file (the access log).
         "recent_views": services.recent_views(filing, 20) if procedures.STAFF in roles else None,
