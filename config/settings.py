@@ -42,6 +42,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a NUL byte or an undecodable character in the path, query, form, cookies or headers is a 400
+    # before anything (sessions, filters, views) takes it to the database.
+    "exemptions.middleware.RefuseUnstorableInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -198,6 +201,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "exemptions.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "EXCEPTION_HANDLER": "exemptions.api.errors.exception_handler",
+    # DRF's three, the JSON one bounded in size, depth and storable text (exemptions/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "exemptions.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -208,6 +217,9 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# How deep a JSON request body may nest (its size is bounded by DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB by default);
+# no request of this API nests more than a few levels, and a few hundred would exhaust Python's recursion.
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clearance API",
     "DESCRIPTION": (

@@ -1,4 +1,5 @@
-"""Request-wide concerns: times in the user's own zone, and a clear 503 when the database is lost.
+"""Request-wide concerns: unstorable input refused at the door, times in the user's own zone, and a clear 503
+when the database is lost.
 
 A database lost in the middle of a request ends in a clear 503, never a 500 page or a half-saved case.
 PostgreSQL rolls back the transaction the request was in when its connection dies, and every write in
@@ -7,18 +8,64 @@ only the dead connection to drop, so the next request opens a fresh one."""
 
 import logging
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from . import deadlines
 from .models import Profile
+from .models.validators import validate_storable_text
 
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = "The database is unavailable right now. Nothing was saved; please try again in a minute."
 RETRY_AFTER_SECONDS = "30"
+
+
+def _texts_of(request):
+    """Every string Django decodes from the request for the app: path, query, cookies, headers, form fields."""
+    yield request.path_info
+    for key, values in request.GET.lists():
+        yield key
+        yield from values
+    yield from request.COOKIES.keys()
+    yield from request.COOKIES.values()
+    yield from (value for key, value in request.META.items() if key.startswith("HTTP_"))
+    for key, values in request.POST.lists():  # parsed for POST only; DRF reuses what was parsed here
+        yield key
+        yield from values
+
+
+def _bad_request(request, message: str) -> HttpResponse:
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message, "errors": {}}, status=400)
+    # Rendered without the request: the session middleware has not run, and the cookie may be the bad input.
+    return HttpResponse(render_to_string("400.html", {"message": message}), status=400)
+
+
+class RefuseUnstorableInputMiddleware:
+    """A NUL byte or a lone surrogate anywhere Django hands the app a string is a 400 before any view, filter
+    or session lookup takes it to PostgreSQL, which would refuse it with a server error. JSON bodies are the
+    API parser's to check (exemptions/api/parsers.py), so that it can name the field."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            for text in _texts_of(request):
+                validate_storable_text(text)
+        except DjangoValidationError as error:
+            return _bad_request(request, f"The request holds characters that cannot be stored. {error.messages[0]}")
+        except (BadRequest, SuspiciousOperation, MultiPartParserError) as error:
+            # Too large, too many fields or a broken multipart body, found while reading the form.
+            log.warning("Unreadable request %s %s: %s", request.method, request.path_info, error)
+            return _bad_request(request, f"The request could not be read: {error}")
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:

@@ -91,6 +91,7 @@ class ObtainTokenView(ObtainAuthToken):
     """Exchange a username and password for an API token (send it as `Authorization: Token <key>`)."""
 
     throttle_classes = [AnonRateThrottle]  # password guessing is throttled like any anonymous call
+    parser_classes = APIView.parser_classes  # the project's (bounded JSON), not ObtainAuthToken's own list
 
     @extend_schema(responses={200: s.TokenSerializer, **errors(400)})
     def post(self, request, *args, **kwargs):

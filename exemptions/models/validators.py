@@ -1,15 +1,32 @@
-"""Validators of what people type into a dossier: codes, countries, currencies, counts, dates."""
+"""Validators of what people type into a dossier: codes, countries, currencies, counts, dates, and text the
+database can store at all."""
 
 import re
 
 import pycountry
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 
 from .. import procedures
 
 # --- validators --------------------------------------------------------------------------------
 
 HS_CODE_RE = re.compile(r"^\d{6,10}$")
+
+_prohibit_null_characters = ProhibitNullCharactersValidator()
+
+
+def validate_storable_text(value: str) -> None:
+    """Text PostgreSQL can hold and compare: no NUL character (text columns refuse it, in a filter as in a
+    write) and no lone surrogate (a JSON `\\ud800` escape has no UTF-8 form). Either would otherwise fail inside
+    the database driver as a server error, so the request and API faces refuse such input at the door."""
+    _prohibit_null_characters(value)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "Surrogate characters are not allowed: send text as valid Unicode.", code="surrogate_characters_not_allowed"
+        ) from None
 
 
 def normalize_hs_code(value: str) -> str:
