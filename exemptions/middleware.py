@@ -40,11 +40,12 @@ def _texts_of(request):
         yield from values
 
 
-def _bad_request(request, message: str) -> HttpResponse:
+def _refusal(request, status: int, message: str, page: str) -> HttpResponse:
+    """The API's JSON error shape under /api/, else the page. The page is rendered without the request: its
+    context processors would read the session, which may be lost with the database or be the bad input."""
     if request.path_info.startswith("/api/"):
-        return JsonResponse({"detail": message, "errors": {}}, status=400)
-    # Rendered without the request: the session middleware has not run, and the cookie may be the bad input.
-    return HttpResponse(render_to_string("400.html", {"message": message}), status=400)
+        return JsonResponse({"detail": message, "errors": {}}, status=status)
+    return HttpResponse(render_to_string(page, {"message": message}), status=status)
 
 
 class RefuseUnstorableInputMiddleware:
@@ -60,11 +61,12 @@ class RefuseUnstorableInputMiddleware:
             for text in _texts_of(request):
                 validate_storable_text(text)
         except DjangoValidationError as error:
-            return _bad_request(request, f"The request holds characters that cannot be stored. {error.messages[0]}")
+            message = f"The request holds characters that cannot be stored. {error.messages[0]}"
+            return _refusal(request, 400, message, "400.html")
         except (BadRequest, SuspiciousOperation, MultiPartParserError) as error:
             # Too large, too many fields or a broken multipart body, found while reading the form.
             log.warning("Unreadable request %s %s: %s", request.method, request.path_info, error)
-            return _bad_request(request, f"The request could not be read: {error}")
+            return _refusal(request, 400, f"The request could not be read: {error}", "400.html")
         return self.get_response(request)
 
 
@@ -82,11 +84,7 @@ class DatabaseUnavailableMiddleware:
         for connection in connections.all(initialized_only=True):
             if connection.connection is not None and not connection.is_usable():
                 connection.close()
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": UNAVAILABLE, "errors": {}}, status=503)
-        else:
-            # Rendered without the request: context processors would read the session from the lost database.
-            response = HttpResponse(render_to_string("503.html", {"message": UNAVAILABLE}), status=503)
+        response = _refusal(request, 503, UNAVAILABLE, "503.html")
         response["Retry-After"] = RETRY_AFTER_SECONDS
         return response
 
