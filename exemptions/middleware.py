@@ -27,24 +27,23 @@ RETRY_AFTER_SECONDS = "30"
 
 
 def _texts_of(request):
-    """Every string Django decodes from the request for the app: path, query, cookies, headers, form fields."""
-    yield request.path_info
-    for key, values in request.GET.lists():
-        yield key
-        yield from values
-    yield from request.COOKIES.keys()
-    yield from request.COOKIES.values()
-    yield from (value for key, value in request.META.items() if key.startswith("HTTP_"))
-    for key, values in request.POST.lists():  # parsed for POST only; DRF reuses what was parsed here
-        yield key
-        yield from values
+    """(field, text) for every string Django decodes from the request for the app: path, query, cookies,
+    headers, form fields. The field is a query or form parameter's name, so an API client learns which one was
+    refused; None for the rest, and for a name that is itself the bad text."""
+    yield None, request.path_info
+    for parameters in (request.GET, request.POST):  # POST is parsed for POST only; DRF reuses what it holds
+        for key, values in parameters.lists():
+            yield None, key
+            yield from ((key, value) for value in values)
+    yield from ((None, text) for cookie in request.COOKIES.items() for text in cookie)
+    yield from ((None, value) for key, value in request.META.items() if key.startswith("HTTP_"))
 
 
-def _refusal(request, status: int, message: str, page: str) -> HttpResponse:
+def _refusal(request, status: int, message: str, page: str, errors=None) -> HttpResponse:
     """The API's JSON error shape under /api/, else the page. The page is rendered without the request: its
     context processors would read the session, which may be lost with the database or be the bad input."""
     if request.path_info.startswith("/api/"):
-        return JsonResponse({"detail": message, "errors": {}}, status=status)
+        return JsonResponse({"detail": message, "errors": errors or {}}, status=status)
     return HttpResponse(render_to_string(page, {"message": message}), status=status)
 
 
@@ -58,11 +57,13 @@ class RefuseUnstorableInputMiddleware:
 
     def __call__(self, request):
         try:
-            for text in _texts_of(request):
-                validate_storable_text(text)
-        except DjangoValidationError as error:
-            message = f"The request holds characters that cannot be stored. {error.messages[0]}"
-            return _refusal(request, 400, message, "400.html")
+            for field, text in _texts_of(request):
+                try:
+                    validate_storable_text(text)
+                except DjangoValidationError as error:
+                    where = f"{field}: " if field else "The request holds characters that cannot be stored. "
+                    errors = {field: error.messages} if field else {}
+                    return _refusal(request, 400, where + error.messages[0], "400.html", errors)
         except (BadRequest, SuspiciousOperation, MultiPartParserError) as error:
             # Too large, too many fields or a broken multipart body, found while reading the form.
             log.warning("Unreadable request %s %s: %s", request.method, request.path_info, error)
