@@ -43,9 +43,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    # Before anything reads the body (CSRF reads the form): a too-large upload is refused unread.
+    # First, before anything reads the body (the input check and CSRF read the form): a too-large upload is
+    # refused unread.
     "exemptions.middleware.RequestSizeLimitMiddleware",
+    # Then a NUL byte or an undecodable character in the path, query, form, cookies or headers is a 400 before
+    # anything (sessions, filters, views) takes it to the database.
+    "exemptions.middleware.RefuseUnstorableInputMiddleware",
+    "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -245,6 +249,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "exemptions.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "EXCEPTION_HANDLER": "exemptions.api.errors.exception_handler",
+    # DRF's three, the JSON one bounded in size, depth and storable text (exemptions/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "exemptions.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "exemptions.api.throttling.AnonRateThrottle",
         "exemptions.api.throttling.UserRateThrottle",
@@ -267,6 +277,9 @@ REST_KNOX = {
     "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
     "AUTH_HEADER_PREFIX": "Token",  # the header integrations already send
 }
+# How deep a JSON request body may nest (its size is bounded by DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB by default);
+# no request of this API nests more than a few levels, and a few hundred would exhaust Python's recursion.
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clearance API",
     "DESCRIPTION": (

@@ -57,19 +57,22 @@ class FilingFilter(django_filters.FilterSet):
         help_text="Part of a reference (ours or the authority's), a title or an organization name",
     )
 
+    # The methods' `value: str` hints tell drf-spectacular the query parameters' type; without one it takes
+    # the model field's (assigned_to: an integer key) and publishes an integer that must equal "me".
+
     class Meta:
         model = Filing
         fields = ["status", "authority", "overdue", "assigned_to", "search"]
 
-    def filter_status(self, queryset, name, value):
+    def filter_status(self, queryset, name, value: str):
         return queryset.open() if value == OPEN else queryset.filter(status=value)
 
-    def filter_overdue(self, queryset, name, value):
+    def filter_overdue(self, queryset, name, value: str):
         now = timezone.now()
         return queryset.overdue(now) if value == "true" else queryset.exclude(due_at__lt=now)
 
-    def filter_assigned_to(self, queryset, name, value):
+    def filter_assigned_to(self, queryset, name, value: str):
         return queryset.filter(assigned_to=self.request.user)
 
-    def filter_search(self, queryset, name, value):
+    def filter_search(self, queryset, name, value: str):
         return queryset.search(value)

@@ -1,14 +1,24 @@
 """The one JSON error shape of the API, `{"detail": ..., "errors": {field: [...]}}`, and how domain errors map
 onto HTTP statuses: a filing the caller may not see 404, a role that may not act 403, a wrong state, a lost
-race or a locked dossier 409, invalid input 400."""
+race or a locked dossier 409, invalid input 400. Anything else is a fault of ours: logged, and answered 500 in
+the same shape (a lost database is left to the middleware's 503)."""
 
-from django.core.exceptions import NON_FIELD_ERRORS
+import logging
+
+from django.core.exceptions import NON_FIELD_ERRORS, BadRequest, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions, serializers, status
 from rest_framework.fields import get_error_detail
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from exemptions import engine, services
+
+log = logging.getLogger(__name__)
+
+SERVER_FAULT = "Something went wrong on our side. Nothing was saved; please try again, or tell us if it persists."
 
 
 class ConflictError(exceptions.APIException):
@@ -41,6 +51,8 @@ def _translate(exc):
         return exceptions.PermissionDenied(str(exc))
     if isinstance(exc, engine.Conflict):
         return ConflictError(str(exc))
+    if isinstance(exc, BadRequest | SuspiciousOperation):  # e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+        return exceptions.ParseError(str(exc) or None)
     return exc
 
 
@@ -67,9 +79,14 @@ def _first_message(errors, path="") -> str:
 
 def exception_handler(exc, context):
     exc = _translate(exc)
+    if isinstance(exc, OperationalError | InterfaceError):
+        return None  # the database is lost: DatabaseUnavailableMiddleware answers 503
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None  # a real bug: let Django log it and answer 500
+        request = context["request"]
+        log.error("Server fault in %s %s", request.method, request.path, exc_info=exc)
+        set_rollback()
+        return Response({"detail": SERVER_FAULT, "errors": {}}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
         errors = data if isinstance(data, dict) else {"non_field_errors": data}

@@ -41,7 +41,11 @@ _ERROR_DESCRIPTIONS = {
 
 
 def errors(*codes) -> dict:
-    return {code: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[code]) for code in codes}
+    # 400 on every operation: any request carrying a character the database cannot store is refused
+    # (middleware.RefuseUnstorableInputMiddleware), whatever the operation reads.
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[code]) for code in sorted({400, *codes})
+    }
 
 
 def visible_filing(request, reference) -> Filing:

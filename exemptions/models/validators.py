@@ -1,10 +1,12 @@
-"""Validators of what people type into a dossier: codes, countries, currencies, counts, dates; and the limits of
-what a person may write, declared once and read by the web forms, the API serializers and the services."""
+"""Validators of what people type into a dossier: codes, countries, currencies, counts, dates, text the database
+can store at all; and the limits of what a person may write, declared once and read by the web forms, the API
+serializers and the services."""
 
 import re
 
 import pycountry
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 
 from .. import procedures
 
@@ -28,6 +30,21 @@ def validate_text_length(value: str, limit: int, what: str) -> None:
 # --- validators --------------------------------------------------------------------------------
 
 HS_CODE_RE = re.compile(r"^\d{6,10}$")
+
+_prohibit_null_characters = ProhibitNullCharactersValidator()
+
+
+def validate_storable_text(value: str) -> None:
+    """Text PostgreSQL can hold and compare: no NUL character (text columns refuse it, in a filter as in a
+    write) and no lone surrogate (a JSON `\\ud800` escape has no UTF-8 form). Either would otherwise fail inside
+    the database driver as a server error, so the request and API faces refuse such input at the door."""
+    _prohibit_null_characters(value)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "Surrogate characters are not allowed: send text as valid Unicode.", code="surrogate_characters_not_allowed"
+        ) from None
 
 
 def normalize_hs_code(value: str) -> str:

@@ -2,9 +2,11 @@
 authorities. Views stay thin: writes go through services.py, and a dossier is editable only while
 services.ensure_editable() allows."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
@@ -39,6 +41,7 @@ from .forms import (
 )
 from .shortcuts import own_application_or_404, own_applications, page_of
 
+DOCUMENT_ID_RE = re.compile(r"[0-9]{1,18}")  # a primary key, as the page's remove buttons send it
 WAITING_ON_APPLICANT = sorted(
     {s.name for wf in procedures.PROCEDURES.values() for s in wf.states if s.waits_on_applicant}
 )
@@ -273,7 +276,10 @@ def _edit_documents(request, application):
     kinds = services.attachable_kinds(request.user)
     form = DocumentForm(kinds=kinds)
     if request.method == "POST" and "remove_document" in request.POST:
-        document = get_object_or_404(application.documents, pk=request.POST.get("remove_document") or 0)
+        document_id = request.POST["remove_document"]
+        if not DOCUMENT_ID_RE.fullmatch(document_id):
+            raise BadRequest("Choose a document of this dossier to remove.")
+        document = get_object_or_404(application.documents, pk=document_id)
         services.remove_document(document)
         messages.success(request, f"Removed {document.original_name}.")
         return redirect("application_edit", application.reference, "documents"), None
