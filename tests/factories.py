@@ -7,11 +7,29 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test import Client
+from rest_framework.test import APIClient
 
-from exemptions import demo, engine, services
+from exemptions import demo, engine, services, tokens
 from exemptions.models import Authority, Membership, Organization, Role
 
 _counter = itertools.count(1)
+
+
+def web_client(user=None) -> Client:
+    """A browser session, signed in as `user` when one is given."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def api_client(user=None) -> APIClient:
+    """An API client that authenticates as `user` with a real token, as an integration would."""
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user, 'tests')[1]}")
+    return client
 
 
 def organization(name=None, **fields):

@@ -6,11 +6,9 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
-from rest_framework.test import APIClient
 
-from exemptions import demo, engine, procedures, services, tokens
+from exemptions import demo, engine, procedures, services
 from exemptions.models import (
     MAX_ITEMS_PER_DOSSIER,
     MAX_PARTIES_PER_DOSSIER,
@@ -26,20 +24,8 @@ PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def web(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def api(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user, 'tests')[1]}")
-    return client
-
-
 def api_upload(user, filing, kind, name="letter.pdf", content=PDF):
-    return api(user).post(
+    return factories.api_client(user).post(
         f"/api/v1/filings/{filing.reference}/documents/",
         {"file": SimpleUploadedFile(name, content), "kind": kind},
         format="multipart",
@@ -56,9 +42,13 @@ def ofac_filing(dossier, applicant):
 
 def test_a_message_over_the_limit_is_refused_by_the_web_and_the_api_alike(ofac_filing, applicant):
     too_long = "x" * (MESSAGE_MAX_LENGTH + 1)
-    page = web(applicant).post(reverse("filing_message", args=[ofac_filing.reference]), {"body": too_long})
+    page = factories.web_client(applicant).post(
+        reverse("filing_message", args=[ofac_filing.reference]), {"body": too_long}
+    )
     assert page.status_code == 400
-    answer = api(applicant).post(f"/api/v1/filings/{ofac_filing.reference}/messages/", {"body": too_long})
+    answer = factories.api_client(applicant).post(
+        f"/api/v1/filings/{ofac_filing.reference}/messages/", {"body": too_long}
+    )
     assert answer.status_code == 400 and "body" in answer.json()["errors"]
     with pytest.raises(ValidationError, match="the limit is 20,000 characters"):
         services.post_message(ofac_filing, applicant, too_long)
@@ -68,10 +58,14 @@ def test_a_message_over_the_limit_is_refused_by_the_web_and_the_api_alike(ofac_f
 def test_a_message_at_the_limit_is_accepted_by_the_web_and_the_api_alike(ofac_filing, applicant):
     longest = "x" * MESSAGE_MAX_LENGTH
     assert (
-        web(applicant).post(reverse("filing_message", args=[ofac_filing.reference]), {"body": longest}).status_code
+        factories.web_client(applicant)
+        .post(reverse("filing_message", args=[ofac_filing.reference]), {"body": longest})
+        .status_code
         == 302
     )
-    answer = api(applicant).post(f"/api/v1/filings/{ofac_filing.reference}/messages/", {"body": longest})
+    answer = factories.api_client(applicant).post(
+        f"/api/v1/filings/{ofac_filing.reference}/messages/", {"body": longest}
+    )
     assert answer.status_code == 201
     assert Message.objects.count() == 2
 
@@ -81,9 +75,11 @@ def test_a_note_over_the_limit_is_refused_by_the_web_the_api_and_the_engine_alik
     before = ofac_filing.status
     too_long = "x" * (NOTE_MAX_LENGTH + 1)
     data = {f"{withdraw.name}-version": ofac_filing.version, f"{withdraw.name}-note": too_long}
-    page = web(applicant).post(reverse("filing_action", args=[ofac_filing.reference, withdraw.name]), data)
+    page = factories.web_client(applicant).post(
+        reverse("filing_action", args=[ofac_filing.reference, withdraw.name]), data
+    )
     assert page.status_code == 400
-    answer = api(applicant).post(
+    answer = factories.api_client(applicant).post(
         f"/api/v1/filings/{ofac_filing.reference}/actions/{withdraw.name}/", {"note": too_long}, format="json"
     )
     assert answer.status_code == 400 and "note" in answer.json()["errors"]
@@ -113,7 +109,7 @@ ROWS = {
 @pytest.mark.parametrize("related", ROWS)
 def test_one_row_too_many_is_refused_by_the_web_the_api_and_the_services_alike(dossier, applicant, related):
     limit, row = ROWS[related]
-    answer = api(applicant).patch(
+    answer = factories.api_client(applicant).patch(
         f"/api/v1/applications/{dossier.reference}/", {related: [row] * (limit + 1)}, format="json"
     )
     assert answer.status_code == 400 and related in answer.json()["errors"]
@@ -121,7 +117,7 @@ def test_one_row_too_many_is_refused_by_the_web_the_api_and_the_services_alike(d
         services.update_dossier(dossier, applicant, **{related: [row] * (limit + 1)})
     services.update_dossier(dossier, applicant, **{related: [row] * limit})  # the limit itself is fine
     assert (
-        api(applicant)
+        factories.api_client(applicant)
         .patch(f"/api/v1/applications/{dossier.reference}/", {related: [row] * limit}, format="json")
         .status_code
         == 200
@@ -131,9 +127,9 @@ def test_one_row_too_many_is_refused_by_the_web_the_api_and_the_services_alike(d
     for i, instance in enumerate(existing):
         data.update({f"{related}-{i}-id": instance.pk, **{f"{related}-{i}-{k}": v for k, v in row.items()}})
     url = reverse("application_edit", args=[dossier.reference, related])
-    assert web(applicant).post(url, data).status_code == 302  # the web editor saves a full dossier
+    assert factories.web_client(applicant).post(url, data).status_code == 302  # the web editor saves a full dossier
     data.update({f"{related}-TOTAL_FORMS": limit + 1, **{f"{related}-{limit}-{k}": v for k, v in row.items()}})
-    page = web(applicant).post(url, data)
+    page = factories.web_client(applicant).post(url, data)
     assert page.status_code == 400 and f"at most {limit}" in page.content.decode()
     with pytest.raises(ValidationError, match=f"at most {limit} {related}"):
         (services.add_item if related == "items" else services.add_party)(dossier, **row)
@@ -142,19 +138,25 @@ def test_one_row_too_many_is_refused_by_the_web_the_api_and_the_services_alike(d
 
 @pytest.mark.parametrize("typed", ["0001-01-01", "1999-12-31", "2101-01-01", "9999-12-31"])
 def test_an_implausible_shipment_date_is_refused_by_the_web_and_the_api_alike(dossier, applicant, typed):
-    page = web(applicant).post(
+    page = factories.web_client(applicant).post(
         reverse("application_edit", args=[dossier.reference, "shipment"]),
         {"ship_from_on": typed, "ship_until_on": "2027-06-30"},
     )
     assert page.status_code == 400 and "Enter a date between 01 Jan 2000 and 31 Dec 2100" in page.content.decode()
-    answer = api(applicant).patch(f"/api/v1/applications/{dossier.reference}/", {"ship_from_on": typed}, format="json")
+    answer = factories.api_client(applicant).patch(
+        f"/api/v1/applications/{dossier.reference}/", {"ship_from_on": typed}, format="json"
+    )
     assert answer.status_code == 400 and "ship_from_on" in answer.json()["errors"]
     dossier.refresh_from_db()
     assert str(dossier.ship_from_on) != typed
 
 
 def test_date_pickers_offer_only_plausible_dates(dossier, applicant):
-    page = web(applicant).get(reverse("application_edit", args=[dossier.reference, "shipment"])).content.decode()
+    page = (
+        factories.web_client(applicant)
+        .get(reverse("application_edit", args=[dossier.reference, "shipment"]))
+        .content.decode()
+    )
     pickers = re.findall(r'<input type="date"[^>]*>', page)
     assert len(pickers) == 2
     assert all('min="2000-01-01"' in p and 'max="2100-12-31"' in p for p in pickers)
@@ -199,11 +201,13 @@ def test_an_applicants_decision_letter_never_reaches_the_decision_email(ofac_fil
 
 def test_the_dossier_upload_form_offers_only_the_applicants_kinds(dossier, applicant):
     url = reverse("application_edit", args=[dossier.reference, "documents"])
-    page = web(applicant).get(url).content.decode()
+    page = factories.web_client(applicant).get(url).content.decode()
     offered = set(re.findall(r'<option value="([a-z_]+)"', page))
     assert offered == set(Document.kinds_for({procedures.APPLICANT}))
     assert Document.Kind.DECISION_LETTER not in offered
-    refused = web(applicant).post(url, {"kind": "decision_letter", "file": SimpleUploadedFile("d.pdf", PDF)})
+    refused = factories.web_client(applicant).post(
+        url, {"kind": "decision_letter", "file": SimpleUploadedFile("d.pdf", PDF)}
+    )
     assert refused.status_code == 400 and not Document.objects.exists()
 
 
@@ -236,13 +240,15 @@ def test_a_finished_case_takes_no_message_or_document_on_any_face(dossier, appli
     )
     filing.refresh_from_db()
     assert filing.status == state
-    page = web(applicant).get(reverse("filing_detail", args=[filing.reference])).content.decode()
+    page = factories.web_client(applicant).get(reverse("filing_detail", args=[filing.reference])).content.decode()
     assert reverse("filing_message", args=[filing.reference]) not in page
-    sent = web(applicant).post(
+    sent = factories.web_client(applicant).post(
         reverse("filing_message", args=[filing.reference]), {"body": "One more thing."}, follow=True
     )
     assert "takes no new messages or documents" in sent.content.decode()
-    answer = api(applicant).post(f"/api/v1/filings/{filing.reference}/messages/", {"body": "One more thing."})
+    answer = factories.api_client(applicant).post(
+        f"/api/v1/filings/{filing.reference}/messages/", {"body": "One more thing."}
+    )
     assert answer.status_code == 409 and "takes no new messages or documents" in answer.json()["detail"]
     uploaded = api_upload(applicant, filing, "other")
     assert uploaded.status_code == 409 and "takes no new messages or documents" in uploaded.json()["detail"]
@@ -257,8 +263,10 @@ def test_a_finished_case_takes_no_message_or_document_on_any_face(dossier, appli
 
 def download_from(face, document, user):
     if face == "web":
-        return web(user).get(reverse("document_download", args=[document.pk]))
-    return api(user).get(f"/api/v1/filings/{document.filing.reference}/documents/{document.pk}/download/")
+        return factories.web_client(user).get(reverse("document_download", args=[document.pk]))
+    return factories.api_client(user).get(
+        f"/api/v1/filings/{document.filing.reference}/documents/{document.pk}/download/"
+    )
 
 
 @pytest.mark.parametrize("face", ["web", "api"])

@@ -3,10 +3,8 @@ that OFAC (or anyone else) holds a case on the same dossier, on a web page or th
 sees every filing. One rule decides it (Application.filings_visible_to / authorities_visible_to)."""
 
 import pytest
-from django.test import Client
-from rest_framework.test import APIClient
 
-from exemptions import services, tokens
+from exemptions import services
 from exemptions.models import Authority, Filing, Role
 from tests import factories
 
@@ -19,22 +17,12 @@ def filed_twice(dossier, applicant):
     return (un, ofac) if un.authority.code == "UN1718" else (ofac, un)
 
 
-def web_client(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def api_client(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user, 'tests')[1]}")
-    return client
-
-
 @pytest.mark.parametrize("role", [Role.REVIEWER, Role.STAFF])
 def test_un_member_reads_only_un_filing_and_authority_of_the_dossier_in_the_api(dossier, filed_twice, role):
     un, ofac = filed_twice
-    response = api_client(factories.authority_member("UN1718", role)).get(f"/api/v1/applications/{dossier.reference}/")
+    response = factories.api_client(factories.authority_member("UN1718", role)).get(
+        f"/api/v1/applications/{dossier.reference}/"
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["authorities"] == ["UN1718"]
@@ -46,7 +34,7 @@ def test_un_member_reads_only_un_filing_and_authority_of_the_dossier_in_the_api(
 
 def test_un_reviewer_sees_no_trace_of_ofac_on_the_filing_page(dossier, filed_twice, reviewer_un):
     un, ofac = filed_twice
-    response = web_client(reviewer_un).get(f"/filings/{un.reference}/")
+    response = factories.web_client(reviewer_un).get(f"/filings/{un.reference}/")
     assert response.status_code == 200
     text = response.content.decode()
     assert ofac.reference not in text and "OFAC" not in text
@@ -58,17 +46,19 @@ def test_un_reviewer_sees_an_earlier_un_filing_of_the_same_dossier_as_a_sibling(
     # Withdraw the pending request, then file with the Committee again: both are UN cases of one dossier.
     services.run_action(un, "withdraw", applicant, "Wrong quantities.")
     again = factories.submitted_filing(dossier, "UN1718", applicant)
-    text = web_client(factories.member_of("UN1718", Role.REVIEWER)).get(f"/filings/{again.reference}/").content
+    text = (
+        factories.web_client(factories.member_of("UN1718", Role.REVIEWER)).get(f"/filings/{again.reference}/").content
+    )
     assert un.reference in text.decode() and "OFAC" not in text.decode()
 
 
 def test_applicant_sees_every_filing_and_authority_of_their_dossier(dossier, filed_twice, applicant):
     un, ofac = filed_twice
-    filing_page = web_client(applicant).get(f"/filings/{un.reference}/").content.decode()
+    filing_page = factories.web_client(applicant).get(f"/filings/{un.reference}/").content.decode()
     assert f'href="/filings/{ofac.reference}/"' in filing_page
-    overview = web_client(applicant).get(f"/applications/{dossier.reference}/").content.decode()
+    overview = factories.web_client(applicant).get(f"/applications/{dossier.reference}/").content.decode()
     assert un.reference in overview and ofac.reference in overview
-    body = api_client(applicant).get(f"/api/v1/applications/{dossier.reference}/").json()
+    body = factories.api_client(applicant).get(f"/api/v1/applications/{dossier.reference}/").json()
     assert body["authorities"] == ["OFAC", "UK-OFSI", "UN1718"]
     assert {f["reference"] for f in body["filings"]} == {un.reference, ofac.reference}
     assert body["cleared_to_ship"] is not None

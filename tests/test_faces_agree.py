@@ -6,38 +6,22 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from exemptions import engine, tokens
+from exemptions import engine
 from exemptions.models import Filing, Organization, Role
 from tests import factories
 
 
-def web_client(user=None):
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def api_client(user=None):
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user)[1]}")
-    return client
-
-
 def queue_references(user, query: str) -> list[str]:
-    response = web_client(user).get(f"/review/?{query}&page_size=100")
+    response = factories.web_client(user).get(f"/review/?{query}&page_size=100")
     assert response.status_code == 200
     assert not response.context["filter"].errors, response.context["filter"].errors
     return [f.reference for f in response.context["page"].object_list]
 
 
 def api_references(user, query: str) -> list[str]:
-    response = api_client(user).get(f"/api/v1/filings/?{query}&page_size=100")
+    response = factories.api_client(user).get(f"/api/v1/filings/?{query}&page_size=100")
     assert response.status_code == 200, response.content
     return [f["reference"] for f in response.json()["results"]]
 
@@ -101,7 +85,7 @@ def test_the_queue_still_reads_its_old_overdue_checkbox_links(un_cases, reviewer
 def web_register() -> set[str]:
     found, page = set(), 1
     while True:
-        response = web_client().get("/register/", {"page": page})
+        response = factories.web_client().get("/register/", {"page": page})
         found |= {filing.reference for filing in response.context["page"]}
         if not response.context["page"].has_next():
             return found
@@ -111,7 +95,7 @@ def web_register() -> set[str]:
 def api_register() -> set[str]:
     found, url = set(), "/api/v1/register/?page_size=100"
     while url:
-        body = api_client().get(url).json()
+        body = factories.api_client().get(url).json()
         found |= {entry["reference"] for entry in body["results"]}
         url = body["next"]
     return found

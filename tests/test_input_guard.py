@@ -13,7 +13,7 @@ from django.urls import reverse
 from rest_framework.exceptions import ParseError
 from rest_framework.test import APIClient
 
-from exemptions import services, tokens
+from exemptions import services
 from exemptions.api.parsers import BoundedJSONParser
 from tests import factories
 from tests.api.conftest import assert_error
@@ -41,19 +41,6 @@ def unchanged(db):
     assert row_counts() == before
 
 
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def api_client(user=None):
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user, 'tests')[1]}")
-    return client
-
-
 def assert_plain_bad_request(response):
     assert response.status_code == 400, response.content
     assert response["Content-Type"].startswith("text/html")
@@ -67,13 +54,13 @@ def test_a_nul_byte_on_a_public_page_is_a_plain_400(db, unchanged, path):
 
 @pytest.mark.parametrize("path", ["/filings/%00/", "/applications/%00/"])
 def test_a_nul_byte_in_a_signed_in_path_is_a_plain_400(unchanged, applicant, path):
-    client = signed_in(applicant)
+    client = factories.web_client(applicant)
     unchanged()
     assert_plain_bad_request(client.get(path))
 
 
 def test_a_nul_byte_in_a_form_field_is_refused_before_the_view_sees_it(unchanged, applicant, dossier):
-    client = signed_in(applicant)
+    client = factories.web_client(applicant)
     unchanged()
     url = reverse("application_edit", args=[dossier.reference, "basics"])
     assert_plain_bad_request(client.post(url, {"title": "TB\x00drugs"}))
@@ -90,13 +77,13 @@ def test_a_nul_byte_in_a_cookie_or_header_is_a_400(db, unchanged):
 
 @pytest.mark.parametrize("path, fields", [("/api/v1/filings/%00/", []), ("/api/v1/register/?search=%00", ["search"])])
 def test_a_nul_byte_in_an_api_path_or_query_is_a_json_400_naming_the_parameter(applicant, unchanged, path, fields):
-    client = api_client(applicant)
+    client = factories.api_client(applicant)
     unchanged()
     assert_error(client.get(path), 400, *fields)
 
 
 def test_a_nul_byte_inside_a_json_authority_is_a_field_error(applicant, dossier, unchanged):
-    client = api_client(applicant)
+    client = factories.api_client(applicant)
     unchanged()
     response = client.post(
         f"/api/v1/applications/{dossier.reference}/filings/",
@@ -108,7 +95,7 @@ def test_a_nul_byte_inside_a_json_authority_is_a_field_error(applicant, dossier,
 
 
 def test_a_lone_surrogate_inside_a_json_string_is_a_field_error(applicant, dossier, unchanged):
-    client = api_client(applicant)
+    client = factories.api_client(applicant)
     unchanged()
     response = client.patch(
         f"/api/v1/applications/{dossier.reference}/",
@@ -161,7 +148,7 @@ def json_endpoints(dossier, filing):
 def test_deeply_nested_json_is_a_400_on_every_json_endpoint(applicant, org, unchanged):
     draft = factories.complete_dossier(org, applicant)
     filing = factories.submitted_filing(factories.complete_dossier(org, applicant), "UN1718", applicant)
-    client = api_client(applicant)
+    client = factories.api_client(applicant)
     unchanged()
     for method, path in json_endpoints(draft, filing):
         response = getattr(client, method)(path, DEEP_JSON, content_type="application/json")
@@ -172,7 +159,7 @@ def test_removing_a_document_that_is_not_a_number_is_a_400(applicant, dossier, u
     services.attach_document(
         by=applicant, uploaded_file=SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan"), application=dossier
     )
-    client = signed_in(applicant)
+    client = factories.web_client(applicant)
     unchanged()
     url = reverse("application_edit", args=[dossier.reference, "documents"])
     response = client.post(url, {"remove_document": "abc"})
@@ -185,7 +172,7 @@ def test_an_unexpected_fault_in_the_api_is_a_logged_500_in_the_error_shape(appli
         raise RuntimeError("a bug of ours")
 
     monkeypatch.setattr(services, "create_filing", broken)
-    response = api_client(applicant).post(
+    response = factories.api_client(applicant).post(
         f"/api/v1/applications/{dossier.reference}/filings/", {"authority": "OFAC"}, format="json"
     )
     assert "a bug" not in assert_error(response, 500)["detail"]

@@ -9,11 +9,9 @@ from functools import partial
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.test import Client
 from django.urls import reverse
-from rest_framework.test import APIClient
 
-from exemptions import engine, procedures, services, snapshot, tokens
+from exemptions import engine, procedures, services, snapshot
 from exemptions.models import Application, Authority, Filing
 from tests import factories
 
@@ -42,18 +40,6 @@ def race(*calls):
     for thread in threads:
         thread.join()
     return results
-
-
-def web_client(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def api_client(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user, 'tests')[1]}")
-    return client
 
 
 def submit_action(filing):
@@ -85,7 +71,7 @@ def file_with_bis(face, client, dossier, bis):
 
 
 # face: (its client, the winner's status, every other contender's status)
-FACES = {"web": (web_client, 302, 400), "api": (api_client, 201, 400)}
+FACES = {"web": (factories.web_client, 302, 400), "api": (factories.api_client, 201, 400)}
 
 
 @pytest.mark.parametrize("face", FACES)
@@ -113,8 +99,8 @@ def edit_and_submit(face, applicant, dossier, bis, trial):
     if face == "web":
         basics = {"title": f"Edited {trial}", "purpose": "Treat more patients.", "justification": "HS chapter 90."}
         return (
-            partial(web_client(applicant).post, reverse("application_edit", args=[dossier.reference, "basics"]), basics),
-            partial(web_client(applicant).post, reverse("application_file", args=[dossier.reference]),
+            partial(factories.web_client(applicant).post, reverse("application_edit", args=[dossier.reference, "basics"]), basics),
+            partial(factories.web_client(applicant).post, reverse("application_file", args=[dossier.reference]),
                     {"authorities": [bis.pk]}),
         )  # fmt: skip
     filing = services.create_filing(dossier, bis, applicant)
@@ -124,8 +110,12 @@ def edit_and_submit(face, applicant, dossier, bis, trial):
                        unit_value="8.00", currency="USD", category="medical")],
     }  # fmt: skip
     return (
-        partial(api_client(applicant).patch, f"/api/v1/applications/{dossier.reference}/", change, format="json"),
-        partial(api_client(applicant).post, f"/api/v1/filings/{filing.reference}/actions/{submit_action(filing)}/"),
+        partial(
+            factories.api_client(applicant).patch, f"/api/v1/applications/{dossier.reference}/", change, format="json"
+        ),
+        partial(
+            factories.api_client(applicant).post, f"/api/v1/filings/{filing.reference}/actions/{submit_action(filing)}/"
+        ),
     )
 
 

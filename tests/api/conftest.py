@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from exemptions import tokens
+from tests import factories
 
 
 @pytest.fixture
@@ -12,14 +12,7 @@ def anon():
 @pytest.fixture
 def client_for(db):
     """An API client that authenticates as `user` with a real token, as an integration would."""
-
-    def make(user):
-        client = APIClient()
-        _, secret = tokens.issue(user, "tests")
-        client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
-        return client
-
-    return make
+    return factories.api_client
 
 
 def assert_error(response, status, *fields):
