@@ -46,7 +46,6 @@ CONFIRMATION = Deadline("confirmation", working_days_setting="confirmation_worki
 EXTENSION_REVIEW = Deadline("extension_review", working_days_setting="extension_review_working_days")
 EXPIRY = Deadline("expiry", at_validity_end=True)
 REPORT = Deadline("report", from_validity_end_days_setting="report_due_days")
-DEADLINES = (REVIEW, REPLY, NO_OBJECTION, CONFIRMATION, EXTENSION_REVIEW, EXPIRY, REPORT)
 
 
 # --- the shared core (DESIGN.md section 4) -----------------------------------------------------

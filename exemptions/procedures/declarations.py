@@ -104,9 +104,6 @@ class Transition:
     def target_from(self, status: str) -> str:
         return self.target or status
 
-    def field(self, name: str) -> PayloadField | None:
-        return next((f for f in self.payload if f.name == name), None)
-
 
 @dataclass(frozen=True)
 class Procedure:
