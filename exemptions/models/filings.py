@@ -111,6 +111,13 @@ class Filing(models.Model):
         RESIDENT_COORDINATOR = "resident_coordinator", "Via the UN Resident Coordinator"
         COMMITTEE_SECRETARY = "committee_secretary", "Via the Committee Secretary"
 
+    class Link(models.TextChoices):
+        """Why a filing follows an earlier one of the same dossier."""
+
+        RESUBMISSION = "resubmission", "New request after a denial, return or expiry"
+        EXTENSION = "extension", "Extension of an approval"
+        AMENDMENT = "amendment", "Amendment of an approval"
+
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="filings")
     authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="filings")
     reference = models.CharField(max_length=40, unique=True, editable=False)
@@ -120,6 +127,15 @@ class Filing(models.Model):
     submission_channel = models.CharField(max_length=30, choices=Channel.choices, default=Channel.DIRECT)
     channel_detail = models.CharField(max_length=200, blank=True, help_text="e.g. which Member State")
     due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    follows = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="followed_by",
+        help_text="The earlier filing this one renews, extends or amends",
+    )
+    link = models.CharField(max_length=20, choices=Link.choices, blank=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_filings"
     )
@@ -165,7 +181,11 @@ class Filing(models.Model):
                 fields=["application", "authority"],
                 condition=Q(status__in=procedures.PENDING_STATES),
                 name="filing_one_pending_per_authority",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(follows__isnull=True, link="") | Q(follows__isnull=False) & ~Q(link=""),
+                name="filing_link_names_its_reason",
+            ),
         ]
         indexes = [
             # The reminder sweep and the overdue filters read only filings with a running deadline.
