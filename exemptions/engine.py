@@ -18,7 +18,7 @@ from celery import current_app
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from . import deadlines, payloads, snapshot
@@ -26,9 +26,11 @@ from . import procedures as p
 from .models import (
     AUTHORITY_ROLES,
     Application,
+    Document,
     Event,
     Filing,
     Message,
+    Shipment,
     memberships_of,
 )
 
@@ -197,6 +199,14 @@ def _redact_snapshot(filing, plan, cleaned):
     plan.event_payload["submitted_snapshot_sha256"] = filing.snapshot_sha256  # what was filed stays provable
 
 
+def _attach_delivery_report(filing, plan, cleaned):
+    # services.run_action generates the end-use report from the records and attaches it just before this runs.
+    report = filing.documents.filter(kind=Document.Kind.DELIVERY_REPORT).order_by("-uploaded_at", "-id").first()
+    if report is None:
+        raise ValidationError({"report": ["Generate the end-use report from the shipment records first."]})
+    plan.event_payload.update(report=report.original_name, report_sha256=report.sha256)
+
+
 EFFECTS = {
     p.SNAPSHOT_DOSSIER: _snapshot_dossier,
     p.ASSIGN_ACTOR: lambda filing, plan, cleaned: plan.changes.update(assigned_to=plan.actor),
@@ -212,6 +222,7 @@ EFFECTS = {
     p.CHECK_EXTENSION_REQUEST: _check_extension_request,
     p.EXTEND_VALIDITY: _extend_validity,
     p.REDACT_SNAPSHOT: _redact_snapshot,
+    p.ATTACH_DELIVERY_REPORT: _attach_delivery_report,
 }
 assert set(EFFECTS) == {e for proc in p.PROCEDURES.values() for t in proc.transitions for e in t.effects}
 
@@ -219,8 +230,18 @@ assert set(EFFECTS) == {e for proc in p.PROCEDURES.values() for t in proc.transi
 # --- deadlines ---------------------------------------------------------------------------------
 
 
-def deadline_at(deadline: p.Deadline, authority, valid_until_on: dt.date | None, now: dt.datetime):
-    """When a deadline of this kind falls due for a filing entering its state at `now`."""
+def last_delivery_on(filing: Filing) -> dt.date | None:
+    """The day the last shipment drawing on this approval was delivered, if any was."""
+    delivered = Shipment.objects.filter(approvals=filing, delivered_on__isnull=False)
+    return delivered.aggregate(last=Max("delivered_on"))["last"]
+
+
+def deadline_at(deadline: p.Deadline, authority, valid_until_on: dt.date | None, now: dt.datetime, delivered_on=None):
+    """When a deadline of this kind falls due for a filing entering its state at `now`; `delivered_on`: the
+    last delivery of the approval's shipments (a report deadline then counts from it)."""
+    if deadline.after_last_delivery and delivered_on is not None:
+        days = getattr(authority, deadline.from_validity_end_days_setting)
+        return deadlines.calendar_deadline(delivered_on, days, authority.time_zone)
     if deadline.working_days_setting:
         days = getattr(authority, deadline.working_days_setting)
         return deadlines.working_deadline(now, days, authority.holiday_calendar, authority.time_zone)
@@ -254,7 +275,20 @@ def _next_due_at(filing: Filing, plan: Plan) -> tuple[dt.datetime | None, dict]:
     if source.deadline and source.deadline.kind == target.deadline.kind and filing.due_at:
         return filing.due_at, clock  # the same clock keeps running (submitted → in_review, reassignment)
     valid_until_on = plan.changes.get("valid_until_on", filing.valid_until_on)
-    return deadline_at(target.deadline, filing.authority, valid_until_on, at), clock
+    delivered_on = last_delivery_on(filing) if target.deadline.after_last_delivery and filing.pk else None
+    return deadline_at(target.deadline, filing.authority, valid_until_on, at, delivered_on), clock
+
+
+def refresh_report_deadline(filing: Filing) -> None:
+    """A delivery recorded while the report is due moves the report deadline to follow it. Only `due_at`
+    changes (the status and version stay), and only while the filing is still in that state."""
+    deadline = filing.state.deadline
+    if not (deadline and deadline.after_last_delivery):
+        return
+    due_at = deadline_at(deadline, filing.authority, filing.valid_until_on, timezone.now(), last_delivery_on(filing))
+    if due_at != filing.due_at:
+        Filing.objects.filter(pk=filing.pk, status=filing.status).update(due_at=due_at)
+        filing.due_at = due_at
 
 
 # --- planning and applying ---------------------------------------------------------------------

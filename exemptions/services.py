@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import FileResponse
 
-from . import engine, procedures
+from . import engine, procedures, reports
 from .models import (
     MAX_ITEMS_PER_DOSSIER,
     MAX_PARTIES_PER_DOSSIER,
@@ -361,9 +361,12 @@ def remove_document(document: Document) -> None:
 
 def run_action(filing: Filing, action: str, by, note: str = "", /, *, files=None, **payload):
     """Run a transition as a person, with the files its DOCUMENT fields ask for (`files`: field name →
-    uploaded file): the documents and the transition stand or fall together. Returns the Event."""
+    uploaded file), and the end-use report generated from the records when the transition files it: the
+    documents and the transition stand or fall together. Returns the Event."""
     transition = engine.available_action(filing, by, action)
     with transaction.atomic():
+        if procedures.ATTACH_DELIVERY_REPORT in transition.effects:
+            reports.attach_end_use_report(filing, by)
         for field in transition.payload:
             uploaded = (files or {}).get(field.name)
             if field.kind == procedures.DOCUMENT and uploaded is not None:

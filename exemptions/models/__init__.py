@@ -22,6 +22,12 @@ from .filings import (
     Message,
     deadline_key,
 )
+from .monitoring import (
+    Incident,
+    MonitoringVisit,
+    PlannedVisit,
+    VisitFile,
+)
 from .outgoing import (
     OutgoingEmail,
 )
@@ -40,6 +46,13 @@ from .people import (
 from .seals import (
     AuditCheckpoint,
 )
+from .shipments import (
+    ApprovedQuantity,
+    Distribution,
+    DistributionLine,
+    Shipment,
+    ShipmentLine,
+)
 from .tokens import (
     ApiToken,
 )
@@ -50,6 +63,7 @@ from .validators import (
     MAX_PARTIES_PER_DOSSIER,
     MESSAGE_MAX_LENGTH,
     NOTE_MAX_LENGTH,
+    imo_check_digit_ok,
     normalize_hs_code,
     validate_beneficiaries,
     validate_country,
@@ -103,4 +117,14 @@ __all__ = [
     "OutgoingEmail",
     "AuditCheckpoint",
     "ApiToken",
+    "ApprovedQuantity",
+    "Distribution",
+    "DistributionLine",
+    "Shipment",
+    "ShipmentLine",
+    "Incident",
+    "MonitoringVisit",
+    "PlannedVisit",
+    "VisitFile",
+    "imo_check_digit_ok",
 ]

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .filings import Event, Filing
+from .monitoring import Incident
 from .people import Authority
 
 
@@ -19,6 +20,7 @@ class OutgoingEmail(models.Model):
         REMINDER = "reminder", "Deadline reminder"
         EVENT_NOTICE = "event_notice", "Event notice"
         DIGEST = "digest", "Daily digest"
+        INCIDENT = "incident", "Incident report reminder"
 
     family = models.CharField(max_length=20, choices=Family.choices)
     filing = models.ForeignKey(
@@ -50,6 +52,14 @@ class OutgoingEmail(models.Model):
         on_delete=models.CASCADE,
         related_name="digests",
         help_text="Digests: the authority whose work is listed",
+    )
+    incident = models.ForeignKey(
+        Incident,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        help_text="Incident reminders: the diversion or loss not yet reported",
     )
     due_at = models.DateTimeField(help_text="The deadline a reminder is about, the event's time, or the digest's")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outgoing_emails")
@@ -85,6 +95,11 @@ class OutgoingEmail(models.Model):
                     authority__isnull=False,
                     deadline_kind="",
                     offset="",
+                )
+                | (
+                    Q(family="incident", incident__isnull=False, filing__isnull=True, event__isnull=True)
+                    & Q(authority__isnull=True, deadline_kind="")
+                    & ~Q(offset="")
                 ),
                 name="outgoing_email_fields_of_its_family",
             ),
@@ -100,6 +115,11 @@ class OutgoingEmail(models.Model):
             models.UniqueConstraint(
                 fields=["authority", "due_at", "recipient"], condition=Q(family="digest"), name="outgoing_digest_once"
             ),
+            models.UniqueConstraint(
+                fields=["incident", "offset", "recipient"],
+                condition=Q(family="incident"),
+                name="outgoing_incident_once",
+            ),
         ]
         indexes = [models.Index(fields=["claimed_at"], name="outgoing_email_unsent", condition=Q(sent_at__isnull=True))]
 
@@ -113,4 +133,6 @@ class OutgoingEmail(models.Model):
             return f"{self.deadline_kind} {self.offset} on {self.filing_id}"
         if self.family == self.Family.EVENT_NOTICE:
             return f"{self.event.action} on {self.filing_id}"
+        if self.family == self.Family.INCIDENT:
+            return f"incident {self.offset} on {self.incident_id}"
         return f"{self.authority.code} digest"

@@ -14,12 +14,12 @@ from .vocabulary import (
     ASSIGN_ACTOR,
     ASSIGN_REVIEWER,
     ASSIGNED_REVIEWER,
+    ATTACH_DELIVERY_REPORT,
     AUTHORITY,
     AUTHORITY_ROLES,
     CHECK_EXTENSION_REQUEST,
     DANGER,
     DATE,
-    DOCUMENT,
     EXTEND_VALIDITY,
     INITIAL,
     LICENCE_ELEMENTS,
@@ -45,7 +45,7 @@ NO_OBJECTION = Deadline("no_objection", working_days_setting="no_objection_worki
 CONFIRMATION = Deadline("confirmation", working_days_setting="confirmation_working_days")
 EXTENSION_REVIEW = Deadline("extension_review", working_days_setting="extension_review_working_days")
 EXPIRY = Deadline("expiry", at_validity_end=True)
-REPORT = Deadline("report", from_validity_end_days_setting="report_due_days")
+REPORT = Deadline("report", from_validity_end_days_setting="report_due_days", after_last_delivery=True)
 
 
 # --- the shared core (DESIGN.md section 4) -----------------------------------------------------
@@ -220,17 +220,16 @@ def core_transitions(*, review_states=("in_review",), approve: Transition | None
         ),
         Transition(
             "file_report",
-            "File the delivery report",
+            "File the end-use report",
             ("approved", "expired"),
             "closed",
             frozenset({APPLICANT}),
-            note_required=True,
-            note_label="Summary of deliveries and end use",
-            payload=(
-                PayloadField("report", "Report (PDF, Word or spreadsheet)", DOCUMENT, document_kind="delivery_report"),
-            ),
-            example_note="All cartons delivered to the listed facilities; monitoring visits on 3 and 17 March "
-            "found no diversion.",
+            note_label="Remarks for the authority (optional)",
+            # The report is generated from the shipment, delivery, distribution, monitoring and incident records
+            # and attached to the filing as it is filed: the records, not a free-text summary, close the case.
+            effects=(ATTACH_DELIVERY_REPORT,),
+            example_note="Monitoring visits on 3 and 17 March found no diversion; the county hospital refused a "
+            "visit on 24 March, which we reported to the Committee.",
         ),
     )
 

@@ -32,6 +32,8 @@ class Deadline:
     working_days_setting: str | None = None  # working days from entry
     from_validity_end_days_setting: str | None = None  # calendar days after valid_until_on
     at_validity_end: bool = False  # the end of the approval's last valid day
+    # Counted from the last delivery of a shipment drawing on the approval instead, once one was delivered.
+    after_last_delivery: bool = False
 
 
 @dataclass(frozen=True)

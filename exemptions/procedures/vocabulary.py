@@ -35,6 +35,7 @@ ADOPT_RECOMMENDATION = "adopt_recommendation"  # approve with the recommended va
 RECORD_REFUSAL = "record_refusal"
 CHECK_EXTENSION_REQUEST = "check_extension_request"
 EXTEND_VALIDITY = "extend_validity"
+ATTACH_DELIVERY_REPORT = "attach_delivery_report"  # the end-use report generated from the shipment records
 REDACT_SNAPSHOT = "redact_snapshot"  # retention: personal details out, the submitted hash kept
 
 # Dates anyone types are checked against this range, so a slip such as 9999-12-31 is a field error,
