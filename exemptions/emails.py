@@ -22,6 +22,10 @@ from .models import Document, Filing, Membership, OutgoingEmail, Profile, Role
 from .reminder_schedule import DEADLINE_WORDING
 
 
+# The two emails an unreported incident may cause (OutgoingEmail.offset of the INCIDENT family).
+INCIDENT_REMINDER, INCIDENT_ESCALATION = "reminder", "escalation"
+
+
 class Obsolete(Exception):
     """The email no longer makes sense (the deadline moved, the case closed): it is dropped, not sent."""
 
@@ -57,6 +61,8 @@ def compose(email: OutgoingEmail) -> EmailMultiAlternatives:
         return _compose_event_notice(email)
     if email.family == OutgoingEmail.Family.DIGEST:
         return _compose_digest(email)
+    if email.family == OutgoingEmail.Family.INCIDENT:
+        return _compose_incident_reminder(email)
     return _compose_deadline_reminder(email)
 
 
@@ -117,3 +123,18 @@ def _compose_digest(email: OutgoingEmail) -> EmailMultiAlternatives:
         f.url = filing_url(f)
     context = {"authority": authority, "overdue": overdue, "due_soon": due_soon, "as_of": now}
     return render_email("digest", context, email.recipient)
+
+
+def _compose_incident_reminder(email: OutgoingEmail) -> EmailMultiAlternatives:
+    incident = email.incident
+    if incident.reported_on:
+        raise Obsolete(f"Incident {incident.pk} was reported on {incident.reported_on:%Y-%m-%d}")
+    application = incident.application
+    context = {
+        "incident": incident,
+        "application": application,
+        "escalation": email.offset == INCIDENT_ESCALATION,
+        "due_at": email.due_at,
+        "url": settings.SITE_URL + settings.SHIPMENTS_PATH.format(reference=application.reference),
+    }
+    return render_email("incident", context, email.recipient)
