@@ -21,7 +21,6 @@ from . import deadlines, procedures
 from .models import Document, Filing, Membership, OutgoingEmail, Profile, Role
 from .reminder_schedule import DEADLINE_WORDING
 
-
 # The two emails an unreported incident may cause (OutgoingEmail.offset of the INCIDENT family).
 INCIDENT_REMINDER, INCIDENT_ESCALATION = "reminder", "escalation"
 

@@ -82,7 +82,7 @@ def report_data(approval: Filing) -> dict:
         {
             "item": row["item"].description,
             "unit": row["item"].unit,
-            "approved": row["approved"],
+            "approved_qty": row["approved_qty"],
             "shipped": row["shipped"],
             "remaining": row["remaining"],
             "received": received[row["item"].pk],
@@ -173,7 +173,7 @@ def report_data(approval: Filing) -> dict:
 # --- formats -----------------------------------------------------------------------------------
 
 SECTIONS = (
-    ("items", "Goods", ("item", "unit", "approved", "shipped", "received", "damaged", "lost", "distributed")),
+    ("items", "Goods", ("item", "unit", "approved_qty", "shipped", "received", "damaged", "lost", "distributed")),
     ("shipments", "Shipments", ("reference", "stage", "mode", "carrier", "departed", "delivered", "received_by", "quantity")),
     ("distributions", "Distributions", ("shipment", "facility", "location", "date", "quantity", "planned", "reached")),
     ("people", "People reached", ("category", "planned", "reached")),

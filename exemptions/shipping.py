@@ -126,7 +126,7 @@ def approval_summaries(application: Application) -> list[ApprovalSummary]:
         for item in items:
             allowed = approved[(approval.pk, item.pk)]
             used = shipped.get((approval.pk, item.pk), Decimal(0))
-            rows.append({"item": item, "approved": allowed, "shipped": used, "remaining": allowed - used})
+            rows.append({"item": item, "approved_qty": allowed, "shipped": used, "remaining": allowed - used})
         summaries.append(
             ApprovalSummary(
                 approval=approval,
