@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from exemptions import engine, procedures, services
+from exemptions import engine, procedures, services, shipping
 from exemptions.models import BENEFICIARY_CATEGORIES, Document, Filing, FilingView, Item, Party
 
 from .forms import ActionForm, MessageForm, reviewers_of
@@ -67,6 +67,7 @@ def filing_context(request, filing, bound_form=None, message_form=None):
         "can_write": bool(roles - {engine.SYSTEM}) and filing.state.accepts_correspondence,
         "documents": documents,
         "siblings": siblings,
+        "is_approval": shipping.is_approval(filing),
         "snapshot": snapshot_for_display(filing.snapshot),
         # Authority staff see who has opened the case file (the access log).
         "recent_views": services.recent_views(filing, 20) if procedures.STAFF in roles else None,
