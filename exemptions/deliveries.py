@@ -14,6 +14,10 @@ from . import engine
 from .models import Distribution, DistributionLine, Shipment, ShipmentLine
 
 
+class NotDelivered(engine.Conflict):
+    """Distributions come after the delivery (API: 409)."""
+
+
 def _amount(raw, what: str, errors: list[str]) -> Decimal | None:
     if raw in (None, ""):
         return None
@@ -81,7 +85,7 @@ def record_distribution(shipment: Shipment, by, *, lines=(), **fields) -> Distri
 
 def _record_distribution(shipment: Shipment, by, lines, fields) -> Distribution:
     if not shipment.delivered_on:
-        raise ValidationError({"distributed_on": "Record the delivery of this shipment before its distributions."})
+        raise NotDelivered(f"Record the delivery of {shipment.reference} before its distributions.")
     allowed = {"facility", "location", "distributed_on", "beneficiaries_planned", "beneficiaries_reached", "notes"}
     unknown = set(fields) - allowed
     if unknown:

@@ -15,9 +15,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
+from . import engine
 from .clearance import Clearance, _day, _uncovered
 from .models import (
     Application,
@@ -27,6 +28,8 @@ from .models import (
     Item,
     Shipment,
     ShipmentLine,
+    authority_ids,
+    organization_ids,
 )
 
 SHIPMENT_FIELDS = (
@@ -56,6 +59,25 @@ def is_approval(filing: Filing) -> bool:
 def approvals_of(application: Application) -> list[Filing]:
     """The dossier's approvals, oldest first. Reads prefetched filings when a page prefetched them."""
     return sorted((f for f in application.filings.all() if is_approval(f)), key=lambda f: (f.valid_from_on, f.pk))
+
+
+def applications_after_approval_visible_to(user):
+    """Dossiers whose shipments, monitoring and incidents `user` may read: their organizations', and those an
+    authority of theirs ruled on."""
+    if not user.is_authenticated:
+        return Application.objects.none()
+    if user.is_superuser:
+        return Application.objects.all()
+    ruled = Filing.objects.filter(
+        authority_id__in=authority_ids(user), submitted_at__isnull=False, decided_at__isnull=False
+    )
+    return Application.objects.filter(
+        Q(organization_id__in=organization_ids(user)) | Q(pk__in=ruled.values("application_id"))
+    )
+
+
+class AlreadyLeft(engine.Conflict):
+    """The shipment has departed or been delivered: it can no longer be cancelled (API: 409)."""
 
 
 def required_authority_ids(application: Application, approvals: list[Filing]) -> list[int]:
@@ -268,7 +290,7 @@ def record_departure(shipment: Shipment, departed_on: dt.date, arrived_on: dt.da
 def cancel_shipment(shipment: Shipment) -> None:
     """A shipment that never left gives back its place and its quantities."""
     if shipment.departed_on or shipment.delivered_on:
-        raise ValidationError("This shipment has left already; record what happened to it instead.")
+        raise AlreadyLeft(f"{shipment.reference} has left already; record what happened to it instead.")
     shipment.delete()
 
 

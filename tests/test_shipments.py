@@ -170,7 +170,7 @@ def test_expiring_goods_and_an_early_lapse_are_warned(dossier, applicant, un_app
 def test_delivery_then_distribution_within_what_arrived(dossier, applicant, un_approval):
     shipment = plan(dossier, applicant, "50")
     item = item_of(dossier)
-    with pytest.raises(ValidationError):
+    with pytest.raises(deliveries.NotDelivered):
         deliveries.record_distribution(shipment, applicant, facility="Sanatorium 3", distributed_on=TODAY, lines=[])
     deliveries.record_delivery(
         shipment,

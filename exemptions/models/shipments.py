@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from .dossiers import Application, Item, next_reference
 from .filings import Filing
+from .people import authority_ids, organization_ids
 from .validators import (
     normalize_imo_number,
     validate_beneficiaries,
@@ -40,6 +41,25 @@ class ApprovedQuantity(models.Model):
 
     def __str__(self):
         return f"{self.filing_id}: {self.item_id} × {self.quantity}"
+
+
+class ShipmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Shipments of the user's organizations, and those drawing on an approval of the user's authorities."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        organizations, authorities = organization_ids(user), authority_ids(user)
+        visible = Q(pk__in=[])
+        if organizations:
+            visible |= Q(application__organization_id__in=organizations)
+        if authorities:
+            drawing = self.model.approvals.through.objects.filter(
+                filing__authority_id__in=authorities, filing__submitted_at__isnull=False
+            )
+            visible |= Q(pk__in=drawing.values("shipment_id"))
+        return self.filter(visible)
 
 
 class Shipment(models.Model):
@@ -82,6 +102,8 @@ class Shipment(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ShipmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["planned_departure_on", "id"]

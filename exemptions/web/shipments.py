@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from exemptions import deliveries, reports, shipping
+from exemptions import deliveries, engine, reports, shipping
 from exemptions.models import Application, Authority, Filing, Incident, Shipment, authority_ids
 
 from .filings import add_errors
@@ -166,6 +166,9 @@ def _shipment_write(request, reference, form_class, key, write, done):
     if form.is_valid():
         try:
             write(shipment, form)
+        except engine.Conflict as error:
+            messages.error(request, f"{error} Nothing was changed.")
+            return redirect("shipment_detail", shipment.reference)
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -216,8 +219,8 @@ def shipment_cancel(request, reference):
     view.require_write()
     try:
         shipping.cancel_shipment(shipment)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except shipping.AlreadyLeft as error:
+        messages.error(request, str(error))
         return redirect("shipment_detail", shipment.reference)
     messages.success(request, f"Shipment {reference} cancelled; its quantities are available again.")
     return redirect("shipments_overview", view.application.reference)
