@@ -115,16 +115,21 @@ def test_delivery_distribution_visit_and_incident_from_the_pages(dossier, applic
     ok = {**too_many, f"quantity_{item.pk}": "30", "planned_patients": "100", "reached_patients": "80"}
     assert client.post(reverse("shipment_distribution", args=[shipment.reference]), ok).status_code == 302
     assert Distribution.objects.get().beneficiaries_reached == {"patients": 80}
-    visit = {"visited_on": delivered, "site": "Ward 2", "monitor": "Field office", "access": "refused"}
+    visit = {
+        "visit-visited_on": delivered,
+        "visit-site": "Ward 2",
+        "visit-monitor": "Field office",
+        "visit-access": "refused",
+    }
     assert client.post(reverse("visit_add", args=[dossier.reference]), visit).status_code == 302
     incident = {
-        "kind": "theft",
-        "description": "Two boxes taken from the store.",
-        "location": "County store",
-        "discovered_on": delivered,
-        "authority": Authority.objects.get(code="UN1718").pk,
-        "item": str(item.pk),
-        "quantity": "2",
+        "incident-kind": "theft",
+        "incident-description": "Two boxes taken from the store.",
+        "incident-location": "County store",
+        "incident-discovered_on": delivered,
+        "incident-authority": Authority.objects.get(code="UN1718").pk,
+        "incident-item": str(item.pk),
+        "incident-quantity": "2",
     }
     assert client.post(reverse("incident_add", args=[dossier.reference]), incident).status_code == 302
     recorded = Incident.objects.get()

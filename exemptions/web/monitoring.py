@@ -40,7 +40,9 @@ def planned_visit_add(request, reference):
     def write(application, form):
         monitoring.add_planned_visit(application, **{k: form.cleaned_data[k] for k in form._meta.fields})
 
-    form = lambda view: PlannedVisitForm(request.POST)  # noqa: E731
+    def form(view):
+        return PlannedVisitForm(request.POST, prefix="plan")
+
     return _write(request, reference, form, "plan_form", write, "Added to the monitoring plan.")
 
 
@@ -51,7 +53,7 @@ def visit_add(request, reference):
         evidence.record_visit_with_files(application, request.user, files=form.cleaned_data["files"], **form.values())
 
     def form(view):
-        return VisitForm(request.POST, request.FILES, shipments=view.shipments())
+        return VisitForm(request.POST, request.FILES, prefix="visit", shipments=view.shipments())
 
     return _write(request, reference, form, "visit_form", write, "Monitoring visit recorded.")
 
@@ -66,6 +68,7 @@ def incident_add(request, reference):
         application = view.application
         return IncidentForm(
             request.POST,
+            prefix="incident",
             shipments=view.shipments(),
             items=application.items.all(),
             authorities=incident_authorities(application),

@@ -97,10 +97,12 @@ def overview_context(view: Aftercare, **bound) -> dict:
         "planned_visits": application.planned_visits.all(),
         "visits": application.monitoring_visits.select_related("shipment").prefetch_related("files"),
         "incidents": Incident.objects.filter(application=application).select_related("authority", "item", "shipment"),
-        "plan_form": bound.get("plan_form") or PlannedVisitForm(),
-        "visit_form": bound.get("visit_form") or VisitForm(shipments=shipments),
+        "plan_form": bound.get("plan_form") or PlannedVisitForm(prefix="plan"),
+        "visit_form": bound.get("visit_form") or VisitForm(prefix="visit", shipments=shipments),
         "incident_form": bound.get("incident_form")
-        or IncidentForm(shipments=shipments, items=items, authorities=incident_authorities(application)),
+        or IncidentForm(
+            prefix="incident", shipments=shipments, items=items, authorities=incident_authorities(application)
+        ),
     }
 
 
