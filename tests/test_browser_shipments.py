@@ -2,7 +2,6 @@
 a distribution, a monitoring visit and the generated end-use report that closes the case."""
 
 import datetime as dt
-import io
 
 import pytest
 from django.utils import timezone
@@ -110,7 +109,7 @@ def test_applicant_walks_from_approval_to_shipment_delivery_distribution_visit_a
 
     with page.expect_download() as download:
         page.get_by_role("link", name="PDF").first.click()
-    text = PdfReader(io.BytesIO(open(download.value.path(), "rb").read())).pages[0].extract_text()
+    text = PdfReader(download.value.path()).pages[0].extract_text()
     assert "People planned: 400; reached: 330" in text
 
     page.goto(f"/filings/{approval.reference}/")
