@@ -81,8 +81,11 @@ class AlreadyLeft(engine.Conflict):
 
 
 def required_authority_ids(application: Application, approvals: list[Filing]) -> list[int]:
+    """The authorities whose approval a shipment needs: those the dossier names, else those that approved it
+    (the ones in force, when some are)."""
     required = [a.pk for a in application.required_authorities.all()]
-    return required or sorted({f.authority_id for f in approvals})
+    in_force = sorted({f.authority_id for f in approvals if f.state.grants_validity})
+    return required or in_force or sorted({f.authority_id for f in approvals})
 
 
 # --- what remains ------------------------------------------------------------------------------
