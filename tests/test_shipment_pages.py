@@ -161,7 +161,9 @@ def bulk_records(dossier, approval, count):
         ShipmentLine(shipment=s, item=item, quantity=Decimal(2), received=Decimal(1)) for s in shipments
     )
     distributions = Distribution.objects.bulk_create(
-        Distribution(shipment=s, facility="Clinic", distributed_on=TODAY, beneficiaries_reached={"patients": 3})
+        Distribution(
+            shipment=s, facility="Clinic", distributed_on=TODAY, beneficiaries_reached={"patients": 3}, reached_total=3
+        )
         for s in shipments
     )
     DistributionLine.objects.bulk_create(DistributionLine(distribution=d, item=item, quantity=1) for d in distributions)
@@ -189,3 +191,33 @@ def test_the_dashboard_costs_the_same_queries_for_10_or_500_shipments(org, appli
     assert small == large
     page = client.get(reverse("monitoring_dashboard")).content.decode()
     assert "1500 / " in page  # 500 distributions × 3 people reached
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_a_visit_keeps_its_photos_and_refuses_a_disguised_file_with_nothing_saved(dossier, applicant, approval):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = factories.web_client(applicant)
+    visit = {
+        "visit-visited_on": TODAY.isoformat(),
+        "visit-site": "Clinic",
+        "visit-monitor": "Field office",
+        "visit-access": "restricted",
+    }
+    bad = {**visit, "visit-files": [SimpleUploadedFile("photo.png", b"MZ\x90\x00 not an image")]}
+    response = client.post(reverse("visit_add", args=[dossier.reference]), bad)
+    assert response.status_code == 400 and "not a file type we accept" in response.content.decode()
+    assert not MonitoringVisit.objects.exists()
+    good = {**visit, "visit-files": [SimpleUploadedFile("ward.png", PNG), SimpleUploadedFile("notes.txt", b"ok")]}
+    assert client.post(reverse("visit_add", args=[dossier.reference]), good).status_code == 302
+    files = list(MonitoringVisit.objects.get().files.order_by("id"))
+    assert [(f.original_name, f.content_type) for f in files] == [
+        ("ward.png", "image/png"),
+        ("notes.txt", "text/plain"),
+    ]
+    download = client.get(reverse("visit_file_download", args=[files[0].pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
+    outsider = factories.web_client(factories.applicant_of(factories.organization()))
+    assert outsider.get(reverse("visit_file_download", args=[files[0].pk])).status_code == 404

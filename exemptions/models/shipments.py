@@ -206,6 +206,9 @@ class Distribution(models.Model):
     beneficiaries_reached = models.JSONField(
         default=dict, blank=True, validators=[validate_beneficiaries], help_text="People reached by category"
     )
+    # The sums of the two counts, kept with them so the dashboard adds people up in SQL.
+    planned_total = models.PositiveIntegerField(default=0, editable=False)
+    reached_total = models.PositiveIntegerField(default=0, editable=False)
     notes = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
@@ -218,13 +221,10 @@ class Distribution(models.Model):
     def __str__(self):
         return f"{self.facility} on {self.distributed_on}"
 
-    @property
-    def planned_total(self) -> int:
-        return sum((self.beneficiaries_planned or {}).values())
-
-    @property
-    def reached_total(self) -> int:
-        return sum((self.beneficiaries_reached or {}).values())
+    def save(self, *args, **kwargs):
+        self.planned_total = sum((self.beneficiaries_planned or {}).values())
+        self.reached_total = sum((self.beneficiaries_reached or {}).values())
+        super().save(*args, **kwargs)
 
 
 class DistributionLine(models.Model):

@@ -10,12 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from exemptions import evidence, monitoring, services
-from exemptions.models import Incident, VisitFile
+from exemptions.models import Incident, VisitFile, organization_ids
 
 from .filings import add_errors
 from .shipment_forms import IncidentForm, PlannedVisitForm, ReportedForm, VisitForm
 from .shipments import aftercare_or_404, incident_authorities, render_overview
-from .shortcuts import own_applications
+from .shortcuts import own_applications, page_of
+
+DOSSIERS_PER_PAGE = 50
 
 
 def _write(request, reference, form, key, write, done):
@@ -111,5 +113,7 @@ def visit_file_download(request, pk):
 def monitoring_dashboard(request):
     """Planned vs delivered vs distributed vs reached, visits done vs planned, access refusals: per dossier of the
     user's organizations, in a fixed number of queries."""
-    board = monitoring.dashboard(own_applications(request.user))
-    return render(request, "exemptions/monitoring_dashboard.html", {"board": board, "totals": board.totals})
+    user = request.user
+    board = monitoring.dashboard(None if user.is_superuser else organization_ids(user))
+    context = {"page": page_of(request, board.rows, size=DOSSIERS_PER_PAGE), "totals": board.totals}
+    return render(request, "exemptions/monitoring_dashboard.html", context)
