@@ -105,7 +105,6 @@ def test_applicant_walks_from_approval_to_shipment_delivery_distribution_visit_a
     page.get_by_role("button", name="Record the visit").click()
     expect(page.get_by_text("Monitoring visit recorded.")).to_be_visible()
     expect(page.locator(".shipments-used")).to_contain_text("Shipments: 1 of 3 (2 left)")
-    shoot(page, "shipments-and-monitoring")
 
     with page.expect_download() as download:
         page.get_by_role("link", name="PDF").first.click()

@@ -193,6 +193,9 @@ class ShipmentLine(models.Model):
             )
 
 
+MAX_PEOPLE = 100_000_000  # per distribution: more is a typing slip (and would overflow the stored totals)
+
+
 class Distribution(models.Model):
     """Goods of one shipment handed out at one facility, and the people reached there against the plan."""
 
@@ -220,6 +223,12 @@ class Distribution(models.Model):
 
     def __str__(self):
         return f"{self.facility} on {self.distributed_on}"
+
+    def clean(self):
+        for name in ("beneficiaries_planned", "beneficiaries_reached"):
+            counts = getattr(self, name)
+            if isinstance(counts, dict) and sum(v for v in counts.values() if isinstance(v, int)) > MAX_PEOPLE:
+                raise ValidationError({name: f"At most {MAX_PEOPLE:,} people per distribution."})
 
     def save(self, *args, **kwargs):
         self.planned_total = sum((self.beneficiaries_planned or {}).values())
