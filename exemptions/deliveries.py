@@ -53,11 +53,21 @@ def record_delivery(shipment: Shipment, *, delivered_on, received_by: str, notes
         shipment.departed_on = shipment.planned_departure_on if shipment.planned_departure_on <= delivered_on else None
     if not (received_by or "").strip():
         errors.append("Name the consignee who received the goods.")
+    handed_out = dict(
+        DistributionLine.objects.filter(distribution__shipment=shipment)
+        .values_list("item_id")
+        .annotate(total=Sum("quantity"))
+    )
     for line in touched:
         try:
             line.full_clean(exclude=["shipment", "item"])
         except ValidationError as error:
             errors += [f"{line.item.description}: {m}" for m in error.messages]
+        if handed_out.get(line.item_id, 0) > (line.received or 0):
+            errors.append(
+                f"{line.item.description}: {handed_out[line.item_id].normalize():f} were already distributed, more "
+                "than the quantity received you give."
+            )
     try:
         shipment.full_clean(exclude=["reference", "application"])
     except ValidationError as error:
@@ -110,6 +120,9 @@ def _record_distribution(shipment: Shipment, by, lines, fields) -> Distribution:
             errors.append(f"{raw.get('item')!r} is not an item of {shipment.reference}.")
             continue
         if not quantity:
+            continue
+        if item_id in wanted:
+            errors.append(f"{line.item.description} is listed twice; put it on one line.")
             continue
         wanted[item_id] += quantity
         available = (line.received or Decimal(0)) - already.get(item_id, Decimal(0))

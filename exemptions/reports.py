@@ -45,7 +45,7 @@ def _num(value) -> str:
 def report_data(approval: Filing) -> dict:
     """Everything the report says, as plain values: headings, then one list of rows per section."""
     application = approval.application
-    summary = next(s for s in approval_summaries(application) if s.approval.pk == approval.pk)
+    (summary,) = approval_summaries(application, [approval])
     shipments = list(
         Shipment.objects.filter(approvals=approval).prefetch_related("lines__item").order_by("planned_departure_on")
     )
@@ -107,7 +107,7 @@ def report_data(approval: Filing) -> dict:
             ("Approval", approval.reference),
             ("Authority", f"{approval.authority.code} — {approval.authority.name}"),
             ("Licence or letter number", approval.authority_reference or "—"),
-            ("Valid", f"{approval.valid_from_on:%d %b %Y} to {approval.valid_until_on:%d %b %Y}"),
+            ("Valid", f"{_cell(approval.valid_from_on)} to {_cell(approval.valid_until_on)}"),
             ("Dossier", f"{application.reference} {application.title}"),
             ("Organization", application.organization.name),
             ("Shipments", f"{summary.shipments} of {summary.max_shipments or 'unlimited'} allowed"),

@@ -365,12 +365,12 @@ def run_action(filing: Filing, action: str, by, note: str = "", /, *, files=None
     documents and the transition stand or fall together. Returns the Event."""
     transition = engine.available_action(filing, by, action)
     with transaction.atomic():
-        if procedures.ATTACH_DELIVERY_REPORT in transition.effects:
-            reports.attach_end_use_report(filing, by)
         for field in transition.payload:
             uploaded = (files or {}).get(field.name)
             if field.kind == procedures.DOCUMENT and uploaded is not None:
                 attach_document(by=by, uploaded_file=uploaded, kind=field.document_kind, filing=filing)
+        if procedures.ATTACH_DELIVERY_REPORT in transition.effects:
+            reports.attach_end_use_report(filing, by)  # last: the newest report document, which the event names
         return engine.apply(filing, action, by, note, None, **payload)
 
 

@@ -130,10 +130,10 @@ class ApprovalSummary:
         return None if self.max_shipments is None else max(self.max_shipments - self.shipments, 0)
 
 
-def approval_summaries(application: Application) -> list[ApprovalSummary]:
-    """Per approval of the dossier: shipments and max, approved / shipped / remaining per item, report due.
-    A fixed number of queries, however many approvals, items and shipments."""
-    approvals = approvals_of(application)
+def approval_summaries(application: Application, approvals: list[Filing] | None = None) -> list[ApprovalSummary]:
+    """Per approval of the dossier (or of `approvals`): shipments and max, approved / shipped / remaining per
+    item, report due. A fixed number of queries, however many approvals, items and shipments."""
+    approvals = approvals_of(application) if approvals is None else approvals
     if not approvals:
         return []
     items = list(application.items.all())
@@ -164,10 +164,10 @@ def approval_summaries(application: Application) -> list[ApprovalSummary]:
     return summaries
 
 
-def report_due_on(approval: Filing, last_delivered_on: dt.date | None) -> dt.date:
+def report_due_on(approval: Filing, last_delivered_on: dt.date | None) -> dt.date | None:
     """The end-use report is due N days after the last delivery, or after expiry if nothing was delivered."""
     start = last_delivered_on or approval.valid_until_on
-    return start + dt.timedelta(days=approval.authority.report_due_days)
+    return start + dt.timedelta(days=approval.authority.report_due_days) if start else None
 
 
 # --- planning a shipment -----------------------------------------------------------------------

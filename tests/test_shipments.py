@@ -209,3 +209,24 @@ def test_more_received_than_shipped_is_refused(dossier, applicant, un_approval):
             lines=[{"item": item_of(dossier).pk, "received": "9", "lost": "2"}],
         )
     assert Shipment.objects.get(pk=shipment.pk).delivered_on is None
+
+
+def test_a_correction_never_leaves_more_distributed_than_received(dossier, applicant, un_approval):
+    shipment = plan(dossier, applicant, "20")
+    item = item_of(dossier).pk
+    delivered_on = shipment.planned_arrival_on
+    deliveries.record_delivery(
+        shipment, delivered_on=delivered_on, received_by="Consignee", lines=[{"item": item, "received": "20"}]
+    )
+    deliveries.record_distribution(
+        shipment, applicant, facility="Clinic", distributed_on=delivered_on, lines=[{"item": item, "quantity": "15"}]
+    )
+    with pytest.raises(ValidationError) as refused:
+        deliveries.record_delivery(
+            shipment, delivered_on=delivered_on, received_by="Consignee", lines=[{"item": item, "received": "10"}]
+        )
+    assert "already distributed" in str(refused.value)
+    twice = [{"item": item, "quantity": "1"}, {"item": item, "quantity": "1"}]
+    with pytest.raises(ValidationError) as refused:
+        deliveries.record_distribution(shipment, applicant, facility="Clinic", distributed_on=delivered_on, lines=twice)
+    assert "listed twice" in str(refused.value)

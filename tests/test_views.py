@@ -436,15 +436,20 @@ def test_filing_the_report_closes_the_approval_with_the_report_generated_from_th
     filing = factories.approved_filing(dossier, "OFAC", applicant, dt.date(2027, 1, 1), dt.date(2027, 6, 30))
     response = client_for(applicant).post(
         action_url(filing, "file_report"),
-        {"file_report-version": filing.version, "file_report-note": "No shipment left in the end."},
+        {
+            "file_report-version": filing.version,
+            "file_report-note": "No shipment left in the end.",
+            "file_report-annex": SimpleUploadedFile("waybills.pdf", b"%PDF-1.4 signed waybills"),
+        },
     )
     assert response.status_code == 302
     filing.refresh_from_db()
     assert filing.status == "closed"
     reports = filing.documents.filter(kind=Document.Kind.DELIVERY_REPORT).order_by("id")
-    assert [d.original_name.rsplit(".", 1)[1] for d in reports] == ["csv", "pdf"]
+    names = [d.original_name for d in reports]
+    assert names == ["waybills.pdf", f"{filing.reference}-end-use-report.csv", f"{filing.reference}-end-use-report.pdf"]
     closing = filing.events.get(action="file_report")
-    assert closing.payload["report_sha256"] == reports.last().sha256
+    assert closing.payload["report_sha256"] == reports.last().sha256  # the generated report, not the annex
 
 
 def test_messages_post_into_the_thread_and_htmx_gets_the_thread_back(un_filing, applicant, reviewer_un):

@@ -185,7 +185,7 @@ class ApprovalShippingView(APIView):
     def get(self, request, reference):
         """What an approval still allows: shipments used of its maximum, and per item approved, shipped, remaining."""
         approval = visible_approval(request, reference)
-        summary = next(x for x in shipping.approval_summaries(approval.application) if x.approval.pk == approval.pk)
+        (summary,) = shipping.approval_summaries(approval.application, [approval])
         return Response(s.ApprovalShippingSerializer(summary).data)
 
 

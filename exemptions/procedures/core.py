@@ -20,6 +20,7 @@ from .vocabulary import (
     CHECK_EXTENSION_REQUEST,
     DANGER,
     DATE,
+    DOCUMENT,
     EXTEND_VALIDITY,
     INITIAL,
     LICENCE_ELEMENTS,
@@ -225,6 +226,14 @@ def core_transitions(*, review_states=("in_review",), approve: Transition | None
             "closed",
             frozenset({APPLICANT}),
             note_label="Remarks for the authority (optional)",
+            payload=(
+                PayloadField(
+                    "annex",
+                    "Annex (optional): signed waybills, distribution lists, photos",
+                    DOCUMENT,
+                    document_kind="delivery_report",
+                ),
+            ),
             # The report is generated from the shipment, delivery, distribution, monitoring and incident records
             # and attached to the filing as it is filed: the records, not a free-text summary, close the case.
             effects=(ATTACH_DELIVERY_REPORT,),
