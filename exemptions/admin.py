@@ -20,6 +20,8 @@ from .models import (
     Event,
     Filing,
     FilingView,
+    Holiday,
+    HolidayCalendar,
     Item,
     Membership,
     Message,
@@ -51,6 +53,38 @@ class AuthorityAdmin(admin.ModelAdmin):
     list_filter = ["workflow_key"]
     search_fields = ["code", "name", "jurisdiction"]
     inlines = [MembershipInline]
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 1
+    fields = ["date", "name", "source"]
+
+
+@admin.register(HolidayCalendar)
+class HolidayCalendarAdmin(admin.ModelAdmin):
+    """Staff keep each year's holidays here (UN-HQ: from the Secretariat's circular); deadlines computed from
+    then on count them, in every process within a minute."""
+
+    list_display = ["code", "name", "base", "years_with_holidays", "used_by"]
+    search_fields = ["code", "name"]
+    inlines = [HolidayInline]
+
+    @admin.display(description="Years with holidays entered")
+    def years_with_holidays(self, calendar):
+        return ", ".join(str(year) for year in calendar.years) or "none"
+
+    @admin.display(description="Authorities")
+    def used_by(self, calendar):
+        return ", ".join(Authority.objects.filter(holiday_calendar=calendar.code).values_list("code", flat=True))
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "calendar", "source"]
+    list_filter = ["calendar"]
+    search_fields = ["name", "source"]
+    date_hierarchy = "date"
 
 
 @admin.register(Membership)

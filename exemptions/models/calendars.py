@@ -42,12 +42,15 @@ class HolidayCalendar(models.Model):
         return f"{self.code} — {self.name}"
 
     def clean(self):
+        errors = {}
         if self.code and deadlines.is_package_calendar(self.code):
-            raise ValidationError(
-                {"code": f"'{self.code}' already names a country calendar of the `holidays` package; choose another."}
+            errors["code"] = (
+                f"'{self.code}' already names a country calendar of the `holidays` package; choose another."
             )
         if self.base and not deadlines.is_package_calendar(self.base):
-            raise ValidationError({"base": f"'{self.base}' is not a `holidays` package calendar (e.g. US, US-NY)."})
+            errors["base"] = f"'{self.base}' is not a `holidays` package calendar (e.g. US, US-NY)."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def years(self) -> list[int]:
