@@ -76,7 +76,13 @@ class HolidayCalendarAdmin(admin.ModelAdmin):
 
     @admin.display(description="Authorities")
     def used_by(self, calendar):
-        return ", ".join(Authority.objects.filter(holiday_calendar=calendar.code).values_list("code", flat=True))
+        return ", ".join(calendar.authorities_using(calendar.code))
+
+    def get_deleted_objects(self, objs, request):
+        """A calendar an authority counts on stays: without it, that authority's deadlines could not be computed."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        in_use = [f"{code}, whose deadlines count on {c.code}" for c in objs for code in c.authorities_using(c.code)]
+        return deleted, counts, perms_needed, [*protected, *in_use]
 
 
 @admin.register(Holiday)

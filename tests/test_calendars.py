@@ -155,3 +155,21 @@ def test_a_year_without_holidays_entered_counts_only_weekends_and_says_so(db, ca
     with caplog.at_level(logging.WARNING, logger="exemptions.deadlines"):
         assert deadlines.is_working_day(dt.date(2031, 12, 25), "UN-HQ")
     assert "UN-HQ has no holidays entered for 2031" in caplog.text
+
+
+def test_a_calendar_in_use_can_be_neither_deleted_nor_renamed(admin_client_, db):
+    un_hq = HolidayCalendar.objects.get(code="UN-HQ")
+    page = admin_client_.post(reverse("admin:exemptions_holidaycalendar_delete", args=[un_hq.pk]), {"post": "yes"})
+    assert page.status_code == 200 and "UN1718, whose deadlines count on UN-HQ" in page.content.decode()
+    bulk = admin_client_.post(
+        reverse("admin:exemptions_holidaycalendar_changelist"),
+        {"action": "delete_selected", "_selected_action": [un_hq.pk], "post": "yes"},
+    )
+    assert bulk.status_code == 200
+    assert HolidayCalendar.objects.filter(code="UN-HQ").exists()
+    un_hq.code = "UN-NY"
+    with pytest.raises(Exception, match="UN1718 count their deadlines on UN-HQ"):
+        un_hq.full_clean()
+    spare = HolidayCalendar.objects.create(code="UN-GVA", name="UN Office at Geneva")
+    admin_client_.post(reverse("admin:exemptions_holidaycalendar_delete", args=[spare.pk]), {"post": "yes"})
+    assert not HolidayCalendar.objects.filter(code="UN-GVA").exists()

@@ -292,3 +292,34 @@ def test_every_working_day_deadline_lands_on_a_working_day_over_random_pauses(
                 at.astimezone(zone).date(), filing.due_at.astimezone(zone).date(), filing.authority.holiday_calendar
             )
             assert resumed_left == left
+
+
+days_2025_to_2027 = st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2027, 12, 31))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    calendar=st.sampled_from(["UN-HQ", "US", "BE", "GB-ENG"]),
+    stopped_on=days_2025_to_2027,
+    due_in=st.integers(min_value=-15, max_value=90),
+    resumed_after=st.integers(min_value=0, max_value=120),
+)
+def test_remaining_working_days_carried_over_a_pause_always_end_on_a_working_day(
+    db, calendar, stopped_on, due_in, resumed_after
+):
+    due_on = stopped_on + dt.timedelta(days=due_in)
+    resumed_on = stopped_on + dt.timedelta(days=resumed_after)
+    left = deadlines.working_days_between(stopped_on, due_on, calendar)
+    new_due = deadlines.shift_working_days(resumed_on, left, calendar)
+    assert deadlines.is_working_day(new_due, calendar)
+    if left > 0:
+        assert deadlines.working_days_between(resumed_on, new_due, calendar) == left
+    elif left == 0:
+        assert new_due >= resumed_on and deadlines.working_days_between(resumed_on, new_due, calendar) <= 1
+    else:
+        assert new_due < resumed_on
+
+
+def test_zero_working_days_is_the_first_working_day_from_the_start_on(db):
+    assert deadlines.add_working_days(dt.date(2026, 4, 3), 0, "UN-HQ") == dt.date(2026, 4, 6)  # Good Friday → Monday
+    assert deadlines.add_working_days(dt.date(2026, 4, 2), 0, "UN-HQ") == dt.date(2026, 4, 2)

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save
 
 from .. import deadlines
+from .people import Authority
 
 RELOAD_SECONDS = 60
 
@@ -49,8 +50,19 @@ class HolidayCalendar(models.Model):
             )
         if self.base and not deadlines.is_package_calendar(self.base):
             errors["base"] = f"'{self.base}' is not a `holidays` package calendar (e.g. US, US-NY)."
+        if self.pk:
+            old_code = HolidayCalendar.objects.filter(pk=self.pk).values_list("code", flat=True).first()
+            users = self.authorities_using(old_code) if old_code != self.code else []
+            if users:
+                errors["code"] = (
+                    f"{', '.join(users)} count their deadlines on {old_code}: name another calendar there first."
+                )
         if errors:
             raise ValidationError(errors)
+
+    @staticmethod
+    def authorities_using(code: str) -> list[str]:
+        return list(Authority.objects.filter(holiday_calendar=code).values_list("code", flat=True))
 
     @property
     def years(self) -> list[int]:
