@@ -3,6 +3,10 @@
 Models hold data and data validation only. `Filing.status` is written by `engine.apply()` alone.
 """
 
+from .calendars import (
+    Holiday,
+    HolidayCalendar,
+)
 from .dossiers import (
     Application,
     ApplicationQuerySet,
@@ -127,4 +131,6 @@ __all__ = [
     "PlannedVisit",
     "VisitFile",
     "imo_check_digit_ok",
+    "Holiday",
+    "HolidayCalendar",
 ]

@@ -29,6 +29,7 @@ from .vocabulary import (
     RECORD_APPROVAL,
     RECORD_REFUSAL,
     REDACT_SNAPSHOT,
+    REPORT_COUNTS_FROM,
     REVIEWER_CHOICE,
     REVIEWERS,
     SECONDARY,
@@ -42,11 +43,14 @@ from .vocabulary import (
 
 REVIEW = Deadline("review", working_days_setting="review_sla_working_days")
 REPLY = Deadline("reply", working_days_setting="applicant_reply_working_days")
-NO_OBJECTION = Deadline("no_objection", working_days_setting="no_objection_working_days")
+# The Committee approves by silence: the period ends with the system's proposal unless a member holds it.
+NO_OBJECTION = Deadline("no_objection", working_days_setting="no_objection_working_days", closes_by_silence=True)
 CONFIRMATION = Deadline("confirmation", working_days_setting="confirmation_working_days")
 EXTENSION_REVIEW = Deadline("extension_review", working_days_setting="extension_review_working_days")
-EXPIRY = Deadline("expiry", at_validity_end=True)
-REPORT = Deadline("report", from_validity_end_days_setting="report_due_days", after_last_delivery=True)
+EXPIRY = Deadline("expiry", after="valid_until_on")  # the end of the approval's last valid day
+# The end-use report: N days after the last delivery of a shipment drawing on the approval, or after its expiry
+# when nothing was delivered (Filing.report_counts_from).
+REPORT = Deadline("report", calendar_days_setting="report_due_days", after=REPORT_COUNTS_FROM)
 
 
 # --- the shared core (DESIGN.md section 4) -----------------------------------------------------
