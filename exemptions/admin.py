@@ -47,8 +47,16 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Authority)
 class AuthorityAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "workflow_key", "holiday_calendar", "time_zone", "review_sla_working_days"]
-    list_filter = ["workflow_key"]
+    list_display = [
+        "code",
+        "name",
+        "workflow_key",
+        "holiday_calendar",
+        "time_zone",
+        "review_sla_working_days",
+        "publishes_register",
+    ]
+    list_filter = ["workflow_key", "publishes_register"]
     search_fields = ["code", "name", "jurisdiction"]
     inlines = [MembershipInline]
 

@@ -17,7 +17,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import deadlines, procedures
+from . import deadlines, procedures, visibility
 from .models import Document, Filing, Membership, OutgoingEmail, Profile, Role
 from .reminder_schedule import DEADLINE_WORDING
 
@@ -97,6 +97,8 @@ def _compose_event_notice(email: OutgoingEmail) -> EmailMultiAlternatives:
         "granted": filing.procedure.state(event.to_status).grants_validity,
         "url": filing_url(filing),
         "decision_letters": filing.documents.filter(kind=Document.Kind.DECISION_LETTER),
+        # The authority's internal note goes to the authority's people only (visibility.py).
+        "note": visibility.shown_note(filing, event, visibility.reads_internal(email.recipient, filing)),
     }
     return render_email("event", context, email.recipient)
 

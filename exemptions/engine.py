@@ -172,7 +172,9 @@ def _adopt_recommendation(filing, plan, cleaned):
 
 
 def _record_refusal(filing, plan, cleaned):
-    plan.changes.update(decided_at=plan.at, decision_reasons=cleaned.get("reasons") or plan.note)
+    # Only a note the applicant may read can stand in for reasons: an internal note never becomes the decision.
+    shared_note = "" if plan.transition.note_is_internal else plan.note
+    plan.changes.update(decided_at=plan.at, decision_reasons=cleaned.get("reasons") or shared_note)
 
 
 def _check_extension_request(filing, plan, cleaned):

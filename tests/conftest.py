@@ -4,7 +4,8 @@ import pytest
 from django.apps import apps
 from django.core.cache import cache
 
-from exemptions.models import Role
+from exemptions import procedures
+from exemptions.models import Authority, Role
 from tests import factories
 
 
@@ -33,6 +34,8 @@ def _seeded_authorities(request):
     if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
         importlib.import_module("exemptions.migrations.0002_seed_authorities").seed(apps, None)
+        # …and, as a later migration does, let the UN 1718 Committee publish its register.
+        Authority.objects.filter(workflow_key=procedures.UN1718.key).update(publishes_register=True)
 
 
 @pytest.fixture

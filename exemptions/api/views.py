@@ -23,6 +23,7 @@ from exemptions.filters import FilingFilter
 from exemptions.models import Application, Authority, Document, Event, Filing, FilingView, Message
 
 from . import serializers as s
+from . import workflow_serializers
 from .errors import ErrorSerializer
 from .pagination import DeadlineCursorPagination
 from .permissions import IsApplicantOfDossier, IsApplicantToCreate
@@ -86,11 +87,11 @@ class SchemaView(SpectacularAPIView):
 # --- authorities -------------------------------------------------------------------------------
 
 
-@extend_schema(responses={200: s.AuthoritySerializer(many=True), **errors(401, 404)})
+@extend_schema(responses={200: workflow_serializers.AuthoritySerializer(many=True), **errors(401, 404)})
 class AuthorityListView(generics.ListAPIView):
     """Authorities with their workflow: states, transitions, who may run each, and what each asks for."""
 
-    serializer_class = s.AuthoritySerializer
+    serializer_class = workflow_serializers.AuthoritySerializer
     queryset = Authority.objects.order_by("code", "id")
     filter_backends = []
 
@@ -298,9 +299,19 @@ class FilingDocumentDownloadView(APIView):
 # --- public register ---------------------------------------------------------------------------
 
 
-@extend_schema(responses={200: s.RegisterEntrySerializer(many=True), **errors(404)}, auth=[{}])
+@extend_schema(
+    parameters=[
+        OpenApiParameter("authority", str, description="Only this authority's approvals (its code, e.g. UN1718)"),
+        OpenApiParameter(
+            "search", str, description="Organization name, case reference or the authority's own number (licence)"
+        ),
+    ],
+    responses={200: s.RegisterEntrySerializer(many=True), **errors(404)},
+    auth=[{}],
+)
 class RegisterView(generics.ListAPIView):
-    """Public register of exemptions in force today (no sign-in), as on the web page /register/. Cacheable for
+    """Public register (no sign-in), as on the web page /register/: approvals in force today (valid from on or
+    before today and until on or after it) of the authorities that publish theirs. Cacheable for
     REGISTER_CACHE_SECONDS."""
 
     serializer_class = s.RegisterEntrySerializer
@@ -308,12 +319,10 @@ class RegisterView(generics.ListAPIView):
     filter_backends = []
 
     def get_queryset(self):
-        return (
-            Filing.objects.in_force(timezone.localdate())
-            .select_related("application__organization", "authority")
-            .prefetch_related("application__items")
-            .order_by("-decided_at", "-id")
-        )
+        params = self.request.query_params
+        return Filing.objects.on_register(
+            timezone.localdate(), authority=params.get("authority", ""), search=params.get("search", "")
+        ).prefetch_related("application__items")
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

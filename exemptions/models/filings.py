@@ -95,6 +95,23 @@ class FilingQuerySet(models.QuerySet):
         granting = procedures.states_where(grants_validity=True)
         return self.filter(status__in=granting, valid_from_on__lte=today, valid_until_on__gte=today)
 
+    def on_register(self, today: datetime.date, *, authority: str = "", search: str = ""):
+        """The public register: approvals in force today of the authorities that publish theirs, optionally of one
+        authority (by code) and matching `search` in the organization's name, the case reference or the
+        authority's own number (the licence or letter number a bank or supplier holds). The web page and the
+        API both list this."""
+        entries = self.in_force(today).filter(authority__publishes_register=True)
+        if authority:
+            entries = entries.filter(authority__code=authority)
+        search = (search or "").strip()
+        if search:
+            entries = entries.filter(
+                Q(application__organization__name__icontains=search)
+                | Q(reference__icontains=search)
+                | Q(authority_reference__icontains=search)
+            )
+        return entries.select_related("application__organization", "authority").order_by("-decided_at", "-id")
+
     def due_between(self, start, end):
         return self.filter(due_at__gte=start, due_at__lt=end)
 

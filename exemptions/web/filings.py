@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from exemptions import engine, procedures, services
+from exemptions import engine, procedures, services, visibility
 from exemptions.models import BENEFICIARY_CATEGORIES, Document, Filing, FilingView, Item, Party
 
 from .forms import ActionForm, MessageForm, reviewers_of
@@ -43,12 +43,7 @@ def filing_context(request, filing, bound_form=None, message_form=None):
         for t in actions
     ]
     wf = filing.procedure
-    labels = {t.name: t.label for t in wf.transitions}
     state_label = (lambda s: wf.state(s).staff_label) if as_authority else (lambda s: wf.state(s).applicant_label)
-    events = [
-        {"event": e, "label": labels.get(e.action, e.action), "to_label": state_label(e.to_status)}
-        for e in filing.events.all()
-    ]
     documents = [*filing.application.documents.all(), *filing.documents.all()]
     by_authority = Filing.objects.select_related("authority").order_by("authority__code", "id")
     prefetch_related_objects([filing.application], Prefetch("filings", queryset=by_authority))
@@ -61,7 +56,7 @@ def filing_context(request, filing, bound_form=None, message_form=None):
         "as_authority": as_authority,
         "as_applicant": procedures.APPLICANT in roles,
         "action_forms": action_forms,
-        "events": events,
+        "events": visibility.timeline(filing, user),
         "thread": filing.messages.select_related("author"),
         "message_form": message_form or MessageForm(),
         "can_write": bool(roles - {engine.SYSTEM}) and filing.state.accepts_correspondence,

@@ -202,11 +202,26 @@ class ActionForm(forms.Form):
             self.fields[field.name] = self._payload_field(field, filing, reviewers)
         if transition.note_required or transition.payload:
             self.fields["note"] = forms.CharField(
-                label=transition.note_label if transition.note_required else "Note (optional)",
+                label=self._note_label(transition),
                 required=transition.note_required,
                 max_length=NOTE_MAX_LENGTH,
+                help_text=self._note_help(transition),
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
+
+    @staticmethod
+    def _note_label(transition: Transition) -> str:
+        if transition.note_is_internal:
+            return "Internal note" + ("" if transition.note_required else " (optional)")
+        return transition.note_label if transition.note_required else "Note (optional)"
+
+    @staticmethod
+    def _note_help(transition: Transition) -> str:
+        if transition.note_is_internal:
+            return "Seen only by the authority; never shown or emailed to the applicant."
+        if transition.roles & procedures.AUTHORITY_ROLES:
+            return "Shown to the applicant."
+        return ""
 
     @staticmethod
     def _payload_field(field, filing, reviewers):
