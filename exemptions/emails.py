@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from . import deadlines, procedures, visibility
-from .models import Document, Filing, Membership, OutgoingEmail, Profile, Role
+from .models import DECISION_KINDS, Filing, Membership, OutgoingEmail, Profile, Role
 from .reminder_schedule import DEADLINE_WORDING
 
 
@@ -96,7 +96,7 @@ def _compose_event_notice(email: OutgoingEmail) -> EmailMultiAlternatives:
         "decision": bool(transition and filing.procedure.is_decision(transition)),
         "granted": filing.procedure.state(event.to_status).grants_validity,
         "url": filing_url(filing),
-        "decision_letters": filing.documents.filter(kind=Document.Kind.DECISION_LETTER),
+        "decision_letters": filing.documents.filter(kind__in=DECISION_KINDS),
         # The authority's internal note goes to the authority's people only (visibility.py).
         "note": visibility.shown_note(filing, event, visibility.reads_internal(email.recipient, filing)),
     }

@@ -360,14 +360,22 @@ def remove_document(document: Document) -> None:
 
 
 def run_action(filing: Filing, action: str, by, note: str = "", /, *, files=None, **payload):
-    """Run a transition as a person, with the files its DOCUMENT fields ask for (`files`: field name →
-    uploaded file): the documents and the transition stand or fall together. Returns the Event."""
+    """Run a transition as a person, with the files its DOCUMENT fields ask for (`files`: field name → an
+    uploaded file or a list of them): the documents and the transition stand or fall together, each file checked
+    as any upload is. Returns the Event."""
     transition = engine.available_action(filing, by, action)
+    document_fields = {f.name: f for f in transition.payload if f.kind == procedures.DOCUMENT}
+    files = {name: uploaded for name, uploaded in (files or {}).items() if uploaded}
+    unknown = sorted(set(files) - set(document_fields))
+    if unknown:
+        raise ValidationError({name: [f"'{action}' takes no file '{name}'."] for name in unknown})
     with transaction.atomic():
-        for field in transition.payload:
-            uploaded = (files or {}).get(field.name)
-            if field.kind == procedures.DOCUMENT and uploaded is not None:
-                attach_document(by=by, uploaded_file=uploaded, kind=field.document_kind, filing=filing)
+        for name, uploaded in files.items():
+            for one in uploaded if isinstance(uploaded, list | tuple) else [uploaded]:
+                try:
+                    attach_document(by=by, uploaded_file=one, kind=document_fields[name].document_kind, filing=filing)
+                except ValidationError as error:
+                    raise ValidationError({name: error.messages}) from error
         return engine.apply(filing, action, by, note, None, **payload)
 
 

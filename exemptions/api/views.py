@@ -184,15 +184,19 @@ class FilingActionView(APIView):
         responses={200: s.FilingDetailSerializer, **errors(400, 401, 403, 404, 409)},
     )
     def post(self, request, reference, action):
-        """Run a workflow transition: `{"note": …, …payload}` as listed in the filing's `allowed_actions`."""
+        """Run a workflow transition: `{"note": …, …payload}` as listed in the filing's `allowed_actions`. Send
+        its `document` fields as files of a multipart/form-data body (several under one name are all attached);
+        each is checked as any upload is, and the action and its files stand or fall together."""
         filing = visible_filing(request, reference)
-        serializer = s.ActionSerializer(data=request.data)
+        files = {name: request.FILES.getlist(name) for name in request.FILES}
+        data = {k: v for k, v in request.data.items() if k not in files} if files else request.data
+        serializer = s.ActionSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         payload = {k: v for k, v in serializer.validated_data.items() if v not in (None, "")}
         note = payload.pop("note", "")
         # Fields no action knows are passed on so that apply() names them in its error.
-        payload.update({k: v for k, v in request.data.items() if k not in serializer.fields})
-        services.run_action(filing, action, request.user, note, **payload)
+        payload.update({k: v for k, v in request.data.items() if k not in serializer.fields and k not in files})
+        services.run_action(filing, action, request.user, note, files=files, **payload)
         return Response(s.FilingDetailSerializer(filing, context={"request": request}).data)
 
 

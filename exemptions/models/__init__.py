@@ -4,6 +4,7 @@ Models hold data and data validation only. `Filing.status` is written by `engine
 """
 
 from .dossiers import (
+    DECISION_KINDS,
     Application,
     ApplicationQuerySet,
     Document,
@@ -85,6 +86,7 @@ __all__ = [
     "authority_ids",
     "memberships_of",
     "organization_ids",
+    "DECISION_KINDS",
     "Application",
     "ApplicationQuerySet",
     "Document",

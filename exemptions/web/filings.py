@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from exemptions import engine, procedures, services, visibility
 from exemptions.models import BENEFICIARY_CATEGORIES, Document, Filing, FilingView, Item, Party
 
-from .forms import ActionForm, MessageForm, reviewers_of
+from .forms import ActionForm, DocumentForm, MessageForm, reviewers_of
 from .shortcuts import own_applications, safe_next, visible_filing_or_404
 
 DEADLINE_LABELS = {
@@ -28,7 +28,7 @@ DEADLINE_LABELS = {
 }
 
 
-def filing_context(request, filing, bound_form=None, message_form=None):
+def filing_context(request, filing, bound_form=None, message_form=None, document_form=None):
     user = request.user
     roles = engine.roles_for(user, filing)
     as_authority = bool(roles & procedures.AUTHORITY_ROLES)
@@ -44,7 +44,8 @@ def filing_context(request, filing, bound_form=None, message_form=None):
     ]
     wf = filing.procedure
     state_label = (lambda s: wf.state(s).staff_label) if as_authority else (lambda s: wf.state(s).applicant_label)
-    documents = [*filing.application.documents.all(), *filing.documents.all()]
+    documents = listed_documents(filing, user, as_authority)
+    kinds = services.attachable_kinds(user, filing=filing) if filing.state.accepts_correspondence else []
     by_authority = Filing.objects.select_related("authority").order_by("authority__code", "id")
     prefetch_related_objects([filing.application], Prefetch("filings", queryset=by_authority))
     siblings = [f for f in filing.application.filings_visible_to(user) if f.pk != filing.pk]
@@ -61,11 +62,27 @@ def filing_context(request, filing, bound_form=None, message_form=None):
         "message_form": message_form or MessageForm(),
         "can_write": bool(roles - {engine.SYSTEM}) and filing.state.accepts_correspondence,
         "documents": documents,
+        "document_form": document_form or (DocumentForm(kinds=kinds, prefix="document") if kinds else None),
         "siblings": siblings,
         "snapshot": snapshot_for_display(filing.snapshot),
         # Authority staff see who has opened the case file (the access log).
         "recent_views": services.recent_views(filing, 20) if procedures.STAFF in roles else None,
     }
+
+
+def listed_documents(filing, user, as_authority) -> list[dict]:
+    """The dossier's and the filing's files with who added them and when. The applicant reads the authority's
+    files as coming from the authority, as on the timeline, never from a named official."""
+    applicants = set(filing.application.organization.memberships.values_list("user_id", flat=True))
+    rows = []
+    for document in [*filing.application.documents.all(), *filing.documents.select_related("uploaded_by")]:
+        uploader = document.uploaded_by
+        if uploader is not None and (as_authority or uploader.pk in applicants):
+            by = uploader.get_full_name() or uploader.get_username()
+        else:
+            by = filing.authority.code if document.filing_id else filing.application.organization.name
+        rows.append({"document": document, "by": by})
+    return rows
 
 
 def snapshot_for_display(snapshot):
@@ -165,6 +182,30 @@ def filing_message(request, reference):
     context = filing_context(request, filing, message_form=form)
     if request.htmx:
         return render(request, "exemptions/_thread.html", context, status=400 if form else 200)
+    return render(request, "exemptions/filing_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def filing_document(request, reference):
+    """A file added to a filed case by either side: each checked as any upload is (services.attach_document)."""
+    filing = visible_filing_or_404(request.user, reference)
+    kinds = services.attachable_kinds(request.user, filing=filing)
+    form = DocumentForm(request.POST, request.FILES, kinds=kinds, prefix="document")
+    if form.is_valid():
+        try:
+            document = services.attach_document(
+                by=request.user, uploaded_file=form.cleaned_data["file"], kind=form.cleaned_data["kind"], filing=filing
+            )
+        except services.ClosedToCorrespondence as error:
+            messages.error(request, f"{error} Nothing was added.")
+            return redirect("filing_detail", filing.reference)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Added {document.original_name} to {filing.reference}.")
+            return redirect(reverse("filing_detail", args=[filing.reference]) + "#documents")
+    context = filing_context(request, filing, document_form=form)
     return render(request, "exemptions/filing_detail.html", context, status=400)
 
 

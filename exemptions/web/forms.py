@@ -189,6 +189,25 @@ class MessageForm(forms.Form):
 _LONG_TEXT = {"conditions", "reasons"}
 
 
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one field (Django's documented recipe); cleans to a list, empty when none is sent."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        cleaned = [super(MultipleFileField, self).clean(one, initial) for one in files if one] or [
+            super().clean(None, initial)
+        ]
+        return [one for one in cleaned if one]
+
+
 class ActionForm(forms.Form):
     """The form of one workflow transition, built from its declaration (note and payload fields)."""
 
@@ -229,7 +248,7 @@ class ActionForm(forms.Form):
         if field.kind == procedures.DATE:
             return forms.DateField(widget=DateInput(), **options)
         if field.kind == procedures.DOCUMENT:
-            return forms.FileField(**options)
+            return MultipleFileField(**options)
         if field.kind == procedures.REVIEWER_CHOICE:
             if reviewers is None:
                 reviewers = reviewers_of(filing.authority)
