@@ -57,6 +57,8 @@ def compose(email: OutgoingEmail) -> EmailMultiAlternatives:
         return _compose_event_notice(email)
     if email.family == OutgoingEmail.Family.DIGEST:
         return _compose_digest(email)
+    if email.family == OutgoingEmail.Family.MESSAGE:
+        return _compose_message_notice(email)
     return _compose_deadline_reminder(email)
 
 
@@ -101,6 +103,21 @@ def _compose_event_notice(email: OutgoingEmail) -> EmailMultiAlternatives:
         "note": visibility.shown_note(filing, event, visibility.reads_internal(email.recipient, filing)),
     }
     return render_email("event", context, email.recipient)
+
+
+def _compose_message_notice(email: OutgoingEmail) -> EmailMultiAlternatives:
+    filing, message = email.filing, email.message
+    author = message.author
+    name = (author.get_full_name() or author.get_username()) if author else ""
+    side = filing.authority.code if message.side == message.Side.AUTHORITY else filing.application.organization.name
+    context = {
+        "filing": filing,
+        "message": message,
+        "sender": f"{name} ({side})" if name else side,
+        "url": filing_url(filing) + "#thread",
+        "answers_nothing": filing.state.waits_on_applicant and message.side == message.Side.APPLICANT,
+    }
+    return render_email("message", context, email.recipient)
 
 
 def _compose_digest(email: OutgoingEmail) -> EmailMultiAlternatives:

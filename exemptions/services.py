@@ -4,11 +4,13 @@ admin and commands alike; each validates fully (model validators) before anythin
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import unicodedata
 from contextlib import contextmanager
 
 import filetype
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -27,8 +29,12 @@ from .models import (
     Item,
     Message,
     Party,
+    mark_thread_read,
+    organization_ids,
     validate_text_length,
 )
+
+log = logging.getLogger(__name__)
 
 
 class DossierLocked(ValidationError):
@@ -390,7 +396,26 @@ def post_message(filing: Filing, by, body: str) -> Message:
         validate_text_length(body, MESSAGE_MAX_LENGTH, "The message")
     except ValidationError as error:
         raise ValidationError({"body": error.messages}) from error
-    return Message.objects.create(filing=filing, author=by, body=body)
+    writes_for_applicant = filing.application.organization_id in organization_ids(by)
+    side = Message.Side.APPLICANT if writes_for_applicant else Message.Side.AUTHORITY
+    with transaction.atomic():
+        message = Message.objects.create(filing=filing, author=by, side=side, body=body)
+        mark_thread_read(by, filing, message.created_at)  # one's own message is no news to oneself
+        transaction.on_commit(lambda: announce_message(message.pk))
+    return message
+
+
+# The Celery task that emails a message to the other side, by name: services sit below tasks.
+MESSAGE_TASK = "exemptions.tasks.send_message_notices"
+
+
+def announce_message(message_id: int) -> None:
+    """Queue the other side's emails about a new message. Never raises: the message is saved, and the sweep
+    claims the emails of messages still unnotified (e.g. when the broker was down)."""
+    try:
+        current_app.tasks[MESSAGE_TASK].delay(message_id)
+    except Exception:
+        log.warning("Could not queue the emails of message %s; the sweep will send them", message_id, exc_info=True)
 
 
 def record_view(filing: Filing, user, channel: str) -> FilingView | None:

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from exemptions import procedures
 from exemptions.models import Authority, Role
 from tests import factories
+from tests.browser_fixtures import browser, open_as  # noqa: F401 (one browser per session for every UI test)
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,7 @@ from exemptions.models import (
     Message,
     Organization,
     Party,
+    filings_with_unread_messages,
     organization_ids,
 )
 
@@ -271,10 +272,16 @@ class FilingSerializer(ModelSerializer):
 
 class FilingDetailSerializer(FilingSerializer):
     snapshot = serializers.JSONField(read_only=True, help_text="The dossier exactly as filed (null while a draft)")
+    unread_messages = serializers.SerializerMethodField(
+        help_text="The other side wrote since you last listed this filing's messages (or opened its page)"
+    )
 
     class Meta(FilingSerializer.Meta):
-        fields = [*FilingSerializer.Meta.fields, "snapshot"]
+        fields = [*FilingSerializer.Meta.fields, "snapshot", "unread_messages"]
         read_only_fields = fields
+
+    def get_unread_messages(self, filing) -> bool:
+        return filing.pk in filings_with_unread_messages(self.context["request"].user, [filing.pk])
 
 
 def _action_field(field: procedures.PayloadField, labels: list[str]) -> serializers.Field:

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from exemptions import procedures, services
 from exemptions.filters import FilingFilter
-from exemptions.models import Application, Authority, Document, Event, Filing, FilingView, Message
+from exemptions.models import Application, Authority, Document, Event, Filing, FilingView, Message, mark_thread_read
 
 from . import serializers as s
 from . import workflow_serializers
@@ -243,6 +243,11 @@ class FilingMessageListView(FilingChildMixin, generics.ListCreateAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Message.objects.none()
         return self.filing.messages.select_related("author").order_by("created_at", "id")
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        mark_thread_read(request.user, self.filing)  # the caller has read the thread: nothing is new any more
+        return response
 
     def perform_create(self, serializer):
         serializer.instance = services.post_message(self.filing, self.request.user, serializer.validated_data["body"])

@@ -21,7 +21,10 @@ from .filings import (
     FilingQuerySet,
     FilingView,
     Message,
+    ThreadReadMark,
     deadline_key,
+    filings_with_unread_messages,
+    mark_thread_read,
 )
 from .outgoing import (
     OutgoingEmail,
@@ -100,6 +103,9 @@ __all__ = [
     "FilingQuerySet",
     "FilingView",
     "Message",
+    "ThreadReadMark",
+    "filings_with_unread_messages",
+    "mark_thread_read",
     "NO_DEADLINE",
     "deadline_key",
     "OutgoingEmail",

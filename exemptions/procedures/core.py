@@ -168,7 +168,7 @@ def core_transitions(*, review_states=("in_review",), approve: Transition | None
         ),
         Transition(
             "respond",
-            "Send the requested information",
+            "Send your reply",
             ("information_requested",),
             "in_review",
             frozenset({APPLICANT}),

@@ -12,7 +12,18 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from exemptions import engine, procedures, services, visibility
-from exemptions.models import BENEFICIARY_CATEGORIES, Document, Filing, FilingView, Item, Party
+from exemptions.models import (
+    BENEFICIARY_CATEGORIES,
+    Document,
+    Filing,
+    FilingView,
+    Item,
+    Message,
+    Party,
+    ThreadReadMark,
+    filings_with_unread_messages,
+    mark_thread_read,
+)
 
 from .forms import ActionForm, DocumentForm, MessageForm, reviewers_of
 from .shortcuts import own_applications, safe_next, visible_filing_or_404
@@ -42,6 +53,10 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
         else ActionForm(t, filing, reviewers=reviewers)
         for t in actions
     ]
+    # The applicant's answer to an information request is the reply action, offered on its own, open, above
+    # everything else: a plain message beside it does not answer the request.
+    reply_form = next((f for f in action_forms if procedures.POST_RESPONSE in f.transition.effects), None)
+    action_forms = [f for f in action_forms if f is not reply_form]
     wf = filing.procedure
     state_label = (lambda s: wf.state(s).staff_label) if as_authority else (lambda s: wf.state(s).applicant_label)
     documents = listed_documents(filing, user, as_authority)
@@ -58,8 +73,10 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
         "as_applicant": procedures.APPLICANT in roles,
         "action_forms": action_forms,
         "events": visibility.timeline(filing, user),
-        "thread": filing.messages.select_related("author"),
-        "message_form": message_form or MessageForm(),
+        "reply_form": reply_form,
+        "open_request": open_request(filing) if reply_form else None,
+        "thread": thread_for(filing, user),
+        "message_form": message_form or MessageForm(answers_nothing=reply_form is not None),
         "can_write": bool(roles - {engine.SYSTEM}) and filing.state.accepts_correspondence,
         "documents": documents,
         "document_form": document_form or (DocumentForm(kinds=kinds, prefix="document") if kinds else None),
@@ -68,6 +85,21 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
         # Authority staff see who has opened the case file (the access log).
         "recent_views": services.recent_views(filing, 20) if procedures.STAFF in roles else None,
     }
+
+
+def open_request(filing) -> Message | None:
+    """The information request the applicant is asked to answer: the newest in the thread."""
+    return filing.messages.filter(kind=Message.Kind.INFORMATION_REQUEST).order_by("-created_at", "-id").first()
+
+
+def thread_for(filing, user) -> list[Message]:
+    """The thread, each message marked `is_new` when the other side wrote it since `user` last read the case."""
+    mark = ThreadReadMark.objects.filter(filing=filing, user=user).values_list("read_at", flat=True).first()
+    unread = filing.pk in filings_with_unread_messages(user, [filing.pk])
+    messages_ = list(filing.messages.select_related("author"))
+    for message in messages_:
+        message.is_new = unread and message.author_id != user.pk and (mark is None or message.created_at > mark)
+    return messages_
 
 
 def listed_documents(filing, user, as_authority) -> list[dict]:
@@ -106,7 +138,9 @@ def snapshot_for_display(snapshot):
 def filing_detail(request, reference):
     filing = visible_filing_or_404(request.user, reference)
     services.record_view(filing, request.user, FilingView.Channel.WEB)
-    return render(request, "exemptions/filing_detail.html", filing_context(request, filing))
+    response = render(request, "exemptions/filing_detail.html", filing_context(request, filing))
+    mark_thread_read(request.user, filing)  # after the page marked what was new
+    return response
 
 
 @login_required

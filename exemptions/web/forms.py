@@ -185,6 +185,14 @@ class FileWithAuthoritiesForm(forms.Form):
 class MessageForm(forms.Form):
     body = forms.CharField(label="Message", max_length=MESSAGE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
 
+    def __init__(self, *args, answers_nothing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if answers_nothing:  # an information request is open: only the reply form answers it
+            self.fields["body"].label = "Message (does not answer the information request)"
+            self.fields[
+                "body"
+            ].help_text = "A message keeps the case waiting on you. To answer the request, use “Send your reply” above."
+
 
 _LONG_TEXT = {"conditions", "reasons"}
 
