@@ -27,6 +27,7 @@ from .models import (
     OutgoingEmail,
     Party,
     Profile,
+    ThreadReadMark,
 )
 from .templatetags.dates import local_date
 
@@ -166,9 +167,16 @@ class FilingViewAdmin(ReadOnlyAdmin):
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["filing", "kind", "author", "created_at"]
-    list_filter = ["kind"]
+    list_display = ["filing", "kind", "side", "author", "created_at", "notified_at"]
+    list_filter = ["kind", "side"]
     search_fields = ["filing__reference", "body"]
+
+
+@admin.register(ThreadReadMark)
+class ThreadReadMarkAdmin(ReadOnlyAdmin):
+    list_display = ["read_at", "filing", "user"]
+    search_fields = ["filing__reference", "user__username"]
+    list_select_related = ["filing", "user"]
 
 
 @admin.register(OutgoingEmail)
@@ -177,7 +185,8 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     list_filter = ["family", "deadline_kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["filing__reference", "authority__code", "recipient__username", "recipient__email", "error"]
     readonly_fields = [
-        "family", "filing", "deadline_kind", "offset", "event", "authority", "due_at", "recipient", "claimed_at",
+        "family", "filing", "deadline_kind", "offset", "event", "message", "authority", "due_at", "recipient",
+        "claimed_at",
         "sent_at", "attempts", "next_attempt_at", "error",
     ]  # fmt: skip
     list_select_related = ["filing", "event", "authority", "recipient"]

@@ -5,9 +5,10 @@ any upload is and reaches only those who may see the filing, on the web and in t
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.utils import dateformat, timezone
 
-from exemptions import engine, notifications
+from exemptions import engine, notifications, procedures
 from exemptions.models import Document, Filing, Role
 from tests import factories
 
@@ -165,3 +166,13 @@ def test_an_authority_member_sends_a_decision_letter_with_a_denial(ofac_case, re
     )
     assert response.status_code == 302
     assert list(ofac_case.documents.values_list("kind", flat=True)) == ["decision_letter"]
+
+
+def test_every_approval_of_the_demo_carries_its_licence(db):
+    call_command("seed_demo", force=True, verbosity=0)
+    approvals = Filing.objects.filter(status__in=procedures.states_where(grants_validity=True))
+    assert approvals.exists()
+    for filing in approvals:
+        licence = filing.documents.get(kind=Document.Kind.LICENCE)
+        assert licence.uploaded_at == filing.decided_at
+        assert engine.roles_for(licence.uploaded_by, filing) & procedures.AUTHORITY_ROLES
