@@ -84,7 +84,7 @@ def test_the_reviewer_approves_with_a_licence_the_applicant_downloads_and_others
     mail.outbox.clear()
     notifications.send_event_notices(event.pk)
     [email] = [m for m in mail.outbox if applicant.email in m.to]
-    assert "licence-DPRK-2027-0042.pdf" in email.body
+    assert "Licence: licence-DPRK-2027-0042.pdf" in email.body
 
 
 def test_the_api_takes_documents_from_both_sides_with_their_kind(ofac_case, applicant, reviewer_ofac):
