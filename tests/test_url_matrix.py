@@ -19,7 +19,7 @@ ALLOWED = {"applicant_a", "reviewer_un", "staff_un"}
 # Endpoints that only take POST are called with an empty body: the answer shows the access rule first.
 POST_ONLY = {
     "logout", "api:token", "api:filing-action", "api:application-filings",
-    "application_file", "filing_action", "filing_message", "api_token_revoke",
+    "application_file", "filing_action", "filing_message", "filing_document", "api_token_revoke",
     "shipment_plan", "planned_visit_add", "visit_add", "incident_add", "incident_reported", "shipment_departure",
     "shipment_delivery", "shipment_distribution", "shipment_cancel", "api:shipment-delivery", "api:incident-reported",
 }  # fmt: skip
@@ -89,6 +89,7 @@ EXPECTED = {
     "filing_detail": (200, 404, 200, 404, 200, 302),
     "filing_action": (403, 404, 302, 404, 302, 302),
     "filing_message": (400, 404, 400, 404, 400, 302),
+    "filing_document": (400, 404, 400, 404, 400, 302),
     "document_download": (200, 404, 200, 404, 200, 302),
     "review_queue": (404, 404, 200, 200, 200, 302),
     "staff_dashboard": (404, 404, 404, 404, 200, 302),
