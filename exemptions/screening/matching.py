@@ -1,0 +1,289 @@
+"""Matching parties against list entries: a token index for candidates, rapidfuzz for the score, identifiers
+as exact strong evidence, country as support; and the rule flags that need no list at all. Pure Python.
+
+A party is never compared with the whole list. Every name variant of every entry is filed under its words
+(and the first four letters of each longer word, which catches a misspelt ending), and only the names that
+share such a key with the party are scored. Keys that half the list shares ("korea") select nothing alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from . import names
+from .records import IMO, REGISTRATION, WEAK, ListedEntry
+
+# A name scoring this much (0-100, after support and penalties) is a hit a reviewer must dispose of.
+HIT_THRESHOLD = 88
+COUNTRY_SUPPORT = 3  # the party's country is one the entry is tied to
+WEAK_ALIAS_PENALTY = 6  # OFAC "weak" and UN "Low" aliases are too loose to match on their own
+PREFIX_LENGTH = 4
+
+# Words naming a place or a country: a party that adds or drops one ("Korea", "Beijing Branch") is still the
+# same party.
+PLACE_WORDS = frozenset(
+    [
+        "korea",
+        "korean",
+        "dprk",
+        "chosun",
+        "joson",
+        "choson",
+        "pyongyang",
+        "china",
+        "chinese",
+        "beijing",
+        "shanghai",
+        "dandong",
+        "shenyang",
+        "dalian",
+        "hong",
+        "kong",
+        "hongkong",
+        "macau",
+        "macao",
+        "singapore",
+        "russia",
+        "russian",
+        "vladivostok",
+        "moscow",
+        "nampo",
+        "sinuiju",
+        "rason",
+        "branch",
+        "representative",
+    ]
+)
+
+# Party roles (Party.PartyRole values) the rules read.
+VESSEL_ROLE = "vessel"
+INTERMEDIARY_ROLES = frozenset({"freight_forwarder", "bank", "carrier"})
+
+# Rule flags beside list matches.
+DPRK_PUBLIC_BODY = "dprk_public_body"
+VESSEL_WITHOUT_IMO = "vessel_without_imo"
+TRANSSHIPMENT_INTERMEDIARY = "transshipment_intermediary"
+RULES = {
+    DPRK_PUBLIC_BODY: "DPRK public body (blocked under US Executive Order 13722 whether listed or not)",
+    VESSEL_WITHOUT_IMO: "Vessel without a valid IMO number",
+    TRANSSHIPMENT_INTERMEDIARY: "Intermediary in a high-risk transshipment hub",
+}
+# Government of North Korea and Workers' Party bodies, by the words of their names (normalized).
+PUBLIC_BODY = re.compile(
+    r"\b(ministry|ministries|minister|cabinet|government|workers party|central committee|peoples committee|"
+    r"provincial|municipal|commission|general bureau|bureau|department|kpa|peoples army|armed forces|"
+    r"state security|reconnaissance|munitions|supreme peoples assembly|state affairs)\b"
+)
+NAMED_DPRK = re.compile(r"\b(dprk|north korea|democratic peoples republic of korea)\b")
+# Ports and border cities through which goods for the DPRK are classically re-routed; a whole territory where
+# the list is a territory.
+TRANSSHIPMENT_HUBS = {
+    "CN": ("dandong", "hunchun", "yanji", "tumen", "shenyang", "dalian", "ji an", "longjing", "yanbian"),
+    "RU": ("vladivostok", "nakhodka", "khasan", "zarubino", "vostochny"),
+    "HK": (),
+}
+
+
+@dataclass(frozen=True)
+class PartyQuery:
+    name: str
+    country: str = ""
+    role: str = ""
+    identifier: str = ""
+    address: str = ""
+
+
+@dataclass
+class Match:
+    entry: object  # the key the entry was indexed under (a ListEntry id, or the ListedEntry itself)
+    matched_name: str
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Flag:
+    rule: str
+    reasons: list[str]
+
+    @property
+    def label(self) -> str:
+        return RULES[self.rule]
+
+
+@dataclass
+class _Name:
+    entry: object
+    text: str
+    quality: str
+    variants: list[str]
+    countries: frozenset[str]
+
+
+def _keys(variant: str) -> set[str]:
+    keys = set()
+    for word in variant.split():
+        keys.add(word)
+        if len(word) > PREFIX_LENGTH:
+            keys.add(word[:PREFIX_LENGTH] + "*")
+    return keys
+
+
+class ListIndex:
+    """The names and identifiers of a set of list entries, filed for lookup by word and by number."""
+
+    def __init__(self):
+        self._names: list[_Name] = []
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        self._identifiers: dict[tuple[str, str], list[tuple[object, str]]] = defaultdict(list)
+        self._primary_names: dict[object, str] = {}
+
+    def __len__(self):
+        return len(self._names)
+
+    def add(self, key, entry: ListedEntry) -> None:
+        countries = frozenset(entry.countries)
+        self._primary_names[key] = entry.name
+        for text, quality in entry.all_names:
+            variants = names.variants(text)
+            if not any(variants):
+                continue
+            position = len(self._names)
+            self._names.append(_Name(key, text, quality, variants, countries))
+            for variant_key in set().union(*(_keys(v) for v in variants)):
+                self._postings[variant_key].append(position)
+        for identifier in entry.identifiers:
+            number = names.imo_number(identifier.value) if identifier.kind == IMO else ""
+            if number:
+                self._identifiers[(IMO, number)].append((key, identifier.label or "IMO number"))
+            elif identifier.kind == REGISTRATION and names.identifier_key(identifier.value):
+                label = identifier.label or "Registration number"
+                self._identifiers[(REGISTRATION, names.identifier_key(identifier.value))].append((key, label))
+
+    def _candidates(self, variants: list[str]) -> set[int]:
+        limit = max(500, len(self._names) // 20)
+        keys = set().union(*(_keys(v) for v in variants))
+        chosen = [self._postings[k] for k in keys if 0 < len(self._postings.get(k, ())) <= limit]
+        if not chosen:  # every key is common: a name made of common words matches only in full
+            chosen = [self._postings[k] for k in keys if k in self._postings]
+            if len(chosen) != len(keys):
+                return set()
+            return set.intersection(*(set(c) for c in chosen)) if chosen else set()
+        return set().union(*chosen)
+
+    def match(self, party: PartyQuery, threshold: float = HIT_THRESHOLD) -> list[Match]:
+        """The entries `party` matches at `threshold` or above, best first, one Match per entry."""
+        best: dict[object, Match] = {}
+        for match in self._identifier_matches(party):
+            best[match.entry] = match
+        party_variants = [v for v in names.variants(party.name) if v]
+        if party_variants:
+            common_only = names.is_common_only(party_variants[0])
+            for position in self._candidates(party_variants):
+                candidate = self._names[position]
+                match = _score(party, party_variants, candidate, common_only)
+                if match.score < threshold:
+                    continue
+                held = best.get(candidate.entry)
+                if held is None or match.score > held.score:
+                    if held is not None and held.reasons and held.reasons[0].startswith("Same "):
+                        continue  # an identifier match stands whatever the names say
+                    best[candidate.entry] = match
+        return sorted(best.values(), key=lambda m: -m.score)
+
+    def _identifier_matches(self, party: PartyQuery) -> list[Match]:
+        found = []
+        number = names.imo_number(party.identifier)
+        if number:
+            for entry, label in self._identifiers.get((IMO, number), ()):
+                found.append(Match(entry, self._primary_names[entry], 100.0, [f"Same {label}: {number}"]))
+        key = names.identifier_key(party.identifier)
+        if key and not number:
+            for entry, label in self._identifiers.get((REGISTRATION, key), ()):
+                reason = f"Same {label}: {party.identifier.strip()}"
+                found.append(Match(entry, self._primary_names[entry], 100.0, [reason]))
+        return found
+
+
+def _score(party: PartyQuery, party_variants: list[str], candidate: _Name, common_only: bool) -> Match:
+    score, how = 0.0, ""
+    for mine in party_variants:
+        for theirs in candidate.variants:
+            if mine == theirs:
+                score, how = 100.0, "same name once case, accents, punctuation and company forms are set aside"
+                break
+            if common_only:
+                continue
+            sorted_score = fuzz.token_sort_ratio(mine, theirs)
+            if sorted_score > score:
+                score, how = sorted_score, "names alike in any word order"
+            extra = _extra_words_score(mine, theirs)
+            if extra > score:
+                score, how = extra, "the same distinctive words; the others name a place or a company form"
+        if score == 100.0:
+            break
+    if len(party_variants[0].split()) == 1 and score < 100:
+        score = min(score, HIT_THRESHOLD - 1)  # one word alone matches only exactly
+    reasons = [f"Name {round(score)}/100: {how}"] if how else []
+    if candidate.quality == WEAK:
+        score -= WEAK_ALIAS_PENALTY
+        reasons.append("a weak alias (the list itself calls it loose)")
+    if party.country and party.country in candidate.countries and score:
+        score = min(100.0, score + COUNTRY_SUPPORT)
+        reasons.append(f"country {party.country} is the entry's")
+    variant_note = _romanization_note(party.name, candidate.text)
+    if variant_note:
+        reasons.append(variant_note)
+    return Match(candidate.entry, candidate.text, round(score, 1), reasons)
+
+
+def _extra_words_score(mine: str, theirs: str) -> float:
+    """Names that share their distinctive words and differ only by place words or common words
+    ("Ryonbong Beijing Branch" and "Korea Ryonbong") score as the words they share."""
+    a, b = set(mine.split()), set(theirs.split())
+    shared = a & b
+    if not shared - names.COMMON_WORDS - PLACE_WORDS:
+        return 0.0
+    differing = a ^ b
+    if not differing <= names.COMMON_WORDS | PLACE_WORDS:
+        return 0.0
+    return max(0.0, 96.0 - 3 * len(differing))
+
+
+def _romanization_note(party_name: str, listed_name: str) -> str:
+    mine = {w for w in re.split(r"[^a-z]+", party_name.lower()) if w}
+    theirs = {w for w in re.split(r"[^a-z]+", listed_name.lower()) if w}
+    folded = sorted(
+        f"{a}~{b}"
+        for a in mine - theirs
+        for b in theirs - mine
+        if names.CANONICAL.get(a, a) == names.CANONICAL.get(b, b)
+    )
+    return f"romanization variants {', '.join(folded)}" if folded else ""
+
+
+def rule_flags(party: PartyQuery) -> list[Flag]:
+    """Rules an expert applies beside the lists: a DPRK public body, a ship without IMO number, an intermediary
+    in a transshipment hub."""
+    flags = []
+    normalized = " ".join(names.ascii_text(party.name or "").lower().replace("'", "").split())
+    normalized = re.sub(r"[^a-z0-9 ]+", " ", normalized)
+    public = PUBLIC_BODY.search(normalized)
+    if public and (party.country == "KP" or NAMED_DPRK.search(normalized)):
+        flags.append(Flag(DPRK_PUBLIC_BODY, [f"“{public.group(0)}” in the name of a party in the DPRK"]))
+    if party.role == VESSEL_ROLE and not names.imo_number(party.identifier):
+        why = "no IMO number given" if not party.identifier.strip() else f"“{party.identifier}” is no valid IMO number"
+        flags.append(Flag(VESSEL_WITHOUT_IMO, [why]))
+    if party.role in INTERMEDIARY_ROLES and party.country in TRANSSHIPMENT_HUBS:
+        places = TRANSSHIPMENT_HUBS[party.country]
+        where = f"{party.name} {party.address}".lower()
+        hit = next((place for place in places if place in where), None)
+        if not places or hit:
+            flags.append(
+                Flag(TRANSSHIPMENT_INTERMEDIARY, [f"{party.role.replace('_', ' ')} in {hit or party.country}"])
+            )
+    return flags
