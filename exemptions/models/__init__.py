@@ -37,6 +37,12 @@ from .people import (
     memberships_of,
     organization_ids,
 )
+from .screening import (
+    SanctionsListEntry,
+    SanctionsListVersion,
+    ScreeningHit,
+    ScreeningRun,
+)
 from .seals import (
     AuditCheckpoint,
 )
@@ -102,5 +108,9 @@ __all__ = [
     "deadline_key",
     "OutgoingEmail",
     "AuditCheckpoint",
+    "SanctionsListEntry",
+    "SanctionsListVersion",
+    "ScreeningHit",
+    "ScreeningRun",
     "ApiToken",
 ]

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from .filings import Event, Filing
 from .people import Authority
+from .screening import ScreeningHit
 
 
 class OutgoingEmail(models.Model):
@@ -19,6 +20,7 @@ class OutgoingEmail(models.Model):
         REMINDER = "reminder", "Deadline reminder"
         EVENT_NOTICE = "event_notice", "Event notice"
         DIGEST = "digest", "Daily digest"
+        SCREENING_HIT = "screening_hit", "Screening hit"
 
     family = models.CharField(max_length=20, choices=Family.choices)
     filing = models.ForeignKey(
@@ -50,6 +52,14 @@ class OutgoingEmail(models.Model):
         on_delete=models.CASCADE,
         related_name="digests",
         help_text="Digests: the authority whose work is listed",
+    )
+    screening_hit = models.ForeignKey(
+        ScreeningHit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Screening hits: the new hit a rescreen found",
     )
     due_at = models.DateTimeField(help_text="The deadline a reminder is about, the event's time, or the digest's")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outgoing_emails")
@@ -85,6 +95,15 @@ class OutgoingEmail(models.Model):
                     authority__isnull=False,
                     deadline_kind="",
                     offset="",
+                )
+                | Q(
+                    family="screening_hit",
+                    filing__isnull=False,
+                    screening_hit__isnull=False,
+                    event__isnull=True,
+                    authority__isnull=True,
+                    deadline_kind="",
+                    offset="",
                 ),
                 name="outgoing_email_fields_of_its_family",
             ),
@@ -100,6 +119,11 @@ class OutgoingEmail(models.Model):
             models.UniqueConstraint(
                 fields=["authority", "due_at", "recipient"], condition=Q(family="digest"), name="outgoing_digest_once"
             ),
+            models.UniqueConstraint(
+                fields=["screening_hit", "recipient"],
+                condition=Q(family="screening_hit"),
+                name="outgoing_screening_hit_once",
+            ),
         ]
         indexes = [models.Index(fields=["claimed_at"], name="outgoing_email_unsent", condition=Q(sent_at__isnull=True))]
 
@@ -113,4 +137,6 @@ class OutgoingEmail(models.Model):
             return f"{self.deadline_kind} {self.offset} on {self.filing_id}"
         if self.family == self.Family.EVENT_NOTICE:
             return f"{self.event.action} on {self.filing_id}"
+        if self.family == self.Family.SCREENING_HIT:
+            return f"screening hit {self.screening_hit_id} on {self.filing_id}"
         return f"{self.authority.code} digest"

@@ -58,7 +58,12 @@ def home(request):
         .select_related("organization")
         .prefetch_related(
             "required_authorities",
-            Prefetch("filings", queryset=Filing.objects.select_related("authority").order_by("authority__code", "id")),
+            Prefetch(
+                "filings",
+                queryset=Filing.objects.select_related("authority")
+                .order_by("authority__code", "id")
+                .prefetch_related(clearance.BLOCKING_HITS),
+            ),
         )
         .order_by("-updated_at", "-id")
     )
@@ -98,7 +103,11 @@ def application_new(request):
 
 @login_required
 def application_detail(request, reference, file_form=None):
-    filings = Filing.objects.select_related("authority", "assigned_to").order_by("authority__code", "id")
+    filings = (
+        Filing.objects.select_related("authority", "assigned_to")
+        .order_by("authority__code", "id")
+        .prefetch_related(clearance.BLOCKING_HITS)
+    )
     application = get_object_or_404(
         own_applications(request.user)
         .select_related("organization")
