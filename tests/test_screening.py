@@ -290,3 +290,70 @@ def test_a_new_version_with_one_added_entry_rescreens_and_notifies_once(
     assert ScreeningHit.objects.filter(filing=filing).count() == before + 1
     assert OutgoingEmail.objects.filter(family=OutgoingEmail.Family.SCREENING_HIT).count() == 2
     assert len([m for m in mail.outbox if "screening hit" in m.subject]) == 2
+
+
+# --- the API -------------------------------------------------------------------------------------
+
+
+def test_api_lists_the_screening_of_a_filing_and_takes_a_verdict(lists, org, applicant, reviewer_ofac):
+    filing = screened(org, applicant, [party("Kumsong Bank", "KP", "bank"), party("Nordic Pharma AB", "SE")])
+    engine.apply(filing, TAKE, reviewer_ofac)
+    url = f"/api/v1/filings/{filing.reference}/screening/"
+    body = factories.api_client(applicant).get(url).json()
+    assert body["blocks_shipping"] is True and len(body["runs"]) == 1 and len(body["runs"][0]["list_versions"]) == 5
+    hit = body["hits"][0]
+    assert hit["party_name"] == "Kumsong Bank" and hit["matched_name"] and "DPRK" in hit["list"] + "PRK"
+    reviewer = factories.api_client(reviewer_ofac)
+    target = f"{url}hits/{hit['id']}/disposition/"
+    assert factories.api_client(applicant).post(target, {"verdict": "confirmed", "note": "x"}).status_code == 403
+    assert reviewer.post(target, {"verdict": "maybe", "note": "x"}).status_code == 400
+    assert reviewer.post(f"{url}hits/999999/disposition/", {"verdict": "confirmed", "note": "x"}).status_code == 404
+    response = reviewer.post(target, {"verdict": "false_positive", "note": "A branch in Lyon, not the listed bank."})
+    assert response.status_code == 200 and response.json()["disposition"] == "false_positive"
+    stale = reviewer.post(target, {"verdict": "confirmed", "note": "again", "expected_version": 1})
+    assert stale.status_code == 409
+
+
+def test_api_lists_the_loaded_list_versions_to_signed_in_users_only(lists, applicant):
+    body = factories.api_client(applicant).get("/api/v1/sanctions-lists/").json()
+    rows = body["results"] if isinstance(body, dict) else body
+    assert {r["source"] for r in rows} == set(FILES) and all(len(r["sha256"]) == 64 for r in rows)
+    assert factories.api_client(None).get("/api/v1/sanctions-lists/").status_code in (401, 403)
+
+
+# --- the web -------------------------------------------------------------------------------------
+
+
+def test_the_reviewer_sees_hits_gives_a_verdict_and_the_queue_flags_the_case(lists, org, applicant, reviewer_ofac):
+    filing = screened(org, applicant, [party("Kumsong Bank", "KP", "bank")])
+    engine.apply(filing, TAKE, reviewer_ofac)
+    client = factories.web_client(reviewer_ofac)
+    queue = client.get("/review/").content.decode()
+    assert "Hit to review" in queue
+    page = client.get(f"/filings/{filing.reference}/").content.decode()
+    assert "Sanctions screening" in page and "KUMSONG COMMERCIAL BANK" in page and "Give a verdict" in page
+    for hit in ScreeningHit.objects.filter(filing=filing):
+        filing.refresh_from_db()
+        response = client.post(
+            f"/filings/{filing.reference}/actions/{DISPOSE}/",
+            {
+                f"{DISPOSE}-version": filing.version,
+                f"{DISPOSE}-hit": hit.pk,
+                f"{DISPOSE}-verdict": "false_positive",
+                f"{DISPOSE}-note": "Another bank of the same name in Seoul.",
+            },
+        )
+        assert response.status_code == 302
+    assert not ScreeningHit.objects.filter(filing=filing, disposition="").exists()
+    assert "Hit to review" not in client.get("/review/").content.decode()
+
+
+def test_the_applicant_sees_hits_without_a_verdict_form_and_screens_a_draft(lists, org, applicant):
+    filing = screened(org, applicant, [party("Kumsong Bank", "KP", "bank")])
+    client = factories.web_client(applicant)
+    page = client.get(f"/filings/{filing.reference}/").content.decode()
+    assert "KUMSONG COMMERCIAL BANK" in page and "Awaiting a reviewer" in page and "Give a verdict" not in page
+    draft = factories.complete_dossier(org, applicant, parties=[party("Park Yong Soo", "KP", "end_user")])
+    response = client.post(f"/applications/{draft.reference}/screen/", follow=True)
+    assert "possible match" in response.content.decode() and "PAK YONG-SU" in response.content.decode()
+    assert ScreeningRun.objects.get(application=draft).occasion == ScreeningRun.Occasion.DRAFT

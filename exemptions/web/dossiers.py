@@ -26,6 +26,7 @@ from exemptions.models import (
     authority_ids,
     organization_ids,
 )
+from exemptions.screening.runs import latest_draft_run
 
 from .forms import (
     BasicsForm,
@@ -118,6 +119,7 @@ def application_detail(request, reference, file_form=None):
         "application": application,
         "filings": application.filings_visible_to(request.user),
         "clearance": clearance.cleared_to_ship(application),
+        "screening_run": latest_draft_run(application),
         "missing": application.missing_elements(),
         "locked": application.is_locked,
         "sections": SECTIONS,

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from exemptions import engine, procedures, services
 from exemptions.models import BENEFICIARY_CATEGORIES, Document, Filing, FilingView, Item, Party
 
+from . import screening
 from .forms import ActionForm, MessageForm, reviewers_of
 from .shortcuts import own_applications, safe_next, visible_filing_or_404
 
@@ -41,6 +42,7 @@ def filing_context(request, filing, bound_form=None, message_form=None):
         if bound_form is not None and bound_form.transition.name == t.name
         else ActionForm(t, filing, reviewers=reviewers)
         for t in actions
+        if not screening.is_disposition(t)  # given per hit, in the screening section
     ]
     wf = filing.procedure
     labels = {t.name: t.label for t in wf.transitions}
@@ -70,6 +72,7 @@ def filing_context(request, filing, bound_form=None, message_form=None):
         "snapshot": snapshot_for_display(filing.snapshot),
         # Authority staff see who has opened the case file (the access log).
         "recent_views": services.recent_views(filing, 20) if procedures.STAFF in roles else None,
+        "screening": screening.filing_screening(filing, actions, bound_form),
     }
 
 
