@@ -17,12 +17,12 @@ import sys
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from exemptions.demo import SANCTIONS_FIXTURES
 from exemptions.screening.records import ENTITY, IMO, INDIVIDUAL, REGISTRATION, VESSEL, WEAK, Alias, Identifier
 from exemptions.screening.records import ListedEntry as E
 
 PUBLISHED = dt.date(2026, 11, 2)
-FILES = {"un": "un_consolidated.xml", "ofac_sdn": "ofac_sdn.xml", "ofac_cons": "ofac_consolidated.xml"}
-FILES |= {"eu": "eu_fsf.xml", "uk": "uk_sanctions_list.xml"}
+FILES = SANCTIONS_FIXTURES
 
 
 def imo(six: str) -> str:

@@ -102,10 +102,11 @@ def blocking_hits(filing) -> list[ScreeningHit]:
 
 
 def screening_blockers(filings) -> list[str]:
-    """A sanctions screening hit nobody has cleared, or one confirmed as the listed party, stops the shipment."""
+    """A sanctions screening hit nobody has cleared, or one confirmed as the listed party, stops the shipment
+    (on a filing still in play: a withdrawn or closed one ships nothing)."""
     blockers = []
     for filing in filings:
-        hits = blocking_hits(filing) if filing.submitted_at else []
+        hits = blocking_hits(filing) if filing.submitted_at and not filing.state.terminal else []
         confirmed = [h for h in hits if h.disposition == ScreeningHit.Disposition.CONFIRMED]
         open_hits = len(hits) - len(confirmed)
         if confirmed:

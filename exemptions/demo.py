@@ -23,7 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import deadlines, engine, payloads, procedures, services
-from .models import Application, Authority, Document, Membership, Organization, Profile, Role
+from .models import Application, Authority, Document, Membership, Organization, Profile, Role, ScreeningHit
+from .screening import store
 
 DEMO_PASSWORD = "demo"
 
@@ -79,6 +80,21 @@ PARTIES = [
     ("bank", "Banque Cantonale de Genève", "CH", "Quai de l'Île 17, 1204 Geneva"),
 ]
 
+# The sanctions lists the demo screens against: the fixture files, in each list's published format (invented
+# entries; bench/sanctions_files.py writes them).
+SANCTIONS_FIXTURES = {
+    "un": "un_consolidated.xml",
+    "ofac_sdn": "ofac_sdn.xml",
+    "ofac_cons": "ofac_consolidated.xml",
+    "eu": "eu_fsf.xml",
+    "uk": "uk_sanctions_list.xml",
+}
+SANCTIONS_FOLDER = settings.BASE_DIR / "tests" / "fixtures" / "sanctions"
+# One demo dossier ships through a forwarder the lists name, so a reviewer has a real hit to rule on.
+LISTED_FORWARDER = ("freight_forwarder", "Hengtai Industrial Development Co.", "CN", "Zhenxing District, Dandong")
+LISTED_ROW = 1
+CLEARED_NOTE = "Humanitarian consignee named in the request; the exemption covers dealings with it."
+
 # What the text fields of a transition's payload read like, by field name.
 TEXTS = {
     "authority_reference": "{code}-LIC-{number}",
@@ -107,8 +123,9 @@ def item_fields(row: int) -> list[dict]:
     ]
 
 
-def party_fields(count: int = len(PARTIES)) -> list[dict]:
-    return [dict(role=r, name=n, country=c, address=a) for r, n, c, a in PARTIES[:count]]
+def party_fields(count: int = len(PARTIES), row: int = 0) -> list[dict]:
+    parties = [LISTED_FORWARDER if row == LISTED_ROW and p[0] == LISTED_FORWARDER[0] else p for p in PARTIES]
+    return [dict(role=r, name=n, country=c, address=a) for r, n, c, a in parties[:count]]
 
 
 def dossier_fields(row: int, ship_from_on: dt.date) -> dict:
@@ -279,11 +296,29 @@ def seed(now: dt.datetime | None = None) -> tuple[dict, int]:
     """Organizations, the demo logins (password DEMO_PASSWORD) and a filing in every state of every
     authority's procedure; returns (the logins, the number of filings made). A second run makes nothing."""
     now = now or timezone.now()
+    load_sanctions_lists()
     with transaction.atomic():
         organizations = {key: _organization(**fields) for key, fields in ORGANIZATIONS.items()}
         users = {name: _user(name, *spec, organizations) for name, spec in USERS.items()}
         users[ADMIN[0]] = _superuser(*ADMIN)
     return users, _cases(organizations, users, now)
+
+
+def load_sanctions_lists() -> None:
+    """The fixture lists, so that demo filings are screened when filed (a reload changes nothing)."""
+    for source, filename in SANCTIONS_FIXTURES.items():
+        store.load(source, (SANCTIONS_FOLDER / filename).read_bytes(), origin=f"demo: {filename}")
+
+
+def _clear_rule_flags(filing, reviewer) -> None:
+    """A case the authority ruled on had its screening hits ruled on first: the demo's are rule flags on the
+    humanitarian consignee and the forwarder, cleared with a reason."""
+    if not filing.state.decided or filing.state.terminal:
+        return
+    action = filing.procedure.action_with_effect(procedures.RECORD_DISPOSITION)
+    for hit in ScreeningHit.objects.filter(filing=filing, disposition="").exclude(rule=""):
+        verdict = ScreeningHit.Disposition.FALSE_POSITIVE
+        engine.apply(filing, action, reviewer, CLEARED_NOTE, None, hit=str(hit.pk), verdict=verdict)
 
 
 def _organization(**fields):
@@ -350,7 +385,7 @@ def _file_dossier(title, row, group, authorities, organization, applicant, users
         applicant,
         **{**dossier_fields(row, now.date()), "title": title},
         items=[{**fields, "specification": "As per supplier datasheet."} for fields in item_fields(row)],
-        parties=party_fields(),
+        parties=party_fields(row=row),
     )
     content = b"%PDF-1.4\n% demo cover letter for " + application.reference.encode() + b"\n%%EOF\n"
     services.attach_document(
@@ -380,4 +415,5 @@ def _file_dossier(title, row, group, authorities, organization, applicant, users
     )
     for filing, state, started, people in plans:
         drive(filing, state, started_at=started, **people)
+        _clear_rule_flags(filing, people["reviewer"])
     return len(plans)
