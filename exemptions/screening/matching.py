@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from . import names
 from .records import IMO, REGISTRATION, WEAK, ListedEntry
@@ -22,6 +23,8 @@ HIT_THRESHOLD = 88
 COUNTRY_SUPPORT = 3  # the party's country is one the entry is tied to
 WEAK_ALIAS_PENALTY = 6  # OFAC "weak" and UN "Low" aliases are too loose to match on their own
 PREFIX_LENGTH = 4
+COUNTERPART = 85  # a distinctive word of one name needs a word this alike (0-100) in the other
+COMPACT_EQUAL = 95  # names alike this much with their spaces taken out are written apart, not different
 
 # Words naming a place or a country: a party that adds or drops one ("Korea", "Beijing Branch") is still the
 # same party.
@@ -55,9 +58,15 @@ PLACE_WORDS = frozenset(
         "sinuiju",
         "rason",
         "branch",
+        "head",
+        "office",
+        "hk",
         "representative",
     ]
 )
+
+# Words a party adds to or drops from a listed name without becoming another party.
+GENERIC_WORDS = frozenset({"general", "international", "group", "enterprise", "enterprises", "trading"})
 
 # Party roles (Party.PartyRole values) the rules read.
 VESSEL_ROLE = "vessel"
@@ -125,11 +134,16 @@ class _Name:
 
 
 def _keys(variant: str) -> set[str]:
+    """Blocking keys: each word, the first letters of each longer word (a misspelt ending), and the first
+    letters of the name written without spaces ("Tong Bang" meets "Tongbang")."""
     keys = set()
     for word in variant.split():
         keys.add(word)
-        if len(word) > PREFIX_LENGTH:
+        if len(word) >= PREFIX_LENGTH:
             keys.add(word[:PREFIX_LENGTH] + "*")
+    distinctive = "".join(w for w in variant.split() if w not in PLACE_WORDS)
+    if len(distinctive) > PREFIX_LENGTH:
+        keys.add("^" + distinctive[: PREFIX_LENGTH + 1])
     return keys
 
 
@@ -209,6 +223,56 @@ class ListIndex:
         return found
 
 
+def _pair_score(mine: str, theirs: str) -> tuple[float, str]:
+    """How alike two normalized names are (0-100), and why."""
+    mine, theirs = _merged(mine, theirs), _merged(theirs, mine)
+    if mine == theirs or sorted(mine.split()) == sorted(theirs.split()):
+        return 100.0, "same words once case, accents, punctuation, company forms and romanization are set aside"
+    if fuzz.ratio(mine.replace(" ", ""), theirs.replace(" ", "")) >= COMPACT_EQUAL:
+        return float(fuzz.ratio(mine.replace(" ", ""), theirs.replace(" ", ""))), "the same name written apart"
+    best, how = float(fuzz.token_sort_ratio(mine, theirs)), "names alike in any word order"
+    extra = _extra_words_score(mine, theirs)
+    if extra > best:
+        best, how = extra, "the same distinctive words; the others name a place or a company form"
+    missing = _without_counterpart(mine, theirs) or _without_counterpart(theirs, mine)
+    if missing and best >= HIT_THRESHOLD:
+        return HIT_THRESHOLD - 1.0, f"“{missing}” has no counterpart in the other name"
+    return best, how
+
+
+def _merged(mine: str, theirs: str) -> str:
+    """`mine` with two adjacent words joined where `theirs` writes them as one ("chol jin" -> "choljin")."""
+    words, targets = mine.split(), set(theirs.split())
+    out, i = [], 0
+    while i < len(words):
+        if i + 1 < len(words) and names.canonical_word(words[i] + words[i + 1]) in targets:
+            out.append(names.canonical_word(words[i] + words[i + 1]))
+            i += 2
+        else:
+            out.append(words[i])
+            i += 1
+    return " ".join(out)
+
+
+def _without_counterpart(mine: str, theirs: str) -> str:
+    """A distinctive word of `mine` (not a common word nor a place) that no word of `theirs` resembles."""
+    other = theirs.split()
+    for word in mine.split():
+        if word in names.COMMON_WORDS or word in PLACE_WORDS:
+            continue
+        if not any(_alike(word, candidate) for candidate in other):
+            return word
+    return ""
+
+
+def _alike(word: str, other: str) -> bool:
+    """Two spellings of one word: close overall, or one slip apart (a letter missing, added, changed or two
+    swapped) in a word long enough for one slip not to make another word."""
+    if fuzz.ratio(word, other) >= COUNTERPART:
+        return True
+    return min(len(word), len(other)) >= 4 and OSA.distance(word, other) <= 1
+
+
 def _score(party: PartyQuery, party_variants: list[str], candidate: _Name, common_only: bool) -> Match:
     score, how = 0.0, ""
     for mine in party_variants:
@@ -218,12 +282,9 @@ def _score(party: PartyQuery, party_variants: list[str], candidate: _Name, commo
                 break
             if common_only:
                 continue
-            sorted_score = fuzz.token_sort_ratio(mine, theirs)
-            if sorted_score > score:
-                score, how = sorted_score, "names alike in any word order"
-            extra = _extra_words_score(mine, theirs)
-            if extra > score:
-                score, how = extra, "the same distinctive words; the others name a place or a company form"
+            pair, why = _pair_score(mine, theirs)
+            if pair > score:
+                score, how = pair, why
         if score == 100.0:
             break
     if len(party_variants[0].split()) == 1 and score < 100:
@@ -249,9 +310,9 @@ def _extra_words_score(mine: str, theirs: str) -> float:
     if not shared - names.COMMON_WORDS - PLACE_WORDS:
         return 0.0
     differing = a ^ b
-    if not differing <= names.COMMON_WORDS | PLACE_WORDS:
+    if not differing <= PLACE_WORDS | GENERIC_WORDS:
         return 0.0
-    return max(0.0, 96.0 - 3 * len(differing))
+    return max(0.0, 96.0 - 2 * len(differing))
 
 
 def _romanization_note(party_name: str, listed_name: str) -> str:

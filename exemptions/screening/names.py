@@ -13,12 +13,14 @@ import re
 from functools import lru_cache
 
 from anyascii import anyascii
+from rapidfuzz import fuzz
 
 # One spelling per syllable. Korean: McCune-Reischauer (the DPRK's own usage and the UN list's), Revised
 # Romanization (the South's) and the spellings people choose for themselves (Lee, Park, Choi). Chinese: Pinyin
 # beside Wade-Giles and Cantonese spellings.
 ROMANIZATION = {
     # Korean family names
+    "paek": ("baek", "back", "paik"),
     "ri": ("rhee", "lee", "yi", "rhi", "li", "rie"),
     "pak": ("park", "bak", "pag", "bahk"),
     "choe": ("choi", "chwe", "choy", "choei"),
@@ -238,7 +240,11 @@ COMMON_WORDS = frozenset(
 )
 
 # Particles that join the words of a name and tell names apart no better than word order does.
-PARTICLES = frozenset(["of", "the", "and", "for", "de", "la", "le", "les", "des", "du", "et"])
+PARTICLES = frozenset(["of", "the", "and", "for", "de", "la", "le", "les", "des", "du", "et", "no"])
+# Written-out forms long enough that a misspelling ("Corpoartion") is still recognizably one.
+SPELLED_FORMS = ("corporation", "company", "limited", "incorporated")
+# "M/V Song Myong 3", "MT Paek Ma San": the ship's prefix is no part of its name.
+SHIP_PREFIX = re.compile(r"^\s*m\s*[/.]?\s*[vts]\b\.?")
 
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 _DIGITS = re.compile(r"\d+")
@@ -251,18 +257,53 @@ def normalize(name: str) -> str:
     Hyphens and apostrophes join ("Chol-Su" -> "cholsu", "People's" -> "peoples"), since romanized Korean
     given names are written with and without them; every other separator splits. Word order is kept
     (the scorer ignores it)."""
-    text = ascii_text(name).lower()
+    text = SHIP_PREFIX.sub(" ", ascii_text(name).lower())
     text = re.sub(r"(?<=[a-z])['\u2019`-](?=[a-z])", "", text)
     words = LONG_FORMS.sub(" ", _SEPARATORS.sub(" ", text)).split()
     kept = []
     for position, word in enumerate(words):
-        if word in COMPANY_FORMS or word in PARTICLES:
+        if word in COMPANY_FORMS or word in PARTICLES or _misspelt_form(word):
             continue
         following = words[position + 1] if position + 1 < len(words) else ""
-        if word in FORM_QUALIFIERS and following in COMPANY_FORMS:
+        if word in FORM_QUALIFIERS and (following in COMPANY_FORMS or _misspelt_form(following)):
             continue
-        kept.append(CANONICAL.get(word, word))
+        kept.append(canonical_word(word))
     return " ".join(kept)
+
+
+def _misspelt_form(word: str) -> bool:
+    return len(word) >= 7 and any(fuzz.ratio(word, form) >= 85 for form in SPELLED_FORMS)
+
+
+# Abbreviations in company names, written out (hyphenated ones arrive joined: "Imp-Exp" is "impexp").
+ABBREVIATIONS = {
+    "gen": "general",
+    "dev": "development",
+    "devt": "development",
+    "intl": "international",
+    "ind": "industrial",
+    "inds": "industries",
+    "imp": "import",
+    "exp": "export",
+    "impexp": "importexport",
+    "mfg": "manufacturing",
+    "dept": "department",
+    "natl": "national",
+    "tech": "technology",
+    "eng": "engineering",
+    "svcs": "services",
+    "bk": "bank",
+}
+
+
+def canonical_word(word: str) -> str:
+    """One spelling of a word: a romanization variant folded ("rhee" -> "ri"), and a joined Korean given name
+    folded syllable by syllable ("cheolsu" -> "cholsu", "chungsung" -> "jongsong")."""
+    if word in ABBREVIATIONS:
+        return ABBREVIATIONS[word]
+    if word in CANONICAL:
+        return CANONICAL[word]
+    return "".join(split_syllables(word))
 
 
 def ascii_text(text: str) -> str:
@@ -285,10 +326,9 @@ def split_syllables(token: str) -> list[str]:
 
 
 def variants(name: str) -> list[str]:
-    """The normalized name, and its form with joined Korean syllables split (when that differs)."""
-    base = normalize(name)
-    split = " ".join(part for token in base.split() for part in split_syllables(token))
-    return [base] if split == base else [base, split]
+    """The forms of a name that are scored: today the normalized name alone (kept a list so that a source
+    with transliterations may add its own)."""
+    return [normalize(name)]
 
 
 def is_common_only(normalized: str) -> bool:
