@@ -17,12 +17,12 @@ import sys
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from exemptions.demo import SANCTIONS_FIXTURES
+from exemptions.screening.formats import FIXTURE_FILES
 from exemptions.screening.records import ENTITY, IMO, INDIVIDUAL, REGISTRATION, VESSEL, WEAK, Alias, Identifier
 from exemptions.screening.records import ListedEntry as E
 
 PUBLISHED = dt.date(2026, 11, 2)
-FILES = SANCTIONS_FIXTURES
+FILES = FIXTURE_FILES
 
 
 def imo(six: str) -> str:

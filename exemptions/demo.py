@@ -25,6 +25,7 @@ from django.utils import timezone
 from . import deadlines, engine, payloads, procedures, services
 from .models import Application, Authority, Document, Membership, Organization, Profile, Role, ScreeningHit
 from .screening import store
+from .screening.formats import FIXTURE_FILES
 
 DEMO_PASSWORD = "demo"
 
@@ -82,13 +83,6 @@ PARTIES = [
 
 # The sanctions lists the demo screens against: the fixture files, in each list's published format (invented
 # entries; bench/sanctions_files.py writes them).
-SANCTIONS_FIXTURES = {
-    "un": "un_consolidated.xml",
-    "ofac_sdn": "ofac_sdn.xml",
-    "ofac_cons": "ofac_consolidated.xml",
-    "eu": "eu_fsf.xml",
-    "uk": "uk_sanctions_list.xml",
-}
 SANCTIONS_FOLDER = settings.BASE_DIR / "tests" / "fixtures" / "sanctions"
 # One demo dossier ships through a forwarder the lists name, so a reviewer has a real hit to rule on.
 LISTED_FORWARDER = ("freight_forwarder", "Hengtai Industrial Development Co.", "CN", "Zhenxing District, Dandong")
@@ -306,7 +300,7 @@ def seed(now: dt.datetime | None = None) -> tuple[dict, int]:
 
 def load_sanctions_lists() -> None:
     """The fixture lists, so that demo filings are screened when filed (a reload changes nothing)."""
-    for source, filename in SANCTIONS_FIXTURES.items():
+    for source, filename in FIXTURE_FILES.items():
         store.load(source, (SANCTIONS_FOLDER / filename).read_bytes(), origin=f"demo: {filename}")
 
 

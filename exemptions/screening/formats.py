@@ -337,6 +337,16 @@ SOURCES = {
 }
 
 
+# The fixture files of each source (tests/fixtures/sanctions, loaded by the tests and by seed_demo).
+FIXTURE_FILES = {
+    "un": "un_consolidated.xml",
+    "ofac_sdn": "ofac_sdn.xml",
+    "ofac_cons": "ofac_consolidated.xml",
+    "eu": "eu_fsf.xml",
+    "uk": "uk_sanctions_list.xml",
+}
+
+
 def parse(source: str, data: bytes) -> ParsedList:
     """Read a published list file of `source` (a key of SOURCES); FormatError if it is not one."""
     if source not in SOURCES:

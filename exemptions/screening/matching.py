@@ -23,7 +23,9 @@ HIT_THRESHOLD = 88
 COUNTRY_SUPPORT = 3  # the party's country is one the entry is tied to
 WEAK_ALIAS_PENALTY = 6  # OFAC "weak" and UN "Low" aliases are too loose to match on their own
 PREFIX_LENGTH = 4
-COUNTERPART = 85  # a distinctive word of one name needs a word this alike (0-100) in the other
+COMMON_KEY = 200  # a key more names than this share (or 1 in 200 of a long list) selects nothing alone
+COUNTERPART = 85
+QUICK_REJECT = 70  # below this token_set_ratio no finer score can reach a hit  # a distinctive word of one name needs a word this alike (0-100) in the other
 COMPACT_EQUAL = 95  # names alike this much with their spaces taken out are written apart, not different
 
 # Words naming a place or a country: a party that adds or drops one ("Korea", "Beijing Branch") is still the
@@ -179,7 +181,7 @@ class ListIndex:
                 self._identifiers[(REGISTRATION, names.identifier_key(identifier.value))].append((key, label))
 
     def _candidates(self, variants: list[str]) -> set[int]:
-        limit = max(500, len(self._names) // 20)
+        limit = max(COMMON_KEY, len(self._names) // 200)
         keys = set().union(*(_keys(v) for v in variants))
         chosen = [self._postings[k] for k in keys if 0 < len(self._postings.get(k, ())) <= limit]
         if not chosen:  # every key is common: a name made of common words matches only in full
@@ -225,6 +227,9 @@ class ListIndex:
 
 def _pair_score(mine: str, theirs: str) -> tuple[float, str]:
     """How alike two normalized names are (0-100), and why."""
+    compact = fuzz.ratio(mine.replace(" ", ""), theirs.replace(" ", ""))
+    if compact < COMPACT_EQUAL and fuzz.token_set_ratio(mine, theirs) < QUICK_REJECT:
+        return 0.0, ""  # most candidates end here, in C, before the finer work below
     mine, theirs = _merged(mine, theirs), _merged(theirs, mine)
     if mine == theirs or sorted(mine.split()) == sorted(theirs.split()):
         return 100.0, "same words once case, accents, punctuation, company forms and romanization are set aside"
@@ -234,8 +239,10 @@ def _pair_score(mine: str, theirs: str) -> tuple[float, str]:
     extra = _extra_words_score(mine, theirs)
     if extra > best:
         best, how = extra, "the same distinctive words; the others name a place or a company form"
+    if best < HIT_THRESHOLD:
+        return best, how
     missing = _without_counterpart(mine, theirs) or _without_counterpart(theirs, mine)
-    if missing and best >= HIT_THRESHOLD:
+    if missing:
         return HIT_THRESHOLD - 1.0, f"“{missing}” has no counterpart in the other name"
     return best, how
 
