@@ -48,6 +48,9 @@ class HitSerializer(serializers.ModelSerializer):
     rule_label = serializers.CharField(source="get_rule_display", read_only=True)
     disposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     blocks_shipping = serializers.BooleanField(source="blocks", read_only=True)
+    disposition = serializers.CharField(
+        read_only=True, help_text="false_positive, confirmed, or empty while the hit awaits a verdict"
+    )
 
     class Meta:
         model = ScreeningHit

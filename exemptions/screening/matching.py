@@ -21,7 +21,7 @@ from .records import IMO, REGISTRATION, WEAK, ListedEntry
 # A name scoring this much (0-100, after support and penalties) is a hit a reviewer must dispose of.
 HIT_THRESHOLD = 88
 COUNTRY_SUPPORT = 3  # the party's country is one the entry is tied to
-WEAK_ALIAS_PENALTY = 6  # OFAC "weak" and UN "Low" aliases are too loose to match on their own
+WEAK_ALIAS_PENALTY = 6  # how far below a hit a weak alias stays, whatever its score
 PREFIX_LENGTH = 4
 COMMON_KEY = 200  # a key more names than this share (or 1 in 200 of a long list) selects nothing alone
 COUNTERPART = 85
@@ -298,7 +298,8 @@ def _score(party: PartyQuery, party_variants: list[str], candidate: _Name, commo
         score = min(score, HIT_THRESHOLD - 1)  # one word alone matches only exactly
     reasons = [f"Name {round(score)}/100: {how}"] if how else []
     if candidate.quality == WEAK:
-        score -= WEAK_ALIAS_PENALTY
+        # OFAC does not expect weak a.k.a.s screened, and the UN grades such aliases "Low": never a hit alone.
+        score = min(score, HIT_THRESHOLD - WEAK_ALIAS_PENALTY)
         reasons.append("a weak alias (the list itself calls it loose)")
     if party.country and party.country in candidate.countries and score:
         score = min(100.0, score + COUNTRY_SUPPORT)

@@ -259,7 +259,7 @@ def normalize(name: str) -> str:
     (the scorer ignores it)."""
     text = SHIP_PREFIX.sub(" ", ascii_text(name).lower())
     text = re.sub(r"(?<=[a-z])['\u2019`-](?=[a-z])", "", text)
-    words = LONG_FORMS.sub(" ", _SEPARATORS.sub(" ", text)).split()
+    words = _joined_initials(LONG_FORMS.sub(" ", _SEPARATORS.sub(" ", text)).split())
     kept = []
     for position, word in enumerate(words):
         if word in COMPANY_FORMS or word in PARTICLES or _misspelt_form(word):
@@ -269,6 +269,21 @@ def normalize(name: str) -> str:
             continue
         kept.append(canonical_word(word))
     return " ".join(kept)
+
+
+def _joined_initials(words: list[str]) -> list[str]:
+    """Single letters in a row are one abbreviation: "S.A." is "sa", "L.L.C." is "llc"."""
+    out, run = [], []
+    for word in [*words, ""]:
+        if len(word) == 1 and word.isalpha():
+            run.append(word)
+            continue
+        if run:
+            out.append("".join(run))
+            run = []
+        if word:
+            out.append(word)
+    return out
 
 
 def _misspelt_form(word: str) -> bool:
