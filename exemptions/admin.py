@@ -30,6 +30,7 @@ from .models import (
     SanctionsListEntry,
     SanctionsListVersion,
     ScreeningHit,
+    ScreeningRun,
 )
 from .templatetags.dates import local_date
 
@@ -332,6 +333,14 @@ class SanctionsListEntryAdmin(ReadOnlyAdmin):
     list_filter = ["version__source", "kind", "changed"]
     search_fields = ["name", "external_id", "reference"]
     list_select_related = ["version"]
+
+
+@admin.register(ScreeningRun)
+class ScreeningRunAdmin(ReadOnlyAdmin):
+    list_display = ["application", "filing", "occasion", "created_at", "requested_by"]
+    list_filter = ["occasion"]
+    search_fields = ["application__reference", "filing__reference"]
+    list_select_related = ["application", "filing", "requested_by"]
 
 
 @admin.register(ScreeningHit)

@@ -94,6 +94,7 @@ TEXTS = {
     "authority_reference": "{code}-LIC-{number}",
     "conditions": "Report each shipment to the authority within 14 days.",
     "reasons": "End-user assurances are insufficient for the listed dual-use items.",
+    "verdict": ScreeningHit.Disposition.FALSE_POSITIVE,
 }
 
 SHIPMENT_WINDOW = dt.timedelta(days=150)  # a demo dossier ships over five months …
@@ -161,6 +162,10 @@ def payload_for(transition, filing, at: dt.datetime, *, reviewer, valid_from_on=
     for f in transition.payload:
         if f.kind == procedures.REVIEWER_CHOICE:
             payload[f.name] = reviewer.get_username()
+        elif f.kind == procedures.SCREENING_HIT:
+            hit = ScreeningHit.objects.filter(filing=filing).order_by("id").first()
+            if hit is not None:
+                payload[f.name] = str(hit.pk)
         elif f.name in TEXTS:
             payload[f.name] = TEXTS[f.name].format(code=filing.authority.code, number=1000 + filing.pk)
         elif f.kind != procedures.DATE:

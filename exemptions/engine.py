@@ -126,6 +126,7 @@ class Plan:
     event_payload: dict = field(default_factory=dict)
     screen_parties: bool = False  # screen the dossier as filed, once the event exists (the run records it)
     disposition: screening.Disposition | None = None  # a verdict on a screening hit
+    redact_screening: bool = False  # the parties named in screening runs go with the snapshot's
 
 
 def _snapshot_dossier(filing, plan, cleaned):
@@ -199,6 +200,7 @@ def _extend_validity(filing, plan, cleaned):
 def _redact_snapshot(filing, plan, cleaned):
     plan.changes.update(snapshot=snapshot.redact(filing.snapshot), anonymized_at=plan.at)
     plan.event_payload["submitted_snapshot_sha256"] = filing.snapshot_sha256  # what was filed stays provable
+    plan.redact_screening = True
 
 
 def _screen_parties(filing, plan, cleaned):
@@ -388,6 +390,8 @@ def apply(
             screening.screen_filing(filing, event)
         if outcome.disposition:
             screening.record_disposition(outcome.disposition, event)
+        if outcome.redact_screening:
+            screening.redact(filing)
         transaction.on_commit(lambda: announce(event.pk))
     return event
 

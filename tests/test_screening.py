@@ -356,4 +356,21 @@ def test_the_applicant_sees_hits_without_a_verdict_form_and_screens_a_draft(list
     draft = factories.complete_dossier(org, applicant, parties=[party("Park Yong Soo", "KP", "end_user")])
     response = client.post(f"/applications/{draft.reference}/screen/", follow=True)
     assert "possible match" in response.content.decode() and "PAK YONG-SU" in response.content.decode()
-    assert ScreeningRun.objects.get(application=draft).occasion == ScreeningRun.Occasion.DRAFT
+    assert ScreeningRun.objects.get(application=draft).occasion == ScreeningRun.Occasion.ON_DEMAND
+
+
+def test_the_retention_policy_redacts_the_parties_screening_runs_hold(lists, org, applicant, reviewer_ofac):
+    from exemptions import retention
+
+    filing = screened(org, applicant, [party("Kumsong Bank", "KP", "bank")])
+    from exemptions.screening import runs
+
+    runs.screen_draft(filing.application, applicant)
+    engine.apply(filing, "withdraw", applicant, "Funding fell through.")
+    retention.anonymize_application(filing.application)
+    for run in ScreeningRun.objects.filter(application=filing.application):
+        assert "Kumsong" not in str(run.parties) and run.parties[0]["name"] == "Redacted bank 1"
+    assert set(
+        ScreeningHit.objects.filter(run__application=filing.application).values_list("party_name", flat=True)
+    ) == {"Redacted bank 1"}
+    call_command("verify_audit")

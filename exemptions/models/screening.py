@@ -105,7 +105,7 @@ class ScreeningRun(models.Model):
 
     class Occasion(models.TextChoices):
         FILING = "filing", "When filed"
-        DRAFT = "draft", "On demand while drafting"
+        ON_DEMAND = "on_demand", "On demand while drafting"
         RESCREEN = "rescreen", "Rescreened after a list changed"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="screening_runs")

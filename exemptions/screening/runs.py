@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import snapshot
 from ..models import Application, Event, Filing, SanctionsListEntry, SanctionsListVersion, ScreeningHit, ScreeningRun
 from .matching import ListIndex, PartyQuery, rule_flags
 
@@ -124,7 +125,7 @@ def screen_draft(application: Application, user) -> ScreeningRun:
     screener = current_screener()
     parties = parties_of(application)
     run = ScreeningRun(
-        application=application, occasion=ScreeningRun.Occasion.DRAFT, parties=parties, requested_by=user
+        application=application, occasion=ScreeningRun.Occasion.ON_DEMAND, parties=parties, requested_by=user
     )
     return save_run(run, screener.hits_for(parties), screener.versions)
 
@@ -157,7 +158,26 @@ def filing_hits(filing: Filing):
 
 def latest_draft_run(application: Application) -> ScreeningRun | None:
     return (
-        application.screening_runs.filter(occasion=ScreeningRun.Occasion.DRAFT)
+        application.screening_runs.filter(occasion=ScreeningRun.Occasion.ON_DEMAND)
         .prefetch_related("hits__entry__version", "list_versions")
         .first()
     )
+
+
+def redact(filing: Filing) -> None:
+    """The retention policy: the parties a filing's runs screened lose their names and addresses, as its
+    snapshot does; the matched list names, scores and verdicts stay (they name listed parties, not partners)."""
+    redact_runs(filing.screening_runs.all())
+
+
+def redact_drafts(application: Application) -> None:
+    redact_runs(application.screening_runs.filter(filing=None))
+
+
+def redact_runs(runs) -> None:
+    for run in runs:
+        run.parties = snapshot.redact({"parties": run.parties})["parties"]
+        run.save(update_fields=["parties"])
+        for hit in run.hits.all():
+            hit.party_name = snapshot.party_placeholder(hit.party_role or "party", hit.party_index + 1)
+            hit.save(update_fields=["party_name"])
