@@ -109,7 +109,7 @@ class HitDispositionView(APIView):
         """A reviewer's verdict on a hit: `false_positive` (clears it) or `confirmed`. Recorded as an event of
         the filing's audit trail; the filing's status does not change."""
         filing = visible_filing(request, reference)
-        hit = ScreeningHit.objects.filter(filing=filing, pk=hit_id).first()
+        hit = ScreeningHit.objects.filter(filing=filing, pk=hit_id).first() if hit_id < 2**63 else None
         if hit is None:
             raise NotFound("No such hit on this filing.")
         serializer = DispositionSerializer(data=request.data)
