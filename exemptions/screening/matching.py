@@ -353,6 +353,9 @@ def rule_flags(party: PartyQuery) -> list[Flag]:
         hit = next((place for place in places if place in where), None)
         if not places or hit:
             flags.append(
-                Flag(TRANSSHIPMENT_INTERMEDIARY, [f"{party.role.replace('_', ' ')} in {hit or party.country}"])
+                Flag(
+                    TRANSSHIPMENT_INTERMEDIARY,
+                    [f"{party.role.replace('_', ' ')} in {hit.title() if hit else party.country}"],
+                )
             )
     return flags
