@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from celery import current_app
+from celery.exceptions import SoftTimeLimitExceeded
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -299,6 +300,7 @@ def new_event(filing: Filing, outcome: Plan, sequence: int, prev_hash: str) -> E
         note=outcome.note,
         payload=outcome.event_payload,
         created_at=outcome.at,
+        due_at=outcome.changes.get("due_at"),
     )
     event.link(prev_hash)
     return event
@@ -405,6 +407,8 @@ def run_clock_transitions(now: dt.datetime) -> Counter:
             apply(filing, transition.name, SYSTEM, "", now)
         except Conflict:
             continue
+        except SoftTimeLimitExceeded:
+            raise  # the sweep's time is up: stop between filings (each transition is its own transaction)
         except Exception:
             log.exception("Clock transition %s of %s failed; skipped", transition.name, filing.reference)
             continue

@@ -10,6 +10,7 @@ import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from exemptions import engine, notifications
 from exemptions.models import Event, OutgoingEmail, Profile, Role
@@ -53,7 +54,8 @@ def test_information_request_tells_every_member_of_the_applicant_organization_wi
     body = emails[colleague.email].body
     assert "Which hospitals receive the syringes?" in body
     local_due = filing.due_at.astimezone(ZoneInfo("Asia/Seoul"))
-    assert f"Next deadline: {local_due:%A} {local_due.day} {local_due:%B %Y, %H:%M} KST" in body
+    assert f"Reply due: {local_due:%A} {local_due.day} {local_due:%B %Y, %H:%M} KST" in body
+    assert emails[colleague.email].subject == f"Reply needed by {local_due.day} {local_due:%b, %H:%M} KST · {filing.reference}: Information requested — your reply is needed"
 
 
 def test_response_tells_the_assigned_reviewer_not_the_others(transitions, dossier, applicant, reviewer_ofac):
@@ -265,3 +267,72 @@ def test_redis_unreachable_during_a_transition_commits_it_and_the_sweep_sends_th
     assert "Which hospitals receive the syringes?" in mail.outbox[0].body
     event.refresh_from_db()
     assert event.notified_at is not None
+
+
+# --- what a notice states, and the one age rule -----------------------------------------------
+
+
+def test_a_late_notice_states_the_deadline_and_status_of_its_event_not_of_the_filing_now(
+    db, dossier, applicant, reviewer_ofac
+):
+    """The notice of an information request is rendered only after the case has moved on (the broker was
+    down, the sweep comes later): it still names the reply deadline, not the approval's expiry."""
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=NY), tick=False) as clock:
+        filing = factories.submitted_filing(dossier, "OFAC", applicant)
+        engine.apply(filing, "take", reviewer_ofac)
+        asked = engine.apply(filing, "request_information", reviewer_ofac, "Which hospitals receive the syringes?")
+        reply_due = filing.due_at
+        assert asked.due_at == reply_due == dt.datetime(2026, 12, 15, 23, 59, 59, tzinfo=NY)
+        clock.shift(dt.timedelta(hours=2))
+        engine.apply(filing, "respond", applicant, "Sariwon and Haeju.")
+        engine.apply(
+            filing, "approve", reviewer_ofac, "", None,
+            valid_from_on="2026-12-01", valid_until_on="2027-06-30", authority_reference="DPRK-EIN-2026-7",
+        )  # fmt: skip
+        assert filing.due_at.date() == dt.date(2027, 6, 30)
+        mail.outbox.clear()
+        notifications.sweep()
+    [request] = [m for m in mail.outbox if "Information requested" in m.subject]
+    # 15 December 23:59:59 in New York, in the applicant's zone (UTC: no profile).
+    assert request.subject.startswith("Reply needed by 16 Dec, 04:59 UTC")
+    assert "Reply due: Wednesday 16 December 2026, 04:59 UTC" in request.body
+    assert "2027" not in request.subject and "June 2027" not in request.body
+    assert "Status then: Information requested" in request.body
+    assert request.body.count(reviewer_ofac.get_username()) == 1  # the actor of the event
+
+
+def test_the_notice_task_and_the_sweep_apply_the_same_age_rule(db, dossier, applicant, reviewer_ofac, settings):
+    settings.EVENT_NOTICE_MAX_AGE = dt.timedelta(hours=48)
+    with time_machine.travel(dt.datetime(2026, 3, 2, 10, tzinfo=NY), tick=False) as clock:
+        filing = factories.submitted_filing(dossier, "OFAC", applicant)
+        engine.apply(filing, "take", reviewer_ofac)
+        old = engine.apply(filing, "request_information", reviewer_ofac, "Which hospitals?")
+        clock.shift(dt.timedelta(hours=47, minutes=59))
+        assert notifications.stale_before(timezone.now()) < old.created_at
+        clock.shift(dt.timedelta(minutes=2))
+        assert notifications.stale_before(timezone.now()) > old.created_at
+        mail.outbox.clear()
+        report = notifications.send_event_notices(old.pk)  # the task, redelivered days late
+        assert report.stale_events == 1 and mail.outbox == []
+        old = Event.objects.get(pk=old.pk)
+        assert old.notified_at is not None and not old.notices.exists()
+        fresh = engine.apply(filing, "respond", applicant, "Sariwon.")
+        clock.shift(dt.timedelta(hours=49))
+        report = notifications.sweep()  # the sweep, as late
+    assert report.stale_events >= 1 and mail.outbox == []
+    assert Event.objects.get(pk=fresh.pk).notified_at is not None
+
+
+def test_every_transition_the_clock_runs_tells_someone():
+    from exemptions import procedures
+
+    for procedure in procedures.PROCEDURES.values():
+        for transition in procedure.transitions:
+            if transition.trigger:
+                assert transition.notice, f"{procedure.key}.{transition.name} would pass unannounced"
+
+
+def test_a_digest_names_states_and_reviewers_in_words(overdue_and_due_soon, staff_un):
+    [digest] = digests_at(dt.datetime(2026, 3, 2, 7, 0, tzinfo=NY))
+    assert "Submitted — unassigned" in digest.body and "unassigned" in digest.alternatives[0][0]
+    assert "· submitted" not in digest.body and "<td>submitted</td>" not in digest.alternatives[0][0]
