@@ -218,7 +218,11 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     @admin.display(description="Delivery")
     def delivery(self, email):
         state = email.delivery_state()
-        doubt = f" (in doubt {email.attempts_in_doubt}×: the recipient may have it twice)" if email.attempts_in_doubt else ""
+        doubt = (
+            f" (in doubt {email.attempts_in_doubt}×: the recipient may have it twice)"
+            if email.attempts_in_doubt
+            else ""
+        )
         if state == "sent":
             return f"sent {email.sent_at:%Y-%m-%d %H:%M}{doubt}"
         if state == "sending":

@@ -271,7 +271,10 @@ def _send(email: OutgoingEmail, composer: Composer, mail_connection, now) -> tup
     except Exception as exc:  # SMTP, DNS, template: recorded on the row and retried with backoff
         log.warning("Sending %s failed (attempt %s)", email, email.attempts, exc_info=True)
         retry_at = _clock(now) + backoff(email.attempts) if email.attempts < settings.REMINDER_MAX_ATTEMPTS else None
-        return "failed", {"error": f"Attempt {email.attempts}: {type(exc).__name__}: {exc}"[:2000], "retry_at": retry_at}
+        return "failed", {
+            "error": f"Attempt {email.attempts}: {type(exc).__name__}: {exc}"[:2000],
+            "retry_at": retry_at,
+        }
     return "sent", {"sent_at": timezone.now()}
 
 

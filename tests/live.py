@@ -102,15 +102,16 @@ def smtp_server(delay: float = 0.0, port: int | None = None):
 
 
 class Worker:
-    """A real `celery -A config worker --pool=solo` process mailing over SMTP to `smtp_port`, in a process
+    """A real `celery -A config worker` process (solo pool unless told otherwise) mailing over SMTP to `smtp_port`, in a process
     group of its own (so a test can SIGKILL all of it), logging to a temporary file.
 
     `queue` None consumes the default queue (only safe on a broker of the test's own); extra keyword
     arguments become environment variables of the worker, e.g. CELERY_BROKER_URL.
     """
 
-    def __init__(self, smtp_port: int, queue: str | None = None, **env):
+    def __init__(self, smtp_port: int, queue: str | None = None, pool: str = "solo", **env):
         self.queue = queue
+        self.pool = pool  # "prefork" (one child) where the task's time limits must apply: solo has none
         self.name = queue or f"worker-{uuid.uuid4().hex[:10]}"
         self.env = child_env(
             EMAIL_HOST="127.0.0.1",
@@ -124,7 +125,7 @@ class Worker:
 
     def start(self) -> "Worker":
         command = [
-            str(Path(PYTHON).parent / "celery"), "-A", "config", "worker", "--pool=solo",
+            str(Path(PYTHON).parent / "celery"), "-A", "config", "worker", f"--pool={self.pool}", "--concurrency=1",
             "--hostname", f"{self.name}@%h", "--without-gossip", "--without-mingle", "--loglevel=INFO",
         ]  # fmt: skip
         if self.queue:

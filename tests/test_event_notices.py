@@ -55,7 +55,10 @@ def test_information_request_tells_every_member_of_the_applicant_organization_wi
     assert "Which hospitals receive the syringes?" in body
     local_due = filing.due_at.astimezone(ZoneInfo("Asia/Seoul"))
     assert f"Reply due: {local_due:%A} {local_due.day} {local_due:%B %Y, %H:%M} KST" in body
-    assert emails[colleague.email].subject == f"Reply needed by {local_due.day} {local_due:%b, %H:%M} KST · {filing.reference}: Information requested — your reply is needed"
+    assert (
+        emails[colleague.email].subject
+        == f"Reply needed by {local_due.day} {local_due:%b, %H:%M} KST · {filing.reference}: Information requested — your reply is needed"
+    )
 
 
 def test_response_tells_the_assigned_reviewer_not_the_others(transitions, dossier, applicant, reviewer_ofac):

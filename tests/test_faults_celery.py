@@ -101,7 +101,9 @@ def test_worker_killed_again_and_again_mid_sweep_loses_nothing_and_doubles_only_
             time.sleep(random.uniform(0, SMTP_DELAY))  # mid-conversation most of the time
             worker.kill()
             kills += 1
-            seen_in_doubt |= set(reminders.filter(sent_at=None, send_started_at__isnull=False).values_list("pk", flat=True))
+            seen_in_doubt |= set(
+                reminders.filter(sent_at=None, send_started_at__isnull=False).values_list("pk", flat=True)
+            )
             worker = live.Worker(port, queue="sweeps", **broker).start()
             workers.append(worker)
         assert kills == KILLS, "the sweep ended before every kill: give it more to send"
@@ -259,3 +261,56 @@ def test_redis_paused_a_transition_does_not_wait_on_it_and_the_notice_still_goes
     notifications.sweep()
     assert [m.to for m in mail.outbox] == [[applicant.email]]
     print(f"transition with Redis paused: {seconds} s")
+
+
+SOFT_LIMIT = 2  # seconds: the sweep task's soft time limit in this test
+
+
+def test_a_soft_time_limit_stops_the_sweep_promptly_and_never_doubles_an_email(
+    transactional_db, eager_celery, redis_server, workers
+):
+    """A prefork worker (where Celery enforces time limits) runs sweeps with a 2 s soft limit over 60
+    reminders that take ~6 s to send. Each sweep stops within a message of its limit, records every message
+    the mail server accepted as sent (never as failed), hands back the rows it did not start, and the next
+    sweeps deliver the rest: every reminder exactly once."""
+    with live.smtp_server(delay=0.1) as (inbox, port), live.celery_broker(redis_server.url) as app:
+        worker = live.Worker(
+            port,
+            queue="sweeps",
+            pool="prefork",
+            CELERY_BROKER_URL=redis_server.url,
+        ).start()
+        workers.append(worker)
+        org = factories.organization()
+        applicant = factories.applicant_of(org)
+        filings = [
+            factories.submitted_filing(factories.complete_dossier(org, applicant), "OFAC", applicant) for _ in range(12)
+        ]
+        for _ in range(5):
+            factories.authority_member("OFAC", Role.REVIEWER)
+        Filing.objects.filter(pk__in=[f.pk for f in filings]).update(due_at=timezone.now() - dt.timedelta(hours=1))
+        Event.objects.update(notified_at=timezone.now())
+        app.conf.task_always_eager = False
+        worker.wait_ready()
+        reminders = OutgoingEmail.objects.filter(deadline_kind="review", offset="overdue")
+        runs = 0
+        while runs == 0 or reminders.filter(sent_at=None).exists():
+            # The limits travel in the message: the publisher's (beat's) settings set them.
+            sweep = tasks.sweep.apply_async(
+                queue=worker.queue, soft_time_limit=SOFT_LIMIT, time_limit=SOFT_LIMIT + 60
+            ).id
+            assert live.wait_for(lambda: worker.finished(sweep), timeout=60), worker.log_text()  # noqa: B023
+            runs += 1
+            assert not reminders.filter(sent_at=None, send_started_at__isnull=False).exists()  # none left mid-send
+            assert len(inbox.messages) == reminders.filter(sent_at__isnull=False).count()
+        log = worker.log_text()
+
+    assert runs >= 3 and log.count("stopped early") >= 2
+    seconds = [
+        float(line.split(" succeeded in ")[1].split("s:")[0]) for line in log.splitlines() if "succeeded in" in line
+    ]
+    assert max(seconds) < SOFT_LIMIT + 1.0, seconds  # stopped within a message or so of the limit
+    assert "SoftTimeLimitExceeded" not in "".join(OutgoingEmail.objects.values_list("error", flat=True))
+    received = message_ids(inbox)
+    assert received == Counter({outbox.message_id(r): 1 for r in reminders})  # 0 duplicates, 0 lost
+    print(f"{runs} sweeps of {SOFT_LIMIT} s; longest ran {max(seconds):.2f} s")

@@ -172,7 +172,9 @@ def test_a_sweep_claims_with_one_insert_and_asks_once_per_authority_who_is_staff
         factories.authority_member("UN1718", Role.STAFF)
         filings = []
         for _ in range(30):
-            filing = factories.submitted_filing(factories.complete_dossier(dossier.organization, applicant), "UN1718", applicant)
+            filing = factories.submitted_filing(
+                factories.complete_dossier(dossier.organization, applicant), "UN1718", applicant
+            )
             engine.apply(filing, "take", reviewer)
             filings.append(filing)
         notifications.sweep()
@@ -181,7 +183,9 @@ def test_a_sweep_claims_with_one_insert_and_asks_once_per_authority_who_is_staff
     with time_machine.travel(overdue, tick=False), django_assert_max_num_queries(120) as queries:
         report = notifications.sweep()
     assert report.sent == 60  # reviewer and staff escalation for each of 30 filings (+ no digest: not 07:00)
-    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "exemptions_outgoingemail"')]
+    inserts = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "exemptions_outgoingemail"')
+    ]
     assert len(inserts) == 1
     updates = [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "exemptions_outgoingemail"')]
     assert len(updates) <= 60 + 5
