@@ -17,7 +17,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from . import deadlines, procedures
 from .models import Document, Filing, Membership, OutgoingEmail, Profile, Role
@@ -67,6 +67,15 @@ def when(moment: dt.datetime | None, tz, now: dt.datetime | None = None) -> str:
     if (local.hour, local.minute) == (23, 59):
         return day
     return f"{day}, {local:%H:%M %Z}"
+
+
+def long_date(moment: dt.datetime | None, tz) -> tuple[str, str]:
+    """A moment as the body of an email writes it ("Tuesday 17 March 2026, 12:59 JST") and its ISO form, in
+    the reader's zone: formatted once per email, for the text and HTML parts alike."""
+    local = deadlines.in_zone(moment, tz) if moment else None
+    if local is None:
+        return ("no date" if moment is None else "(date out of range)"), ""
+    return dateformat.format(local, "l j F Y, H:i T"), local.isoformat()
 
 
 def render_email(template: str, context: dict, recipient) -> EmailMultiAlternatives:
@@ -119,7 +128,9 @@ class Composer:
         staff = email.recipient_id in self.staff_ids(filing.authority_id)
         # Overdue work that is someone else's is an escalation; staff's own confirmation is not.
         escalation = overdue and staff and wording.acts != "staff"
-        date = when(email.due_at, zone_of(email.recipient))
+        tz = zone_of(email.recipient)
+        date = when(email.due_at, tz)
+        due_text, due_iso = long_date(email.due_at, tz)
         if escalation:
             subject = f"Escalation: {wording.task[0].lower()}{wording.task[1:]}, overdue since {date}"
         elif overdue:
@@ -132,7 +143,8 @@ class Composer:
             "state_label": filing.state.staff_label if staff else filing.state.applicant_label,
             "label": wording.label,
             "what_to_do": wording.what_to_do,
-            "due_at": email.due_at,
+            "due_text": due_text,
+            "due_iso": due_iso,
             "overdue": overdue,
             "escalation": escalation,
             "own_action": (wording.acts == "staff") == staff,
@@ -154,18 +166,20 @@ class Composer:
         reference = filing.reference
         deadline = state.deadline
         wording = DEADLINE_WORDING.get(deadline.kind) if deadline and event.due_at else None
-        date = when(event.due_at, zone_of(email.recipient))
+        tz = zone_of(email.recipient)
+        date = when(event.due_at, tz)
+        due_text, due_iso = long_date(event.due_at, tz)
         # Whose move it is now decides whether the subject asks the reader to act.
         call = ""
         if wording and not decision and (wording.acts == audience or {wording.acts, audience} <= {"reviewer", "staff"}):
             call = f"{wording.task} {wording.by} {date}"
         if decision and granted and filing.valid_until_on:
             until = filing.valid_until_on
-            subject = f"{state_label}, valid until {until.day} {until:%b %Y} · {reference}"
+            subject = f"{state_label}, valid until {until.day} {until:%b %Y} ({reference})"
         elif call:
-            subject = f"{call} · {reference}: {state_label}"
+            subject = f"{call} ({reference}): {state_label}"
         else:
-            subject = f"{state_label} · {reference}"
+            subject = f"{state_label} ({reference})"
         context = {
             "filing": filing,
             "event": event,
@@ -176,6 +190,8 @@ class Composer:
             "decision": decision,
             "granted": granted,
             "due_at": event.due_at,
+            "due_text": due_text,
+            "due_iso": due_iso,
             "deadline_label": wording.label if wording else "Next deadline",
             "what_to_do": wording.what_to_do if call else "",
             "for_applicant": for_applicant,

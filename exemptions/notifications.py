@@ -149,18 +149,27 @@ def claim_due_reminders(now: dt.datetime, report: SweepReport, directory: Direct
             .filter(~Exists(already))
             .select_related("authority", "application__organization", "assigned_to")
         )
-        occasions = []
+        occasions, due_rules = [], {}
         for filing in candidates:
             with isolated(report, "reminder", filing.reference):
-                occasions.append(reminder_rows(filing, deadline_kind, offset, rules_by_authority, now, directory))
+                occasions.append(
+                    reminder_rows(filing, deadline_kind, offset, rules_by_authority, now, directory, due_rules)
+                )
         for rows in claim_many(occasions):
             report.claimed[f"{deadline_kind} {offset}"] += len(rows)
 
 
-def reminder_rows(filing, deadline_kind, offset, rules_by_authority, now, directory) -> list[OutgoingEmail]:
-    """The rows of the reminder (`deadline_kind`, `offset`) of one filing, if it is the one due now."""
-    rules = [r for r in rules_by_authority[filing.authority_id] if r.deadline_kind == deadline_kind]
-    rule = rule_due_now(rules, filing.due_at, filing.authority, now)
+def reminder_rows(
+    filing, deadline_kind, offset, rules_by_authority, now, directory, due_rules=None
+) -> list[OutgoingEmail]:
+    """The rows of the reminder (`deadline_kind`, `offset`) of one filing, if it is the one due now.
+    `due_rules` remembers the answer per authority and deadline: many filings share a day's end."""
+    due_rules = {} if due_rules is None else due_rules
+    key = (filing.authority_id, deadline_kind, filing.due_at)
+    if key not in due_rules:
+        rules = [r for r in rules_by_authority[filing.authority_id] if r.deadline_kind == deadline_kind]
+        due_rules[key] = rule_due_now(rules, filing.due_at, filing.authority, now)
+    rule = due_rules[key]
     if rule is None or rule.offset != offset:
         return []
     return [

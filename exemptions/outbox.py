@@ -206,25 +206,18 @@ def lease(rows: list[OutgoingEmail], now: dt.datetime) -> dt.datetime | None:
     return lease_end
 
 
-_RECORD_SQL = None
-
-
-def _record_sql() -> str:
-    """One UPDATE that records a row's outcome and marks the next row of the lease as being sent."""
-    global _RECORD_SQL
-    if _RECORD_SQL is None:
-        table = connection.ops.quote_name(OutgoingEmail._meta.db_table)
-        _RECORD_SQL = (
-            f"UPDATE {table} SET "
-            "sent_at = CASE WHEN id = %(done)s THEN %(sent_at)s ELSE sent_at END, "
-            "error = CASE WHEN id = %(done)s THEN %(error)s ELSE error END, "
-            "next_attempt_at = CASE WHEN id = %(done)s THEN %(retry_at)s ELSE %(lease_end)s END, "
-            "send_started_at = CASE WHEN id = %(done)s THEN NULL ELSE %(started_at)s END "
-            "WHERE (id = %(done)s AND attempts = %(done_attempts)s AND sent_at IS NULL) "
-            "OR (id = %(start)s AND attempts = %(start_attempts)s AND sent_at IS NULL AND send_started_at IS NULL) "
-            "RETURNING id"
-        )
-    return _RECORD_SQL
+# One UPDATE that records a row's outcome and marks the next row of the lease as being sent.
+_RECORD_SQL = (
+    'UPDATE "exemptions_outgoingemail" SET '
+    "sent_at = CASE WHEN id = %(done)s THEN %(sent_at)s ELSE sent_at END, "
+    "error = CASE WHEN id = %(done)s THEN %(error)s ELSE error END, "
+    "next_attempt_at = CASE WHEN id = %(done)s THEN %(retry_at)s ELSE %(lease_end)s END, "
+    "send_started_at = CASE WHEN id = %(done)s THEN NULL ELSE %(started_at)s END "
+    "WHERE (id = %(done)s AND attempts = %(done_attempts)s AND sent_at IS NULL) "
+    "OR (id = %(start)s AND attempts = %(start_attempts)s AND sent_at IS NULL AND send_started_at IS NULL) "
+    "RETURNING id"
+)
+assert OutgoingEmail._meta.db_table == "exemptions_outgoingemail"
 
 
 def _record(done: OutgoingEmail | None, outcome: dict | None, start: OutgoingEmail | None, now) -> bool:
@@ -245,7 +238,7 @@ def _record(done: OutgoingEmail | None, outcome: dict | None, start: OutgoingEma
         **(outcome or {}),
     }
     with connection.cursor() as cursor:
-        cursor.execute(_record_sql(), params)
+        cursor.execute(_RECORD_SQL, params)
         touched = {row[0] for row in cursor.fetchall()}
     return start is not None and start.pk in touched
 

@@ -57,7 +57,7 @@ def test_information_request_tells_every_member_of_the_applicant_organization_wi
     assert f"Reply due: {local_due:%A} {local_due.day} {local_due:%B %Y, %H:%M} KST" in body
     assert (
         emails[colleague.email].subject
-        == f"Reply needed by {local_due.day} {local_due:%b, %H:%M} KST · {filing.reference}: Information requested — your reply is needed"
+        == f"Reply needed by {local_due.day} {local_due:%b, %H:%M} KST ({filing.reference}): Information requested — your reply is needed"
     )
 
 

@@ -54,7 +54,7 @@ def test_smtp_down_across_the_end_of_a_no_objection_period_staff_are_still_told_
     about_the_case = [m["Subject"].strip() for to, m in inbox.messages if to == [staff_un.email]]
     about_the_case = [s for s in about_the_case if "daily digest" not in s]
     assert about_the_case == [
-        f"Confirm the proposed approval by 13 Mar, 03:59 UTC · {filing.reference}: Approval proposed — confirm"
+        f"Confirm the proposed approval by 13 Mar, 03:59 UTC ({filing.reference}): Approval proposed — confirm"
     ]
     reminder = OutgoingEmail.objects.get(deadline_kind="no_objection", recipient=staff_un)
     assert reminder.sent_at is None and reminder.error.startswith("Not sent:")  # replaced, not silently lost

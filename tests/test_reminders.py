@@ -87,7 +87,7 @@ def test_reminder_email_names_the_deadline_in_the_recipients_zone_and_links_to_t
     [email] = [m for m in mail.outbox if m.to == [applicant.email]]
     reference = ofac_information_requested.reference
     # 16 March 23:59:59 in New York is 17 March 12:59 in Tokyo: the subject says what to do and by when, there.
-    assert email.subject == f"Reply needed by 17 Mar, 12:59 JST · {reference}"
+    assert email.subject == f"Reply needed by 17 Mar, 12:59 JST ({reference})"
     assert "Tuesday 17 March 2026, 12:59 JST" in email.body
     assert f"https://clearance.example.org/filings/{reference}/" in email.body
     html, mimetype = email.alternatives[0]
@@ -107,7 +107,7 @@ def test_review_sla_reminds_the_reviewer_two_working_days_before_and_escalates_t
     [escalation] = [m for m in emails if m.to == [staff_un.email]]
     [own] = [m for m in emails if m.to != [staff_un.email]]
     # Staff are told it is someone else's overdue work, and why they get it; the reviewer that it is theirs.
-    assert escalation.subject == f"Escalation: decision needed, overdue since 17 Mar, 03:59 UTC · {filing.reference}"
+    assert escalation.subject == f"Escalation: decision needed, overdue since 17 Mar, 03:59 UTC ({filing.reference})"
     assert "Escalation" in escalation.body and "escalation as staff of UN Security Council" in escalation.body
     assert "your own action" not in escalation.body
     assert own.subject.startswith("Overdue since 17 Mar, 03:59 UTC: decision needed")
