@@ -26,12 +26,11 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core import mail  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-
 import datetime as dt  # noqa: E402
 
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.core import mail  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from config.celery import app as celery_app  # noqa: E402
