@@ -2,10 +2,10 @@
 
 The database holds the schedule (Filing.due_at, reminder_schedule.py); Celery only runs the sweep every
 few minutes and hands over fresh events. For each kind of time-driven work this module finds who is owed
-an email and claims it as an OutgoingEmail row (outbox.claim); the outbox then delivers what was claimed,
-at most once per row, rendered by emails.py. The clock-driven transitions (expiry, the end of a
-no-objection period) run here too, through engine.apply() as the system actor, between the reminders
-they follow and the notices they cause.
+an email and claims it as an OutgoingEmail row (outbox.claim_many: one INSERT per step); the outbox then
+delivers what was claimed, at least once (outbox.py says when twice), rendered by emails.py. The
+clock-driven transitions (expiry, the end of a no-objection period) run here too, through engine.apply()
+as the system actor, between the reminders they follow and the notices they cause: each announces itself.
 """
 
 from __future__ import annotations
