@@ -69,6 +69,13 @@ def when(moment: dt.datetime | None, tz, now: dt.datetime | None = None) -> str:
     return f"{day}, {local:%H:%M %Z}"
 
 
+def _date_of(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
 def long_date(moment: dt.datetime | None, tz) -> tuple[str, str]:
     """A moment as the body of an email writes it ("Tuesday 17 March 2026, 12:59 JST") and its ISO form, in
     the reader's zone: formatted once per email, for the text and HTML parts alike."""
@@ -173,8 +180,12 @@ class Composer:
         call = ""
         if wording and not decision and (wording.acts == audience or {wording.acts, audience} <= {"reviewer", "staff"}):
             call = f"{wording.task} {wording.by} {date}"
-        if decision and granted and filing.valid_until_on:
-            until = filing.valid_until_on
+        # The validity the event decided (its payload), else the filing's (a confirmation adopting the
+        # recommendation names none): an extension granted since must not rewrite the approval's notice.
+        valid_from = _date_of(event.payload.get("valid_from_on")) or filing.valid_from_on
+        valid_until = _date_of(event.payload.get("valid_until_on")) or filing.valid_until_on
+        if decision and granted and valid_until:
+            until = valid_until
             subject = f"{state_label}, valid until {until.day} {until:%b %Y} ({reference})"
         elif call:
             subject = f"{call} ({reference}): {state_label}"
@@ -189,6 +200,8 @@ class Composer:
             "state_label": state_label,
             "decision": decision,
             "granted": granted,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
             "due_at": event.due_at,
             "due_text": due_text,
             "due_iso": due_iso,
@@ -219,8 +232,3 @@ class Composer:
             f.reviewer_name = name_of(f.assigned_to) or "unassigned"
         context = {"authority": authority, "overdue": overdue, "due_soon": due_soon, "as_of": now}
         return render_email("digest", context, email.recipient)
-
-
-def compose(email: OutgoingEmail) -> EmailMultiAlternatives:
-    """One row's message, for callers without a Composer of their own."""
-    return Composer().compose(email)

@@ -339,3 +339,26 @@ def test_a_digest_names_states_and_reviewers_in_words(overdue_and_due_soon, staf
     [digest] = digests_at(dt.datetime(2026, 3, 2, 7, 0, tzinfo=NY))
     assert "Submitted — unassigned" in digest.body and "unassigned" in digest.alternatives[0][0]
     assert "· submitted" not in digest.body and "<td>submitted</td>" not in digest.alternatives[0][0]
+
+
+def test_a_late_approval_notice_states_the_validity_it_granted_not_a_later_extension(
+    db, dossier, applicant, reviewer_ofac
+):
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=NY), tick=False):
+        filing = factories.submitted_filing(dossier, "OFAC", applicant)
+        engine.apply(filing, "take", reviewer_ofac)
+        engine.apply(
+            filing, "approve", reviewer_ofac, "", None,
+            valid_from_on="2026-12-01", valid_until_on="2027-06-30", authority_reference="DPRK-EIN-2026-8",
+        )  # fmt: skip
+        engine.apply(filing, "request_extension", applicant, "Port congestion.", None, requested_until_on="2027-09-30")
+        engine.apply(filing, "approve_extension", reviewer_ofac, "", None, valid_until_on="2027-09-30")
+        mail.outbox.clear()
+        notifications.sweep()
+    approval, extension = sorted(
+        (m for m in mail.outbox if m.subject.startswith("Approved, valid until")),
+        key=lambda m: int(m.extra_headers["Message-ID"].split(".")[1].split("@")[0]),
+    )
+    assert approval.subject == f"Approved, valid until 30 Jun 2027 ({filing.reference})"
+    assert "Valid from 1 December 2026 until 30 June 2027" in approval.body
+    assert extension.subject == f"Approved, valid until 30 Sep 2027 ({filing.reference})"
