@@ -362,3 +362,17 @@ def test_a_late_approval_notice_states_the_validity_it_granted_not_a_later_exten
     assert approval.subject == f"Approved, valid until 30 Jun 2027 ({filing.reference})"
     assert "Valid from 1 December 2026 until 30 June 2027" in approval.body
     assert extension.subject == f"Approved, valid until 30 Sep 2027 ({filing.reference})"
+
+
+def test_a_subject_date_names_the_day_in_the_readers_zone_with_the_time_unless_it_is_the_days_end():
+    from exemptions.emails import when
+
+    end_of_day_ny = dt.datetime(2026, 12, 15, 23, 59, 59, tzinfo=NY)
+    now = dt.datetime(2026, 12, 1, tzinfo=NY)
+    assert when(end_of_day_ny, NY, now) == "15 Dec"  # the reader shares the authority's zone
+    # Further east the same instant falls the next morning: the subject says so, with the time, never a
+    # bare "16 Dec" that would read as the end of that day.
+    assert when(end_of_day_ny, ZoneInfo("Asia/Seoul"), now) == "16 Dec, 13:59 KST"
+    assert when(end_of_day_ny, ZoneInfo("UTC"), now) == "16 Dec, 04:59 UTC"
+    assert when(end_of_day_ny, NY, dt.datetime(2025, 12, 1, tzinfo=NY)) == "15 Dec 2026"  # not this year
+    assert when(None, NY, now) == "no date"

@@ -250,7 +250,8 @@ class Event(models.Model):
     seal = models.CharField(max_length=64)
     notified_at = models.DateTimeField(null=True, blank=True, help_text="When its notifications were sent")
     # What the event's notices state as the next deadline, however late they are rendered (the filing's own
-    # due_at may have moved on by then). Empty on events recorded before it was kept.
+    # due_at may have moved on by then). Empty on events recorded before it was kept. Like notified_at, not
+    # part of the hash.
     due_at = models.DateTimeField(null=True, blank=True, help_text="The filing's deadline right after this event")
 
     class Meta:
@@ -264,7 +265,9 @@ class Event(models.Model):
     GENESIS_HASH = GENESIS_HASH
 
     def hashed_content(self) -> dict:
-        content = {
+        # due_at stays out: it is what the event's notices state, derived from the authority's rules at the
+        # time, and clients verify the chain from the API's fields (tests/api/test_lifecycle.py).
+        return {
             "filing": self.filing.reference,
             "sequence": self.sequence,
             "action": self.action,
@@ -276,9 +279,6 @@ class Event(models.Model):
             # UTC: the instant reads back from the database in UTC whatever zone it was written in.
             "created_at": self.created_at.astimezone(datetime.UTC).isoformat(),
         }
-        if self.due_at is not None:  # absent from older events, whose hashes must still verify
-            content["due_at"] = self.due_at.astimezone(datetime.UTC).isoformat()
-        return content
 
     def compute_hash(self) -> str:
         return sha256_hex(self.prev_hash + canonical_json(self.hashed_content()))
