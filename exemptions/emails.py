@@ -178,7 +178,8 @@ class Composer:
         due_text, due_iso = long_date(event.due_at, tz)
         # Whose move it is now decides whether the subject asks the reader to act.
         call = ""
-        if wording and not decision and (wording.acts == audience or {wording.acts, audience} <= {"reviewer", "staff"}):
+        ours = wording and (wording.acts == audience or {wording.acts, audience} <= {"reviewer", "staff"})
+        if ours and not (decision and granted):  # an approval's notice names its validity instead
             call = f"{wording.task} {wording.by} {date}"
         # The validity the event decided (its payload), else the filing's (a confirmation adopting the
         # recommendation names none): an extension granted since must not rewrite the approval's notice.
@@ -202,7 +203,7 @@ class Composer:
             "granted": granted,
             "valid_from": valid_from,
             "valid_until": valid_until,
-            "due_at": event.due_at,
+            "due_at": event.due_at if call or not decision else None,
             "due_text": due_text,
             "due_iso": due_iso,
             "deadline_label": wording.label if wording else "Next deadline",

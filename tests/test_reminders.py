@@ -163,6 +163,12 @@ def test_approval_expiry_reminders_at_60_30_and_7_days_with_an_extension_link_th
     assert sweep_at(clock, ny(2026, 7, 1)) == []  # no "expired" reminder: the approval simply expires
     filing.refresh_from_db()
     assert filing.status == "expired"
+    [expired] = mail.outbox  # the expiry's own notice says what comes next (applicant's zone: UTC)
+    assert (
+        expired.subject
+        == f"Delivery report needed by 31 Jul, 03:59 UTC ({filing.reference}): Expired — delivery report due"
+    )
+    assert "Delivery report due: Friday 31 July 2026, 03:59 UTC" in expired.body
     assert filing.events.order_by("-sequence").first().actor_label == "system"
     assert filing.due_at == ny(2026, 7, 30, 23, 59, 59)  # report due 30 calendar days after validity ends
     assert_fires_only_at(clock, ny(2026, 7, 16), [("report", "T-14d", "applicant")])
