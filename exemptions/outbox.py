@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 from billiard import pool as billiard_pool
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core import checks
 from django.core.mail import get_connection
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -133,6 +134,21 @@ def message_id(email: OutgoingEmail) -> str:
     predates the OutgoingEmail name; it stays so that a resend across the upgrade keeps its Message-ID."""
     domain = urlsplit(settings.SITE_URL).hostname or "clearance.localhost"
     return f"<reminder.{email.pk}@{domain}>"
+
+
+def check_in_doubt_grace(app_configs=None, **kwargs):
+    """A live sender slower than the grace would be taken for a dead one and its message sent twice: the
+    grace must outlast the slowest send, a few SMTP steps of EMAIL_TIMEOUT each."""
+    timeout = getattr(settings, "EMAIL_TIMEOUT", None) or 60
+    if settings.EMAIL_IN_DOUBT_GRACE.total_seconds() < 4 * timeout:
+        return [
+            checks.Warning(
+                f"EMAIL_IN_DOUBT_GRACE_SECONDS ({settings.EMAIL_IN_DOUBT_GRACE.total_seconds():.0f}) is shorter than "
+                f"4 × EMAIL_TIMEOUT ({timeout}): a slow send could be taken for a dead one and doubled.",
+                id="exemptions.W002",
+            )
+        ]
+    return []
 
 
 def _clock(now: dt.datetime) -> dt.datetime:

@@ -189,3 +189,12 @@ def test_a_sweep_claims_with_one_insert_and_asks_once_per_authority_who_is_staff
     assert len(inserts) == 1
     updates = [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "exemptions_outgoingemail"')]
     assert len(updates) <= 60 + 5
+
+
+def test_a_grace_shorter_than_a_slow_send_is_warned_about(settings):
+    settings.EMAIL_TIMEOUT = 20
+    settings.EMAIL_IN_DOUBT_GRACE = dt.timedelta(seconds=30)
+    [warning] = outbox.check_in_doubt_grace()
+    assert warning.id == "exemptions.W002" and "doubled" in warning.msg
+    settings.EMAIL_IN_DOUBT_GRACE = dt.timedelta(minutes=5)
+    assert outbox.check_in_doubt_grace() == []
