@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exemptions', '0007_linked_filings'),
+        ('exemptions', '0008_holiday_calendars'),
     ]
 
     operations = [
