@@ -199,6 +199,10 @@ CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
 REMINDER_SCHEDULE = env.json("REMINDER_SCHEDULE", default={})
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)  # a failed SMTP send is retried up to this
 REMINDER_RETRY_BACKOFF = timedelta(seconds=env.int("REMINDER_RETRY_BACKOFF_SECONDS", default=300))  # ×3 per try
+# A message whose sender died while handing it over is resent (same Message-ID) once this has passed since it
+# was started: longer than any live send takes (EMAIL_TIMEOUT bounds each SMTP step), so a slow sender is never
+# taken for a dead one and doubled.
+EMAIL_IN_DOUBT_GRACE = timedelta(seconds=env.int("EMAIL_IN_DOUBT_GRACE_SECONDS", default=300))
 REMINDER_SWEEP_SOFT_TIME_LIMIT = env.int("REMINDER_SWEEP_SOFT_TIME_LIMIT", default=600)
 EVENT_NOTICE_MAX_AGE = timedelta(hours=env.int("EVENT_NOTICE_MAX_AGE_HOURS", default=48))
 DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)  # local hour of each staff member's daily digest

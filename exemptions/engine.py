@@ -9,12 +9,18 @@ clock triggers (an approval's expiry, the end of a no-objection period) run here
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
+import os
+import queue
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 from celery import current_app
+from celery.exceptions import SoftTimeLimitExceeded
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,8 +36,10 @@ from .models import (
     Event,
     Filing,
     Message,
+    ScreeningHit,
     memberships_of,
 )
+from .screening import runs as screening
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +131,9 @@ class Plan:
     changes: dict = field(default_factory=dict)
     messages: list[tuple[str, str]] = field(default_factory=list)  # (Message.Kind, body)
     event_payload: dict = field(default_factory=dict)
+    screen_parties: bool = False  # screen the dossier as filed, once the event exists (the run records it)
+    disposition: screening.Disposition | None = None  # a verdict on a screening hit
+    redact_screening: bool = False  # the parties named in screening runs go with the snapshot's
 
 
 def _snapshot_dossier(filing, plan, cleaned):
@@ -198,6 +209,26 @@ def _extend_validity(filing, plan, cleaned):
 def _redact_snapshot(filing, plan, cleaned):
     plan.changes.update(snapshot=snapshot.redact(filing.snapshot), anonymized_at=plan.at)
     plan.event_payload["submitted_snapshot_sha256"] = filing.snapshot_sha256  # what was filed stays provable
+    plan.redact_screening = True
+
+
+def _screen_parties(filing, plan, cleaned):
+    plan.screen_parties = True
+
+
+def _record_disposition(filing, plan, cleaned):
+    hit, verdict = cleaned["hit"], cleaned["verdict"]
+    if verdict not in ScreeningHit.Disposition.values:
+        choices = " or ".join(ScreeningHit.Disposition.values)
+        raise ValidationError({"verdict": f"Verdict: {choices}."})
+    plan.disposition = screening.Disposition(hit, verdict, plan.note)
+    plan.event_payload.update(
+        party=hit.party_name,
+        matched=hit.matched_name or hit.get_rule_display(),
+        match_key=hit.match_key,
+        score=str(hit.score),
+        previous_verdict=hit.disposition,
+    )
 
 
 def _attach_delivery_report(filing, plan, cleaned):
@@ -224,6 +255,8 @@ EFFECTS = {
     p.EXTEND_VALIDITY: _extend_validity,
     p.REDACT_SNAPSHOT: _redact_snapshot,
     p.ATTACH_DELIVERY_REPORT: _attach_delivery_report,
+    p.SCREEN_PARTIES: _screen_parties,
+    p.RECORD_DISPOSITION: _record_disposition,
 }
 assert set(EFFECTS) == {e for proc in p.PROCEDURES.values() for t in proc.transitions for e in t.effects}
 
@@ -285,6 +318,7 @@ def new_event(filing: Filing, outcome: Plan, sequence: int, prev_hash: str) -> E
         note=outcome.note,
         payload=outcome.event_payload,
         created_at=outcome.at,
+        due_at=outcome.changes.get("due_at"),
     )
     event.link(prev_hash)
     return event
@@ -348,17 +382,72 @@ def apply(
         for key, value in outcome.changes.items():
             setattr(filing, key, value)
         filing.version += 1
+        if outcome.screen_parties:
+            screening.screen_filing(filing, event)
+        if outcome.disposition:
+            screening.record_disposition(outcome.disposition, event)
+        if outcome.redact_screening:
+            screening.redact(filing)
         transaction.on_commit(lambda: announce(event.pk))
     return event
 
 
-def announce(event_id: int) -> None:
-    """Queue the notices of a committed event. Never raises: the event is safe, and the sweep sends the
-    notices of events still unnotified (e.g. when the broker was down)."""
+def publish_notice_task(event_id: int) -> None:
+    """Put the notice task of one event on the broker. Never raises: the event is safe, and the sweep sends
+    the notices of events still unnotified (e.g. when the broker was down)."""
     try:
         current_app.tasks[NOTICE_TASK].delay(event_id)
     except Exception:
         log.warning("Could not queue notices for event %s; the sweep will send them", event_id, exc_info=True)
+
+
+class NoticePublisher:
+    """Publishes notice tasks from a thread of its own, so that no transition waits on the broker: a hung
+    Redis (one that accepts connections and never answers) would otherwise hold every request for the
+    broker's socket timeout. What it cannot publish (the broker is away, the queue is full, the process
+    exits first) the sweep finds unnotified in the database and sends. One thread per process, started on
+    first use and again after a fork."""
+
+    def __init__(self, capacity: int = 10_000):
+        self.capacity = capacity
+        self._lock = threading.Lock()
+        self._pid = None
+        self._queue: queue.Queue = queue.Queue()
+        atexit.register(self.drain, 2.0)
+
+    def put(self, event_id: int) -> None:
+        if current_app.conf.task_always_eager:  # tasks run in-process anyway (tests, a dev box)
+            publish_notice_task(event_id)
+            return
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid, self._queue = os.getpid(), queue.Queue(self.capacity)
+                threading.Thread(target=self._run, args=(self._queue,), name="notice-publisher", daemon=True).start()
+        try:
+            self._queue.put_nowait(event_id)
+        except queue.Full:
+            log.warning("Notice queue full; event %s is left to the sweep", event_id)
+
+    @staticmethod
+    def _run(pending: queue.Queue) -> None:
+        while True:
+            publish_notice_task(pending.get())
+            pending.task_done()
+
+    def drain(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for what is queued to be published (at exit); True if it was."""
+        deadline = time.monotonic() + timeout
+        while self._pid == os.getpid() and self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self._queue.unfinished_tasks
+
+
+notice_publisher = NoticePublisher()
+
+
+def announce(event_id: int) -> None:
+    """Queue the notices of a committed event, without waiting on the broker (NoticePublisher)."""
+    notice_publisher.put(event_id)
 
 
 # --- the clock ---------------------------------------------------------------------------------
@@ -394,6 +483,8 @@ def run_clock_transitions(now: dt.datetime) -> Counter:
             apply(filing, transition.name, SYSTEM, "", now)
         except Conflict:
             continue
+        except SoftTimeLimitExceeded:
+            raise  # the sweep's time is up: stop between filings (each transition is its own transaction)
         except Exception:
             log.exception("Clock transition %s of %s failed; skipped", transition.name, filing.reference)
             continue

@@ -22,6 +22,7 @@ POST_ONLY = {
     "application_file", "filing_action", "filing_message", "filing_document", "api_token_revoke",
     "shipment_plan", "planned_visit_add", "visit_add", "incident_add", "incident_reported", "shipment_departure",
     "shipment_delivery", "shipment_distribution", "shipment_cancel", "api:shipment-delivery", "api:incident-reported",
+    "api:filing-screening-disposition", "application_screen",
 }  # fmt: skip
 # URLs of a dossier's after-approval pages, called with the dossier's reference.
 DOSSIER_URLS = {"shipments_overview", "shipment_plan", "planned_visit_add", "visit_add", "incident_add"}
@@ -47,6 +48,9 @@ EXPECTED = {
     "api:filing-documents": (200, 404, 200, 404, 200, 401),
     "api:filing-document-download": (200, 404, 200, 404, 200, 401),
     "api:register": (200, 200, 200, 200, 200, 200),
+    "api:filing-screening": (200, 404, 200, 404, 200, 401),
+    "api:filing-screening-disposition": (404, 404, 404, 404, 404, 401),  # the filing has no such hit
+    "api:sanctions-lists": (200, 200, 200, 200, 200, 401),
     "api:application-list": (200, 200, 200, 200, 200, 401),  # each sees only its own rows
     "api:application-detail": (200, 404, 200, 404, 200, 401),  # the authority it was filed with sees it
     "api:application-filings": (400, 404, 403, 404, 403, 401),  # visible to the authority, not its role
@@ -85,6 +89,7 @@ EXPECTED = {
     "application_new": (200, 200, 404, 404, 404, 302),
     "application_detail": (200, 404, 404, 404, 404, 302),
     "application_file": (400, 404, 404, 404, 404, 302),
+    "application_screen": (302, 404, 404, 404, 404, 302),  # the owner screens its parties, back to the dossier
     "application_edit": (302, 404, 404, 404, 404, 302),  # filed: the owner is sent back to the overview
     "filing_detail": (200, 404, 200, 404, 200, 302),
     "filing_action": (403, 404, 302, 404, 302, 302),
@@ -142,6 +147,7 @@ def world(db):
         "code": "UN1718",
         "token_key": "0123456789abcde",
         "fmt": "pdf",
+        "hit_id": 1,
     }
     secrets = [dossier.reference, filing.reference, dossier.title, "Helvetic Pharma SA"]
     return people, dossier, filing, values, secrets

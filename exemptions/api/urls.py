@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from . import shipments, tokens, views
+from . import screening, shipments, tokens, views
 
 app_name = "api"
 
@@ -25,6 +25,13 @@ v1 = [
         views.FilingDocumentDownloadView.as_view(),
         name="filing-document-download",
     ),
+    path("filings/<str:reference>/screening/", screening.FilingScreeningView.as_view(), name="filing-screening"),
+    path(
+        "filings/<str:reference>/screening/hits/<int:hit_id>/disposition/",
+        screening.HitDispositionView.as_view(),
+        name="filing-screening-disposition",
+    ),
+    path("sanctions-lists/", screening.SanctionsListVersionListView.as_view(), name="sanctions-lists"),
     path("filings/<str:reference>/shipping/", shipments.ApprovalShippingView.as_view(), name="filing-shipping"),
     path(
         "filings/<str:reference>/end-use-report/<str:fmt>/",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dossiers, filings, monitoring, preferences, public, queue, shipments, tokens
+from . import dossiers, filings, monitoring, preferences, public, queue, screening, shipments, tokens
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
@@ -8,6 +8,7 @@ urlpatterns = [
     path("applications/<str:reference>/", dossiers.application_detail, name="application_detail"),
     path("applications/<str:reference>/file/", dossiers.application_file, name="application_file"),
     path("applications/<str:reference>/edit/<slug:section>/", dossiers.application_edit, name="application_edit"),
+    path("applications/<str:reference>/screen/", screening.application_screen, name="application_screen"),
     path("applications/<str:reference>/shipments/", shipments.shipments_overview, name="shipments_overview"),
     path("applications/<str:reference>/shipments/plan/", shipments.shipment_plan, name="shipment_plan"),
     path("applications/<str:reference>/monitoring/plan/", monitoring.planned_visit_add, name="planned_visit_add"),
