@@ -33,12 +33,18 @@ from .people import (
     Profile,
     Role,
     assignable_reviewers,
-    authority_ids,
-    memberships_of,
-    organization_ids,
 )
 from .seals import (
     AuditCheckpoint,
+)
+from .standing import (
+    activate_zone_of,
+    authority_ids,
+    forget_standing,
+    memberships_of,
+    organization_ids,
+    standing_of,
+    time_zone_of,
 )
 from .tokens import (
     ApiToken,
@@ -83,8 +89,12 @@ __all__ = [
     "Role",
     "assignable_reviewers",
     "authority_ids",
+    "activate_zone_of",
+    "forget_standing",
     "memberships_of",
     "organization_ids",
+    "standing_of",
+    "time_zone_of",
     "Application",
     "ApplicationQuerySet",
     "Document",
