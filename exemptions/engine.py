@@ -63,6 +63,11 @@ class Conflict(WorkflowError):
 
 def roles_for(user, filing: Filing) -> frozenset[str]:
     """The roles a user holds on this filing; a superuser holds every human role (admin override)."""
+    return roles_on(user, filing.application.organization_id, filing.authority_id, filed=not filing.state.initial)
+
+
+def roles_on(user, organization_id: int, authority_id: int, filed: bool) -> frozenset[str]:
+    """`roles_for` from a filing's columns: its dossier's organization, its authority, and whether it left draft."""
     if user == SYSTEM:
         return frozenset({SYSTEM})
     if user is None or not user.is_authenticated:
@@ -70,21 +75,24 @@ def roles_for(user, filing: Filing) -> frozenset[str]:
     if user.is_superuser:
         return p.HUMAN_ROLES
     roles = set()
-    filed = not filing.state.initial
-    for role, organization_id, authority_id in memberships_of(user):
-        if role == p.APPLICANT and organization_id == filing.application.organization_id:
+    for role, member_of_organization, member_of_authority in memberships_of(user):
+        if role == p.APPLICANT and member_of_organization == organization_id:
             roles.add(p.APPLICANT)
-        elif role in AUTHORITY_ROLES and authority_id == filing.authority_id and filed:
+        elif role in AUTHORITY_ROLES and member_of_authority == authority_id and filed:
             roles.add(role)
     return frozenset(roles)
 
 
 def available_actions(filing: Filing, user) -> list[p.Transition]:
     """The transitions this user may run on this filing now: the buttons, `allowed_actions`, the guard."""
-    roles = roles_for(user, filing)
+    return actions_in(filing.procedure, filing.status, roles_for(user, filing))
+
+
+def actions_in(procedure: p.Procedure, status: str, roles: frozenset[str]) -> list[p.Transition]:
+    """`available_actions` from a filing's procedure, status and the caller's roles on it."""
     seen, actions = set(), []
-    for t in filing.procedure.transitions:
-        if filing.status in t.sources and roles & t.roles and t.name not in seen:
+    for t in procedure.transitions:
+        if status in t.sources and roles & t.roles and t.name not in seen:
             seen.add(t.name)
             actions.append(t)
     return actions

@@ -99,10 +99,16 @@ def rows_beyond(cursor: Cursor, towards_larger: bool) -> Q:
 
 
 def deadline_page(
-    queryset: FilingQuerySet, cursor: Cursor | None, size: int, descending: bool = False, count: bool = True
+    queryset: FilingQuerySet,
+    cursor: Cursor | None,
+    size: int,
+    descending: bool = False,
+    count: bool = True,
+    position=Cursor.at,
 ) -> DeadlinePage:
     """One page of `queryset` in `by_deadline(descending)` order: `size` rows from the cursor on (or, for a
-    `before` cursor, the `size` rows that precede it). Two queries at most: the capped count and the rows."""
+    `before` cursor, the `size` rows that precede it). Two queries at most: the capped count and the rows.
+    `position(row, before)` is the cursor at a row: `Cursor.at` for filings, another for `values_list()` rows."""
     ordered = queryset.by_deadline(descending)
     backwards = cursor is not None and cursor.before
     if cursor is not None:
@@ -120,8 +126,8 @@ def deadline_page(
     total, capped = _capped_count(queryset) if count else (0, False)
     return DeadlinePage(
         object_list=rows,
-        next_cursor=Cursor.at(rows[-1]) if rows and has_later else None,
-        previous_cursor=Cursor.at(rows[0], before=True) if rows and has_earlier else None,
+        next_cursor=position(rows[-1]) if rows and has_later else None,
+        previous_cursor=position(rows[0], before=True) if rows and has_earlier else None,
         count=total,
         count_is_capped=capped,
     )

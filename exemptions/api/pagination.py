@@ -28,7 +28,8 @@ class DeadlineCursorPagination(pagination.BasePagination):
     cursor_query_param = "cursor"
     page_size_query_param = "page_size"
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, position=Cursor.at):
+        """The page's filings; or, with the `position` of its rows, the page of a `values_list()` queryset."""
         token = request.query_params.get(self.cursor_query_param)
         try:
             cursor = Cursor.decode(token) if token else None
@@ -36,7 +37,7 @@ class DeadlineCursorPagination(pagination.BasePagination):
             raise NotFound(str(error)) from error
         self.request = request
         size = page_size(request.query_params.get(self.page_size_query_param))
-        self.page = deadline_page(queryset, cursor, size, count=False)
+        self.page = deadline_page(queryset, cursor, size, count=False, position=position)
         return self.page.object_list
 
     def link(self, cursor):
