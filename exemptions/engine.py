@@ -18,7 +18,6 @@ from celery import current_app
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from . import deadlines, payloads, snapshot
@@ -30,6 +29,7 @@ from .models import (
     Filing,
     Message,
     memberships_of,
+    record_transition,
 )
 
 log = logging.getLogger(__name__)
@@ -355,15 +355,12 @@ def apply(
         # trail then stays a visible gap instead of being papered over by the next event.
         event = new_event(filing, outcome, filing.audit_tip_sequence + 1, filing.audit_tip_hash)
         outcome.changes.update(audit_tip_sequence=event.sequence, audit_tip_hash=event.hash)
-        won = Filing.objects.filter(pk=filing.pk, status=filing.status, version=filing.version).update(
-            version=F("version") + 1, **outcome.changes
-        )
-        if won != 1:
-            raise Conflict(f"{filing.reference} was changed by someone else a moment ago. Reload and try again.")
-        event.save(force_insert=True)
-        Message.objects.bulk_create(
+        messages = [
             Message(filing=filing, author=actor, kind=kind, body=body, created_at=at) for kind, body in outcome.messages
-        )
+        ]
+        # The compare-and-set on (id, status, version), the event and the messages, in one statement.
+        if not record_transition(filing, outcome.changes, event, messages):
+            raise Conflict(f"{filing.reference} was changed by someone else a moment ago. Reload and try again.")
         for key, value in outcome.changes.items():
             setattr(filing, key, value)
         filing.version += 1

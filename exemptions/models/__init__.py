@@ -38,7 +38,9 @@ from .seals import (
     AuditCheckpoint,
 )
 from .standing import (
+    Standing,
     activate_zone_of,
+    assume_standing,
     authority_ids,
     forget_standing,
     memberships_of,
@@ -48,6 +50,9 @@ from .standing import (
 )
 from .tokens import (
     ApiToken,
+)
+from .transitions import (
+    record_transition,
 )
 from .validators import (
     BENEFICIARY_CATEGORIES,
@@ -89,12 +94,15 @@ __all__ = [
     "Role",
     "assignable_reviewers",
     "authority_ids",
+    "Standing",
     "activate_zone_of",
+    "assume_standing",
     "forget_standing",
     "memberships_of",
     "organization_ids",
     "standing_of",
     "time_zone_of",
+    "record_transition",
     "Application",
     "ApplicationQuerySet",
     "Document",

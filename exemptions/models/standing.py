@@ -2,8 +2,8 @@
 both (visibility, roles, the zone of every time shown), so they are kept in the shared cache instead of being read
 from the database on each request, and read once per user object (i.e. per request) from there.
 
-The cached copy is never trusted past a change: each user has a generation key in the cache, and the copy lives
-under the generation current when it was read. A saved or deleted membership or profile moves the generation on
+The cached copy is never trusted past a change: each user has a generation key in the cache, and the copy is
+stored with the generation current when it was read from the database; a copy of another generation is not used. A saved or deleted membership or profile moves the generation on
 twice: inside the writing transaction (if the cache cannot be reached, the change is refused rather than left
 unseen) and again once it commits (so a copy read from the database between the two is not used either). When the
 cache cannot be reached for a read, the database answers.
@@ -39,10 +39,10 @@ def _generation_key(user_id: int) -> str:
     return f"clearance:standing:{user_id}:generation"
 
 
-def _copy_key(user, generation: str) -> str:
+def _copy_key(user) -> str:
     # The join time tells apart two users that had the same id in turn (a database emptied and filled again).
     joined = user.date_joined.timestamp() if user.date_joined else 0
-    return f"clearance:standing:{user.pk}:{joined}:{generation}"
+    return f"clearance:standing:{user.pk}:{joined}"
 
 
 def _read_from_database(user) -> Standing:
@@ -52,15 +52,20 @@ def _read_from_database(user) -> Standing:
 
 
 def _read_through_cache(user) -> Standing:
+    """One cache round trip when the copy is current: the generation and the copy (stored with the generation
+    it was read under) are fetched together."""
+    generation_key, copy_key = _generation_key(user.pk), _copy_key(user)
     try:
-        generation = cache.get(_generation_key(user.pk))
+        found = cache.get_many([generation_key, copy_key])
+        generation = found.get(generation_key)
         if generation is None:
-            cache.add(_generation_key(user.pk), uuid.uuid4().hex, timeout=None)
-            generation = cache.get(_generation_key(user.pk))
-        standing = cache.get(_copy_key(user, generation))
-        if standing is None:
-            standing = _read_from_database(user)
-            cache.set(_copy_key(user, generation), standing, timeout=STANDING_SECONDS)
+            cache.add(generation_key, uuid.uuid4().hex, timeout=None)
+            generation = cache.get(generation_key)
+        copy = found.get(copy_key)
+        if copy is not None and copy[0] == generation:
+            return copy[1]
+        standing = _read_from_database(user)
+        cache.set(copy_key, (generation, standing), timeout=STANDING_SECONDS)
         return standing
     except RedisError as error:
         log.warning("Standing cache unreachable, read from the database: %s", error)
@@ -74,6 +79,11 @@ def standing_of(user) -> Standing:
         standing = _read_through_cache(user)
         setattr(user, _ATTRIBUTE, standing)
     return standing
+
+
+def assume_standing(user, standing: Standing) -> None:
+    """Gives a user object this standing for the rest of its life, unread (a stand-in caller)."""
+    setattr(user, _ATTRIBUTE, standing)
 
 
 def memberships_of(user) -> tuple[tuple[str, int | None, int | None], ...]:
