@@ -19,7 +19,7 @@ from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # scripts/prerequisites checks the same one
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
