@@ -9,6 +9,7 @@ clock triggers (an approval's expiry, the end of a no-objection period) run here
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections import Counter
@@ -341,7 +342,7 @@ def apply(
         )
     actor = None if by == SYSTEM else by
     cleaned = payloads.clean(transition, filing, note, payload)
-    with transaction.atomic():
+    with contextlib.nullcontext() if _one_statement(transition) else transaction.atomic():
         if p.SNAPSHOT_DOSSIER in transition.effects:
             # A submit waits for an edit in progress and snapshots what it left; an edit waiting behind it then
             # finds the dossier filed (services.editing takes the same row lock).
@@ -366,6 +367,36 @@ def apply(
         filing.version += 1
         transaction.on_commit(lambda: announce(event.pk))
     return event
+
+
+# Effects that write nothing but the filing's own columns and its thread messages. A transition with no other
+# effect, run outside any transaction, is the one statement of `record_transition` (atomic by itself) and needs no
+# transaction block: BEGIN and COMMIT were two of its three round trips (issue 22). A submit (it locks the dossier)
+# and any effect not listed here, such as one that writes other rows, keep the transaction: list an effect here
+# only if everything it does happens inside that statement.
+ONE_STATEMENT_EFFECTS = frozenset(
+    {
+        p.ASSIGN_ACTOR,
+        p.ASSIGN_REVIEWER,
+        p.POST_INFORMATION_REQUEST,
+        p.POST_RESPONSE,
+        p.RECORD_APPROVAL,
+        p.RECORD_RECOMMENDATION,
+        p.ADOPT_RECOMMENDATION,
+        p.RECORD_REFUSAL,
+        p.CHECK_EXTENSION_REQUEST,
+        p.EXTEND_VALIDITY,
+    }
+)
+
+
+def _one_statement(transition: p.Transition) -> bool:
+    connection = transaction.get_connection()
+    return (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and set(transition.effects) <= ONE_STATEMENT_EFFECTS
+    )
 
 
 def announce(event_id: int) -> None:
