@@ -4,7 +4,7 @@ Two paths, both for benchmark databases only:
 
 - `generate(filings=N)` makes realistic cases. Each filing is walked in memory along the shortest path of
   its workflow's declaration to the state it should end in, with the deadline rules `engine.apply()`
-  uses (`_next_due_at`, `Deadline.compute`), the real effects where they touch no database, and the
+  uses (`clocks.next_due_at`), the real effects where they touch no database, and the
   same hash-chained events (`Event.compute_hash`), so `manage.py verify_audit` passes on the result.
   Rows go in with PostgreSQL COPY, a chunk per transaction.
 - `generate_bulk(filings=N, due=K)` uses INSERT … SELECT generate_series for the million-row sweep
