@@ -10,6 +10,7 @@ clock triggers (an approval's expiry, the end of a no-objection period) run here
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -24,7 +25,6 @@ from celery.exceptions import SoftTimeLimitExceeded
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from . import clocks, deadlines, payloads, snapshot
@@ -38,6 +38,7 @@ from .models import (
     Message,
     ScreeningHit,
     memberships_of,
+    record_transition,
 )
 from .screening import runs as screening
 
@@ -72,6 +73,11 @@ class Conflict(WorkflowError):
 
 def roles_for(user, filing: Filing) -> frozenset[str]:
     """The roles a user holds on this filing; a superuser holds every human role (admin override)."""
+    return roles_on(user, filing.application.organization_id, filing.authority_id, filed=not filing.state.initial)
+
+
+def roles_on(user, organization_id: int, authority_id: int, filed: bool) -> frozenset[str]:
+    """`roles_for` from a filing's columns: its dossier's organization, its authority, and whether it left draft."""
     if user == SYSTEM:
         return frozenset({SYSTEM})
     if user is None or not user.is_authenticated:
@@ -79,21 +85,24 @@ def roles_for(user, filing: Filing) -> frozenset[str]:
     if user.is_superuser:
         return p.HUMAN_ROLES
     roles = set()
-    filed = not filing.state.initial
-    for role, organization_id, authority_id in memberships_of(user):
-        if role == p.APPLICANT and organization_id == filing.application.organization_id:
+    for role, member_of_organization, member_of_authority in memberships_of(user):
+        if role == p.APPLICANT and member_of_organization == organization_id:
             roles.add(p.APPLICANT)
-        elif role in AUTHORITY_ROLES and authority_id == filing.authority_id and filed:
+        elif role in AUTHORITY_ROLES and member_of_authority == authority_id and filed:
             roles.add(role)
     return frozenset(roles)
 
 
 def available_actions(filing: Filing, user) -> list[p.Transition]:
     """The transitions this user may run on this filing now: the buttons, `allowed_actions`, the guard."""
-    roles = roles_for(user, filing)
+    return actions_in(filing.procedure, filing.status, roles_for(user, filing))
+
+
+def actions_in(procedure: p.Procedure, status: str, roles: frozenset[str]) -> list[p.Transition]:
+    """`available_actions` from a filing's procedure, status and the caller's roles on it."""
     seen, actions = set(), []
-    for t in filing.procedure.transitions:
-        if filing.status in t.sources and roles & t.roles and t.name not in seen:
+    for t in procedure.transitions:
+        if status in t.sources and roles & t.roles and t.name not in seen:
             seen.add(t.name)
             actions.append(t)
     return actions
@@ -353,7 +362,7 @@ def apply(
         )
     actor = None if by == SYSTEM else by
     cleaned = payloads.clean(transition, filing, note, payload)
-    with transaction.atomic():
+    with contextlib.nullcontext() if _one_statement(transition) else transaction.atomic():
         if p.SNAPSHOT_DOSSIER in transition.effects:
             # A submit waits for an edit in progress and snapshots what it left; an edit waiting behind it then
             # finds the dossier filed (services.editing takes the same row lock).
@@ -367,18 +376,15 @@ def apply(
         # trail then stays a visible gap instead of being papered over by the next event.
         event = new_event(filing, outcome, filing.audit_tip_sequence + 1, filing.audit_tip_hash)
         outcome.changes.update(audit_tip_sequence=event.sequence, audit_tip_hash=event.hash)
-        won = Filing.objects.filter(pk=filing.pk, status=filing.status, version=filing.version).update(
-            version=F("version") + 1, **outcome.changes
-        )
-        if won != 1:
-            raise Conflict(f"{filing.reference} was changed by someone else a moment ago. Reload and try again.")
-        event.save(force_insert=True)
         # The event's own notice tells the other side of a request or a reply: its thread message needs no second.
         side = Message.Side.APPLICANT if p.APPLICANT in transition.roles else Message.Side.AUTHORITY
-        Message.objects.bulk_create(
+        messages = [
             Message(filing=filing, author=actor, kind=kind, side=side, body=body, created_at=at, notified_at=at)
             for kind, body in outcome.messages
-        )
+        ]
+        # The compare-and-set on (id, status, version), the event and the messages, in one statement.
+        if not record_transition(filing, outcome.changes, event, messages):
+            raise Conflict(f"{filing.reference} was changed by someone else a moment ago. Reload and try again.")
         for key, value in outcome.changes.items():
             setattr(filing, key, value)
         filing.version += 1
@@ -390,6 +396,36 @@ def apply(
             screening.redact(filing)
         transaction.on_commit(lambda: announce(event.pk))
     return event
+
+
+# Effects that write nothing but the filing's own columns and its thread messages. A transition with no other
+# effect, run outside any transaction, is the one statement of `record_transition` (atomic by itself) and needs no
+# transaction block: BEGIN and COMMIT were two of its three round trips (issue 22). A submit (it locks the dossier)
+# and any effect not listed here, such as one that writes other rows, keep the transaction: list an effect here
+# only if everything it does happens inside that statement.
+ONE_STATEMENT_EFFECTS = frozenset(
+    {
+        p.ASSIGN_ACTOR,
+        p.ASSIGN_REVIEWER,
+        p.POST_INFORMATION_REQUEST,
+        p.POST_RESPONSE,
+        p.RECORD_APPROVAL,
+        p.RECORD_RECOMMENDATION,
+        p.ADOPT_RECOMMENDATION,
+        p.RECORD_REFUSAL,
+        p.CHECK_EXTENSION_REQUEST,
+        p.EXTEND_VALIDITY,
+    }
+)
+
+
+def _one_statement(transition: p.Transition) -> bool:
+    connection = transaction.get_connection()
+    return (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and set(transition.effects) <= ONE_STATEMENT_EFFECTS
+    )
 
 
 def publish_notice_task(event_id: int) -> None:

@@ -13,8 +13,9 @@ from django.utils import timezone
 from .. import procedures
 from ..snapshot import canonical_json, sha256_hex
 from .dossiers import Application, next_reference
-from .people import Authority, authority_ids, organization_ids
+from .people import Authority
 from .seals import seal
+from .standing import authority_ids, organization_ids
 
 # --- the case that moves -----------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from .dossiers import Application, Item, next_reference
 from .filings import Filing
-from .people import authority_ids, organization_ids
+from .standing import authority_ids, organization_ids
 from .validators import (
     normalize_imo_number,
     validate_beneficiaries,
