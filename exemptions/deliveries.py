@@ -9,9 +9,23 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
-from . import engine
-from .models import Distribution, DistributionLine, Shipment, ShipmentLine
+from . import clocks, engine
+from . import procedures as p
+from .models import Distribution, DistributionLine, Filing, Shipment, ShipmentLine
+
+
+def refresh_report_deadline(filing: Filing) -> None:
+    """A delivery recorded while the report is due moves the report deadline to follow it. Only `due_at`
+    changes (the status and version stay), and only while the filing is still in that state."""
+    deadline = filing.state.deadline
+    if not (deadline and deadline.after == p.REPORT_COUNTS_FROM):
+        return
+    due_at = clocks.deadline_at(deadline, filing, timezone.now())
+    if due_at != filing.due_at:
+        Filing.objects.filter(pk=filing.pk, status=filing.status).update(due_at=due_at)
+        filing.due_at = due_at
 
 
 class NotDelivered(engine.Conflict):
@@ -80,7 +94,7 @@ def record_delivery(shipment: Shipment, *, delivered_on, received_by: str, notes
         shipment.save(update_fields=["delivered_on", "received_by", "delivery_notes", "departed_on"])
         ShipmentLine.objects.bulk_update(touched, ["received", "damaged", "lost"])
         for approval in shipment.approvals.select_related("authority"):
-            engine.refresh_report_deadline(approval)
+            refresh_report_deadline(approval)
     return shipment
 
 
