@@ -254,8 +254,11 @@ def test_applicant_sees_cleared_to_ship_once_both_approvals_cover_the_window(
     expect(staff.get_by_role("heading", name="Approvals proposed by the system — confirm")).to_be_visible()
     shoot(staff, "staff-dashboard")
     staff.locator('form[data-action="confirm_approval"] summary').click()
+    expect(staff.get_by_label("Valid until", exact=True)).to_have_value("2027-09-30")  # the recommendation
     staff.locator('form[data-action="confirm_approval"] button[type=submit]').click()
-    expect(staff.get_by_text(f"Confirm the approval: done. {un.reference} is now approved.")).to_be_visible()
+    expect(
+        staff.get_by_text(f"{un.reference}: The approval is confirmed and the applicant is notified.")
+    ).to_be_visible()
 
     home.reload()
     expect(card.locator(".clearance")).to_contain_text("Not cleared to ship")

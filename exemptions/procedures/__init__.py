@@ -80,6 +80,7 @@ from .vocabulary import (
     TEXT,
     VALIDITY_ENDED,
 )
+from .words import DONE, done_sentence
 
 PROCEDURES = {p.key: p for p in (UN1718, OFAC, GENERIC)}
 ALL_STATES = {s.name: s for p in PROCEDURES.values() for s in p.states}  # the first declaration of each name
@@ -172,4 +173,6 @@ __all__ = [
     "PENDING_STATES",
     "procedure_for",
     "states_where",
+    "DONE",
+    "done_sentence",
 ]

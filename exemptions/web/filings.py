@@ -11,21 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from exemptions import engine, procedures, services
+from exemptions import decisions, engine, procedures, services
 from exemptions.models import BENEFICIARY_CATEGORIES, Document, Filing, FilingView, Item, Party
 
 from .forms import ActionForm, MessageForm, reviewers_of
 from .shortcuts import own_applications, safe_next, visible_filing_or_404
-
-DEADLINE_LABELS = {
-    "review": "Review due",
-    "reply": "Reply due",
-    "no_objection": "No-objection period ends",
-    "confirmation": "Confirmation due",
-    "extension_review": "Extension decision due",
-    "expiry": "Approval expires",
-    "report": "Delivery report due",
-}
+from .words import deadline_label, done_message, overdue_for, person, side_of
 
 
 def filing_context(request, filing, bound_form=None, message_form=None):
@@ -46,9 +37,15 @@ def filing_context(request, filing, bound_form=None, message_form=None):
     labels = {t.name: t.label for t in wf.transitions}
     state_label = (lambda s: wf.state(s).staff_label) if as_authority else (lambda s: wf.state(s).applicant_label)
     events = [
-        {"event": e, "label": labels.get(e.action, e.action), "to_label": state_label(e.to_status)}
-        for e in filing.events.all()
+        {
+            "event": e,
+            "label": labels.get(e.action, e.action),
+            "to_label": state_label(e.to_status),
+            "actor": person(e.actor, fallback="Clearance (automatic)"),
+        }
+        for e in filing.events.select_related("actor")
     ]
+    side = side_of(roles)
     documents = [*filing.application.documents.all(), *filing.documents.all()]
     by_authority = Filing.objects.select_related("authority").order_by("authority__code", "id")
     prefetch_related_objects([filing.application], Prefetch("filings", queryset=by_authority))
@@ -57,7 +54,9 @@ def filing_context(request, filing, bound_form=None, message_form=None):
         "filing": filing,
         "application": filing.application,
         "status_label": state_label(filing.status),
-        "deadline_label": DEADLINE_LABELS.get(filing.state.deadline.kind if filing.state.deadline else "", "Deadline"),
+        "deadline_label": deadline_label(filing, side),
+        "overdue": overdue_for(filing, side),
+        "requested_extension": decisions.requested_extension(filing),
         "as_authority": as_authority,
         "as_applicant": procedures.APPLICANT in roles,
         "action_forms": action_forms,
@@ -108,8 +107,8 @@ def filing_action(request, reference, action):
         raise Http404("No such action.") from error
     except engine.ActionNotAllowed as error:
         raise PermissionDenied("Your role does not allow this action.") from error
-    except engine.Conflict as error:
-        messages.error(request, f"{error} Check its current state below.")
+    except engine.Conflict:
+        messages.error(request, not_recorded(filing, action))
         return redirect(here)
     form = ActionForm(transition, filing, request.POST, request.FILES)
     if form.is_valid():
@@ -124,21 +123,33 @@ def filing_action(request, reference, action):
                 expected_version=form.cleaned_data["version"],
                 **form.payload(),
             )
-        except engine.Conflict as error:
-            messages.error(request, f"{error} Nothing was changed.")
+        except engine.Conflict:
+            messages.error(request, not_recorded(filing, action))
             return redirect(here)
         except engine.ActionNotAllowed as error:
             raise PermissionDenied(str(error)) from error
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(
-                request, f"{transition.label}: done. {filing.reference} is now {filing.state.staff_label.lower()}."
-            )
+            side = side_of(engine.roles_for(request.user, filing))
+            messages.success(request, f"{filing.reference}: {done_message(transition, filing, side)}")
+            if decisions.sets_validity(transition):
+                warning = decisions.coverage_warning(filing, filing.valid_from_on, filing.valid_until_on)
+                if warning:
+                    messages.warning(request, warning)
             return redirect(safe_next(request, here))
     filing.refresh_from_db()
     context = filing_context(request, filing, bound_form=form)
     return render(request, "exemptions/filing_detail.html", context, status=400)
+
+
+def not_recorded(filing, action) -> str:
+    """The flash message when an action lost a race or no longer applies, in words (not the engine's states)."""
+    return (
+        f"“{filing.procedure.label_of(action)}” was not recorded: {filing.reference} was changed by someone else "
+        "since you opened it. "
+        "See where it stands below, and try again if it still applies."
+    )
 
 
 def add_errors(form, error: ValidationError):
@@ -159,8 +170,10 @@ def filing_message(request, reference):
             services.post_message(filing, request.user, form.cleaned_data["body"])
         except ValidationError as error:
             form.add_error("body", error.messages)
-        except services.ClosedToCorrespondence as error:
-            messages.error(request, f"{error} Nothing was sent.")
+        except services.ClosedToCorrespondence:
+            messages.error(
+                request, f"{filing.reference} is finished, so it takes no new messages or documents. Nothing was sent."
+            )
             return redirect("filing_detail", filing.reference)
         else:
             form = None
