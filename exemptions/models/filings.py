@@ -182,6 +182,14 @@ class Filing(models.Model):
                 condition=Q(status__in=procedures.PENDING_STATES),
                 name="filing_one_pending_per_authority",
             ),
+            # …and one approval in force per authority: a new request beside it would be a second licence for
+            # the same dossier. Extensions and amendments follow the approval they change and may stand beside it.
+            models.UniqueConstraint(
+                fields=["application", "authority"],
+                condition=Q(status__in=procedures.PENDING_STATES + procedures.states_where(grants_validity=True))
+                & ~Q(link__in=["extension", "amendment"]),
+                name="filing_one_open_or_approved_per_authority",
+            ),
             models.CheckConstraint(
                 condition=Q(follows__isnull=True, link="") | Q(follows__isnull=False) & ~Q(link=""),
                 name="filing_link_names_its_reason",

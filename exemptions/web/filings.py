@@ -9,13 +9,12 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from exemptions import decisions, engine, procedures, services
 from exemptions.models import BENEFICIARY_CATEGORIES, Document, Filing, FilingView, Item, Party
 
 from .forms import ActionForm, MessageForm, reviewers_of
-from .shortcuts import own_applications, safe_next, visible_filing_or_404
+from .shortcuts import own_applications, refileable, safe_next, visible_filing_or_404
 from .words import deadline_label, done_message, overdue_for, person, side_of
 
 
@@ -57,6 +56,7 @@ def filing_context(request, filing, bound_form=None, message_form=None):
         "deadline_label": deadline_label(filing, side),
         "overdue": overdue_for(filing, side),
         "requested_extension": decisions.requested_extension(filing),
+        "file_again": procedures.APPLICANT in roles and filing in refileable(filing.application),
         "as_authority": as_authority,
         "as_applicant": procedures.APPLICANT in roles,
         "action_forms": action_forms,
@@ -97,10 +97,11 @@ def filing_detail(request, reference):
 
 
 @login_required
-@require_POST
 def filing_action(request, reference, action):
     filing = visible_filing_or_404(request.user, reference)
     here = reverse("filing_detail", args=[filing.reference])
+    if request.method != "POST":  # a reload of a page shown after an error, or a bookmark: the case page
+        return redirect(f"{here}#actions")
     try:
         transition = engine.available_action(filing, request.user, action)
     except engine.UnknownAction as error:
@@ -161,9 +162,10 @@ def add_errors(form, error: ValidationError):
 
 
 @login_required
-@require_POST
 def filing_message(request, reference):
     filing = visible_filing_or_404(request.user, reference)
+    if request.method != "POST":
+        return redirect("filing_detail", filing.reference)
     form = MessageForm(request.POST)
     if form.is_valid():
         try:

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import dossiers, filings, preferences, public, queue, tokens
+from . import dossiers, filings, lifecycle, preferences, public, queue, tokens
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
     path("applications/new/", dossiers.application_new, name="application_new"),
     path("applications/<str:reference>/", dossiers.application_detail, name="application_detail"),
-    path("applications/<str:reference>/file/", dossiers.application_file, name="application_file"),
+    path("applications/<str:reference>/file/", lifecycle.application_file, name="application_file"),
+    path("applications/<str:reference>/copy/", lifecycle.application_copy, name="application_copy"),
+    path("applications/<str:reference>/delete/", lifecycle.application_delete, name="application_delete"),
     path("applications/<str:reference>/edit/<slug:section>/", dossiers.application_edit, name="application_edit"),
     path("filings/<str:reference>/", filings.filing_detail, name="filing_detail"),
     path("filings/<str:reference>/actions/<slug:action>/", filings.filing_action, name="filing_action"),
