@@ -70,6 +70,7 @@ EXPECTED = {
     "workflow_detail": (200, 200, 200, 200, 200, 200),
     "register": (200, 200, 200, 200, 200, 200),
     "healthz": (200, 200, 200, 200, 200, 200),
+    "favicon": (301, 301, 301, 301, 301, 301),
     "email_preferences": (200, 200, 200, 200, 200, 302),
     "api_tokens": (200, 200, 200, 200, 200, 302),
     "api_token_revoke": (302, 302, 302, 302, 302, 302),  # back to the list (no such token), or to sign in

@@ -79,7 +79,10 @@ class FilingQuerySet(models.QuerySet):
         own = [f.name for f in self.model._meta.concrete_fields if f.name != "snapshot"]
         related = ["application__reference", "application__title", "application__organization__name"]
         return (
-            own + related + ["authority__code", "authority__name", "authority__workflow_key", "assigned_to__username"]
+            own
+            + related
+            + ["authority__code", "authority__name", "authority__workflow_key", "authority__time_zone"]
+            + ["assigned_to__username", "assigned_to__first_name", "assigned_to__last_name"]
         )
 
     def overdue(self, now=None):

@@ -5,7 +5,7 @@ from .declarations import Transition
 
 DONE = {
     "submit": "Your request is filed with the authority.",
-    "take": "The case is now yours to review.",
+    "take": "You took the case; it is assigned to you for review.",
     "assign": "The reviewer is assigned and can start.",
     "request_information": "Your questions were sent to the applicant; the review clock stops until they reply.",
     "respond": "Your answer was sent to the authority, and the review goes on.",

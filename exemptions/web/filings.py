@@ -12,10 +12,10 @@ from django.urls import reverse
 
 from exemptions import decisions, engine, procedures, services
 from exemptions.models import BENEFICIARY_CATEGORIES, Document, Filing, FilingView, Item, Party
+from exemptions.templatetags.words import deadline_label, done_message, overdue_for, person, side_of
 
 from .forms import ActionForm, MessageForm, reviewers_of
 from .shortcuts import own_applications, refileable, safe_next, visible_filing_or_404
-from .words import deadline_label, done_message, overdue_for, person, side_of
 
 
 def filing_context(request, filing, bound_form=None, message_form=None):

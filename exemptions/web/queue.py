@@ -7,7 +7,7 @@ import statistics
 import django_filters
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.shortcuts import render
@@ -19,6 +19,9 @@ from exemptions.models import Authority, Filing, Role, authority_ids
 from exemptions.pagination import Cursor, InvalidCursor, deadline_page, page_size
 
 from .forms import ActionForm, reviewers_of
+
+# States in which the next move is the authority's: the only ones its members can be late in.
+AUTHORITYS_MOVE = procedures.states_where(waits_on=procedures.AUTHORITY)
 
 
 class QueueFilter(FilingFilter):
@@ -49,6 +52,12 @@ class QueueFilter(FilingFilter):
         self.filters["search"].extra["widget"] = forms.TextInput(attrs={"type": "search"})
         for queue_filter in self.filters.values():
             queue_filter.extra.pop("help_text", None)  # written for API clients; the labels say it on the page
+
+    def filter_overdue(self, queryset, name, value: str):
+        """Overdue on the authority's side: past its deadline while the next move is the authority's. A case
+        waiting on the applicant's reply is late on their side, not in the reviewer's queue."""
+        late = Q(due_at__lt=timezone.now(), status__in=AUTHORITYS_MOVE)
+        return queryset.filter(late) if value == "true" else queryset.exclude(late)
 
     def filter_sort(self, queryset, name, value):
         return queryset  # the page orders the rows (exemptions/pagination.py): its cursors follow the direction
@@ -104,7 +113,7 @@ def staff_dashboard(request, code=None):
     filings = Filing.objects.filter(authority=authority, submitted_at__isnull=False)
     counted = dict(filings.values_list("status").annotate(n=Count("id")).order_by())
     counts = [(s, counted.get(s.name, 0)) for s in wf.states if not s.initial]
-    overdue = filings.overdue(now).open().with_related().order_by("due_at")[:25]
+    overdue = filings.overdue(now).filter(status__in=AUTHORITYS_MOVE).with_related().order_by("due_at")[:25]
     decided = filings.filter(decided_at__gte=now - dt.timedelta(days=90)).values_list(
         "submitted_at", "decided_at", "applicant_wait_seconds"
     )

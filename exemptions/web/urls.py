@@ -1,6 +1,14 @@
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import path
 
 from . import dossiers, filings, lifecycle, preferences, public, queue, tokens
+
+
+def favicon(request):
+    """Browsers and tools that ask for /favicon.ico without reading the page's icon link."""
+    return HttpResponsePermanentRedirect(static("exemptions/favicon.svg"))
+
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
@@ -21,6 +29,7 @@ urlpatterns = [
     path("workflows/<str:code>/", public.workflow_detail, name="workflow_detail"),
     path("register/", public.register, name="register"),
     path("healthz", public.healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("account/emails/", preferences.email_preferences, name="email_preferences"),
     path("account/tokens/", tokens.api_tokens, name="api_tokens"),
     path("account/tokens/<slug:token_key>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),

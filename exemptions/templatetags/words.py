@@ -1,11 +1,17 @@
 """How the web UI says things: people by their names, deadlines as dates labelled by whose move it is, and what
 happens next after an action. Read from the declarations (whose move a state waits on, its clock), so no state's
-name is ever shown as a sentence."""
+name is ever shown as a sentence. Python functions for the views, and the same as filters for templates:
+`{% load words %}` then `{{ filing|deadline_label:"applicant" }}`, `{{ filing|overdue_for:"authority" }}`,
+`{{ user|person }}`."""
 
+from django import template
 from django.utils import timezone
 
 from exemptions import procedures
-from exemptions.templatetags.dates import deadline_text
+
+from .dates import deadline_text
+
+register = template.Library()
 
 # The authority's own clocks, as its members read them.
 AUTHORITY_CLOCKS = {
@@ -17,6 +23,7 @@ AUTHORITY_CLOCKS = {
 APPLICANT_CLOCKS = {"reply": "reply", "report": "delivery report"}
 
 
+@register.filter
 def person(user, fallback="—") -> str:
     """A person's full name; their username only when they have none."""
     if user is None:
@@ -33,6 +40,7 @@ def side_of(roles) -> str | None:
     return None
 
 
+@register.filter
 def deadline_label(filing, side: str | None) -> str:
     """The label of a filing's deadline for a viewer on `side`: their own move ("Your reply is due") or the
     other side's ("Authority's target date"), never a bare "Deadline" that reads as theirs."""
@@ -48,6 +56,7 @@ def deadline_label(filing, side: str | None) -> str:
     return AUTHORITY_CLOCKS.get(kind, "Your decision is due")
 
 
+@register.filter
 def overdue_for(filing, side: str | None, now=None) -> bool:
     """Overdue on the viewer's side: past its deadline while the next move is theirs. A case waiting on the
     applicant is not overdue for its reviewer, nor a review past its target date for the applicant."""
