@@ -14,7 +14,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from exemptions import engine
 from exemptions.demo import drive
-from exemptions.models import Filing
+from exemptions.models import Filing, Profile
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,6 +39,24 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+FULL_NAMES = {
+    "applicant": ("Leila", "Haddad"),
+    "reviewer_un": ("Tomás", "Ruiz"),
+    "staff_un": ("Mei", "Park"),
+    "reviewer_ofac": ("Grace", "Walker"),
+}
+
+
+@pytest.fixture(autouse=True)
+def people_have_names(request):
+    """The pages show people's names (their usernames only when they have none): give the personas names."""
+    for fixture, (first, last) in FULL_NAMES.items():
+        if fixture in request.fixturenames:
+            person = request.getfixturevalue(fixture)
+            person.first_name, person.last_name = first, last
+            person.save(update_fields=["first_name", "last_name"])
 
 
 @pytest.fixture
@@ -379,3 +397,15 @@ def test_copy_a_filed_dossier_into_a_new_draft(open_as, dossier, applicant):
     filed.refresh_from_db()
     dossier.refresh_from_db()
     assert dossier.title == "TB drugs for provincial sanatoria" and filed.snapshot["title"] == dossier.title
+
+
+def test_email_settings_pick_geneva_from_the_time_zone_list(open_as, applicant):
+    page = open_as(applicant)
+    page.goto("/account/emails/")
+    expect(page.get_by_label("Send me the daily digest", exact=False)).to_have_count(0)  # staff only
+    page.get_by_label("Your time zone").select_option(label="Geneva (Europe/Zurich)")
+    shoot(page, "email-settings")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Your email settings are saved.")).to_be_visible()
+    expect(page.get_by_label("Your time zone")).to_have_value("Europe/Zurich")
+    assert Profile.objects.get(user=applicant).time_zone == "Europe/Zurich"

@@ -92,6 +92,7 @@ def test_a_post_only_address_opened_with_get_shows_its_page(dossier, applicant, 
     assert owner.get(url("application_file", dossier.reference)).status_code == 200
     for name in ("application_copy", "application_delete"):
         assert owner.get(url(name, dossier.reference)).url == url("application_detail", dossier.reference)
+    assert owner.get(url("api_token_revoke", "0123456789abcde")).url == url("api_tokens")
 
 
 def test_an_action_form_error_then_a_get_of_its_address_lands_on_the_case(dossier, applicant, reviewer_un):
