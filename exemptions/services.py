@@ -38,7 +38,7 @@ class DossierLocked(ValidationError):
 def ensure_editable(application: Application) -> None:
     if application.is_locked:
         raise DossierLocked(
-            "This dossier has been filed, so it can no longer be edited. Start a new application for changes."
+            "This dossier has been filed, so it can no longer be edited. Copy it into a new draft (on its page) for changes."
         )
 
 

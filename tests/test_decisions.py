@@ -130,6 +130,12 @@ def test_an_extension_request_shows_the_requested_date_to_the_applicant(extensio
     assert "30 Sep 2027" in strip
 
 
+def test_the_api_gives_the_requested_date_to_both_sides(extension_asked, applicant, reviewer_ofac):
+    for user in (applicant, reviewer_ofac):
+        body = factories.api_client(user).get(f"/api/v1/filings/{extension_asked.reference}/").json()
+        assert body["requested_until_on"] == "2027-09-30"
+
+
 def test_an_extension_request_emails_the_reviewer_with_the_date(extension_asked, reviewer_ofac, applicant):
     to_reviewer = [m for m in mail.outbox if reviewer_ofac.email in m.to]
     assert to_reviewer, "the reviewer was not told of the extension request"

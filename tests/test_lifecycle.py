@@ -198,6 +198,10 @@ def test_a_new_request_follows_the_earlier_filing(dossier, applicant, code, stat
     )  # fmt: skip
     assert again.submitted_at is not None and again.snapshot["title"] == dossier.title
     assert not lifecycle.may_file_again(again)
+    reviewer = factories.member_of(code, Role.REVIEWER)
+    seen = factories.web_client(reviewer).get(url("filing_detail", again.reference)).content.decode()
+    follows = seen[seen.index('id="follows"') :][:400]
+    assert earlier.reference in follows and "New request after a denial" in follows
 
 
 def test_no_new_request_beside_an_approval(dossier, applicant):

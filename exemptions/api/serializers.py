@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from exemptions import clearance, engine, procedures, services
+from exemptions import clearance, decisions, engine, procedures, services
 from exemptions.models import (
     MAX_ITEMS_PER_DOSSIER,
     MAX_PARTIES_PER_DOSSIER,
@@ -333,10 +333,17 @@ class FilingSerializer(ModelSerializer):
 
 class FilingDetailSerializer(FilingSerializer):
     snapshot = serializers.JSONField(read_only=True, help_text="The dossier exactly as filed (null while a draft)")
+    requested_until_on = serializers.SerializerMethodField(
+        help_text="The end of validity the applicant asked for, while an extension request awaits a ruling"
+    )
 
     class Meta(FilingSerializer.Meta):
-        fields = [*FilingSerializer.Meta.fields, "snapshot"]
+        fields = [*FilingSerializer.Meta.fields, "snapshot", "requested_until_on"]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_requested_until_on(self, filing) -> dt.date | None:
+        return decisions.requested_extension(filing)
 
 
 def _action_field(field: procedures.PayloadField, labels: list[str]) -> serializers.Field:
