@@ -16,7 +16,6 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from exemptions import clearance, procedures, services
 from exemptions.models import (
-    BENEFICIARY_CATEGORIES,
     Filing,
     Item,
     Organization,
@@ -37,7 +36,14 @@ from .forms import (
     ShipmentForm,
     row_formset,
 )
-from .shortcuts import fileable_authorities, own_application_or_404, own_applications, page_of, refileable
+from .shortcuts import (
+    beneficiary_rows,
+    fileable_authorities,
+    own_application_or_404,
+    own_applications,
+    page_of,
+    refileable,
+)
 
 DOCUMENT_ID_RE = re.compile(r"[0-9]{1,18}")  # a primary key, as the page's remove buttons send it
 WAITING_ON_APPLICANT = sorted(
@@ -115,7 +121,7 @@ def application_detail(request, reference):
         "never_filed": not application.is_locked and all(f.submitted_at is None for f in application.filings.all()),
         "items": application.items.all(),
         "parties": application.parties.all(),
-        "beneficiaries": [(BENEFICIARY_CATEGORIES[k], n) for k, n in (application.beneficiaries or {}).items()],
+        "beneficiaries": beneficiary_rows(application),
     }
     return render(request, "exemptions/application_detail.html", context)
 

@@ -10,10 +10,10 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 
 from exemptions import lifecycle, services
-from exemptions.models import BENEFICIARY_CATEGORIES, Filing
+from exemptions.models import Filing
 
 from .forms import FileWithAuthoritiesForm
-from .shortcuts import fileable_authorities, own_application_or_404, own_applications
+from .shortcuts import beneficiary_rows, fileable_authorities, own_application_or_404, own_applications
 
 
 class CopyForm(forms.Form):
@@ -69,7 +69,7 @@ def application_file(request, reference):
         "checks": [(a, application.missing_elements(a.procedure.required_elements)) for a in chosen],
         "items": application.items.all(),
         "parties": application.parties.all(),
-        "beneficiaries": [(BENEFICIARY_CATEGORIES[k], n) for k, n in (application.beneficiaries or {}).items()],
+        "beneficiaries": beneficiary_rows(application),
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "exemptions/application_check.html", context, status=status)

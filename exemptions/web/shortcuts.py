@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from exemptions import lifecycle, services
-from exemptions.models import Application, Authority, Filing, organization_ids
+from exemptions.models import BENEFICIARY_CATEGORIES, Application, Authority, Filing, organization_ids
 from exemptions.pagination import PAGE_SIZE
 
 
@@ -49,3 +49,8 @@ def refileable(application) -> list:
     latest = {f.authority_id: f for f in sorted(filings, key=lambda f: f.pk)}
     blocked = {f.authority_id for f in filings if services.blocks_new_request(f)}
     return [f for f in latest.values() if f.authority_id not in blocked and lifecycle.may_file_again(f)]
+
+
+def beneficiary_rows(application) -> list[tuple[str, int]]:
+    """(category label, count) of a dossier's beneficiaries, as the dossier pages list them."""
+    return [(BENEFICIARY_CATEGORIES[k], n) for k, n in (application.beneficiaries or {}).items()]
