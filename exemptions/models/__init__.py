@@ -3,6 +3,10 @@
 Models hold data and data validation only. `Filing.status` is written by `engine.apply()` alone.
 """
 
+from .calendars import (
+    Holiday,
+    HolidayCalendar,
+)
 from .dossiers import (
     Application,
     ApplicationQuerySet,
@@ -103,4 +107,6 @@ __all__ = [
     "OutgoingEmail",
     "AuditCheckpoint",
     "ApiToken",
+    "Holiday",
+    "HolidayCalendar",
 ]

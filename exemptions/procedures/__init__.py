@@ -50,6 +50,8 @@ from .vocabulary import (
     AUTHORITY,
     AUTHORITY_ROLES,
     AUTHORITY_STAFF,
+    CALENDAR_DAYS_AFTER,
+    CALENDAR_DAYS_BEFORE,
     CHECK_EXTENSION_REQUEST,
     DANGER,
     DATE,
@@ -57,6 +59,7 @@ from .vocabulary import (
     DOCUMENT,
     DOSSIER_ELEMENTS,
     EARLIEST_DATE,
+    ENTRY,
     EXTEND_VALIDITY,
     HUMAN_ROLES,
     IAN7_ELEMENTS,
@@ -79,6 +82,7 @@ from .vocabulary import (
     SYSTEM,
     TEXT,
     VALIDITY_ENDED,
+    WORKING_DAYS_FROM_ENTRY,
 )
 from .words import DONE, done_sentence
 
@@ -116,6 +120,10 @@ __all__ = [
     "AUTHORITY_STAFF",
     "DEADLINE_PASSED",
     "VALIDITY_ENDED",
+    "WORKING_DAYS_FROM_ENTRY",
+    "CALENDAR_DAYS_AFTER",
+    "CALENDAR_DAYS_BEFORE",
+    "ENTRY",
     "PRIMARY",
     "SECONDARY",
     "DANGER",

@@ -41,11 +41,12 @@ from .vocabulary import (
 
 REVIEW = Deadline("review", working_days_setting="review_sla_working_days")
 REPLY = Deadline("reply", working_days_setting="applicant_reply_working_days")
-NO_OBJECTION = Deadline("no_objection", working_days_setting="no_objection_working_days")
+# The Committee approves by silence: the period ends with the system's proposal unless a member holds it.
+NO_OBJECTION = Deadline("no_objection", working_days_setting="no_objection_working_days", closes_by_silence=True)
 CONFIRMATION = Deadline("confirmation", working_days_setting="confirmation_working_days")
 EXTENSION_REVIEW = Deadline("extension_review", working_days_setting="extension_review_working_days")
-EXPIRY = Deadline("expiry", at_validity_end=True)
-REPORT = Deadline("report", from_validity_end_days_setting="report_due_days")
+EXPIRY = Deadline("expiry", after="valid_until_on")  # the end of the approval's last valid day
+REPORT = Deadline("report", calendar_days_setting="report_due_days", after="valid_until_on")
 
 
 # --- the shared core (DESIGN.md section 4) -----------------------------------------------------
