@@ -117,6 +117,8 @@ def summary_of(user, filing):
 
 def test_the_deadline_is_labelled_by_whose_move_it_is(asked, applicant, reviewer_un):
     date = deadline_text(asked)
+    home = factories.web_client(applicant).get(reverse("home")).content.decode()
+    assert f"Your reply is due {date}" in re.sub(r"\s+", " ", home)
     assert "Your reply is due" in summary_of(applicant, asked) and date in summary_of(applicant, asked)
     assert "Applicant&#x27;s reply due" in summary_of(reviewer_un, asked)
     engine.apply(asked, "respond", applicant, "Sanatoria 3 and 7.")
@@ -156,6 +158,7 @@ def test_overdue_means_late_on_the_viewers_side(asked, dossier, org, applicant, 
         assert "Overdue" not in summary_of(applicant, reviewing)
         home = factories.web_client(applicant).get(reverse("home")).content.decode()
         assert "Overdue since" in home
+        assert "Overdue on our side" in listed  # the filter says which side it counts
 
 
 # --- help texts ----------------------------------------------------------------------------------

@@ -50,6 +50,10 @@ class QueueFilter(FilingFilter):
         choices = status_choices(procedures.PROCEDURES[a.workflow_key] for a in authorities)
         self.filters["status"].extra["choices"] = [c for c in choices if c[0] != procedures.INITIAL]
         self.filters["search"].extra["widget"] = forms.TextInput(attrs={"type": "search"})
+        self.filters["overdue"].extra["choices"] = [
+            ("true", "Overdue on our side"),
+            ("false", "Not overdue on our side"),
+        ]
         for queue_filter in self.filters.values():
             queue_filter.extra.pop("help_text", None)  # written for API clients; the labels say it on the page
 
