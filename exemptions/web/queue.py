@@ -31,6 +31,13 @@ class QueueFilter(FilingFilter):
     authority = django_filters.ModelChoiceFilter(
         queryset=Authority.objects.none(), to_field_name="code", label="Authority", empty_label="All my authorities"
     )
+    # Its own filter, not the API's with other choices: a filter's form field is built once and then shared.
+    overdue = django_filters.ChoiceFilter(
+        choices=[("true", "Overdue on our side"), ("false", "Not overdue on our side")],
+        method="filter_overdue",
+        label="Deadline",
+        empty_label="Any deadline",
+    )
     sort = django_filters.ChoiceFilter(
         choices=[("due", "Due soonest first"), ("-due", "Due latest first (no deadline at the top)")],
         method="filter_sort",
