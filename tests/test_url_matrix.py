@@ -20,7 +20,7 @@ ALLOWED = {"applicant_a", "reviewer_un", "staff_un"}
 POST_ONLY = {
     "logout", "api:token", "api:filing-action", "api:application-filings",
     "application_file", "application_copy", "application_delete", "filing_action", "filing_message",
-    "api_token_revoke",
+    "filing_document", "api_token_revoke",
 }  # fmt: skip
 
 # One row per URL name, one status per persona, in the order of PERSONAS. 404 means "no such case" to the
@@ -62,6 +62,7 @@ EXPECTED = {
     "filing_detail": (200, 404, 200, 404, 200, 302),
     "filing_action": (403, 404, 302, 404, 302, 302),
     "filing_message": (400, 404, 400, 404, 400, 302),
+    "filing_document": (400, 404, 400, 404, 400, 302),
     "document_download": (200, 404, 200, 404, 200, 302),
     "review_queue": (404, 404, 200, 200, 200, 302),
     "staff_dashboard": (404, 404, 404, 404, 200, 302),

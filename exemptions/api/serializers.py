@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from exemptions import clearance, decisions, engine, procedures, services
+from exemptions import clearance, decisions, engine, procedures, services, visibility
 from exemptions.models import (
     MAX_ITEMS_PER_DOSSIER,
     MAX_PARTIES_PER_DOSSIER,
@@ -23,77 +23,12 @@ from exemptions.models import (
     Message,
     Organization,
     Party,
+    filings_with_unread_messages,
     organization_ids,
 )
 
 from .fields import ModelSerializer, _date
-
-# --- authorities and their workflows -----------------------------------------------------------
-
-
-class WorkflowStateSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    label = serializers.CharField()
-    applicant_label = serializers.CharField()
-    terminal = serializers.BooleanField()
-    waits_on = serializers.CharField(allow_null=True)
-    counts_against_sla = serializers.BooleanField()
-    stops_clock = serializers.BooleanField()
-    grants_validity = serializers.BooleanField()
-    deadline = serializers.CharField(allow_null=True, help_text="The clock this state runs against")
-
-
-class PayloadFieldSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    kind = serializers.ChoiceField(
-        choices=[procedures.TEXT, procedures.DATE, procedures.REVIEWER_CHOICE, procedures.DOCUMENT],
-        help_text="`document`: a file attached with the action in the web form",
-    )
-    required = serializers.BooleanField()
-
-
-class WorkflowTransitionSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    label = serializers.CharField()
-    # `from` is a Python keyword, so it is declared through the class namespace.
-    locals()["from"] = serializers.ListField(child=serializers.CharField(), help_text="States it starts from")
-    to = serializers.CharField(allow_null=True, help_text="Target state; null when the state does not change")
-    roles = serializers.ListField(child=serializers.CharField())
-    note_required = serializers.BooleanField()
-    payload = PayloadFieldSerializer(many=True)
-    effects = serializers.ListField(child=serializers.CharField(), help_text="What it records besides the state")
-    trigger = serializers.CharField(allow_null=True, help_text="What sets off a system transition: the clock's event")
-    notice = serializers.CharField(allow_null=True, help_text="Who is emailed when it happens")
-
-
-class WorkflowSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    name = serializers.CharField()
-    states = WorkflowStateSerializer(many=True)
-    transitions = WorkflowTransitionSerializer(many=True)
-
-
-class AuthoritySerializer(ModelSerializer):
-    workflow = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Authority
-        fields = [
-            "code",
-            "name",
-            "jurisdiction",
-            "time_zone",
-            "review_sla_working_days",
-            "applicant_reply_working_days",
-            "default_validity_months",
-            "max_validity_months",
-            "workflow",
-        ]
-
-    @extend_schema_field(WorkflowSerializer)
-    def get_workflow(self, authority) -> dict:
-        return authority.procedure.describe()
-
+from .workflow_serializers import NOTE_AUDIENCE_HELP, PayloadFieldSerializer
 
 # --- the dossier -------------------------------------------------------------------------------
 
@@ -271,6 +206,7 @@ class AllowedActionSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()
     note_required = serializers.BooleanField()
+    note_audience = serializers.ChoiceField(choices=procedures.AUDIENCES, help_text=NOTE_AUDIENCE_HELP)
     payload = PayloadFieldSerializer(many=True)
 
 
@@ -325,7 +261,10 @@ class FilingSerializer(ModelSerializer):
                 "name": t.name,
                 "label": t.label,
                 "note_required": t.note_required,
-                "payload": [{"name": f.name, "kind": f.kind, "required": f.required} for f in t.payload],
+                "note_audience": t.note_audience,
+                "payload": [
+                    {"name": f.name, "kind": f.kind, "required": f.required, "audience": f.audience} for f in t.payload
+                ],
             }
             for t in engine.available_actions(filing, self.context["request"].user)
         ]
@@ -336,14 +275,20 @@ class FilingDetailSerializer(FilingSerializer):
     requested_until_on = serializers.SerializerMethodField(
         help_text="The end of validity the applicant asked for, while an extension request awaits a ruling"
     )
+    unread_messages = serializers.SerializerMethodField(
+        help_text="The other side wrote since you last listed this filing's messages (or opened its page)"
+    )
 
     class Meta(FilingSerializer.Meta):
-        fields = [*FilingSerializer.Meta.fields, "snapshot", "requested_until_on"]
+        fields = [*FilingSerializer.Meta.fields, "snapshot", "requested_until_on", "unread_messages"]
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.DATE)
     def get_requested_until_on(self, filing) -> dt.date | None:
         return decisions.requested_extension(filing)
+
+    def get_unread_messages(self, filing) -> bool:
+        return filing.pk in filings_with_unread_messages(self.context["request"].user, [filing.pk])
 
 
 def _action_field(field: procedures.PayloadField, labels: list[str]) -> serializers.Field:
@@ -390,8 +335,25 @@ class ActionSerializer(serializers.Serializer):
 
 
 class EventSerializer(ModelSerializer):
+    """An event as the caller may read it: the applicant gets neither the authority's internal note (empty) nor
+    its internal payload fields (visibility.py); `hash` and `prev_hash` still chain the full record."""
+
     actor = serializers.CharField(source="actor_label", read_only=True)
-    payload = serializers.DictField(read_only=True)
+    note = serializers.SerializerMethodField()
+    payload = serializers.SerializerMethodField()
+
+    def _internal(self, event) -> bool:
+        filing = self.context["filing"]
+        if "reads_internal" not in self.context:
+            self.context["reads_internal"] = visibility.reads_internal(self.context["request"].user, filing)
+        return self.context["reads_internal"]
+
+    def get_note(self, event) -> str:
+        return visibility.shown_note(self.context["filing"], event, self._internal(event))
+
+    @extend_schema_field(serializers.DictField())
+    def get_payload(self, event) -> dict:
+        return visibility.shown_payload(self.context["filing"], event, self._internal(event))
 
     class Meta:
         model = Event

@@ -8,6 +8,7 @@ from .calendars import (
     HolidayCalendar,
 )
 from .dossiers import (
+    DECISION_KINDS,
     Application,
     ApplicationQuerySet,
     Document,
@@ -24,7 +25,10 @@ from .filings import (
     FilingQuerySet,
     FilingView,
     Message,
+    ThreadReadMark,
     deadline_key,
+    filings_with_unread_messages,
+    mark_thread_read,
 )
 from .outgoing import (
     OutgoingEmail,
@@ -89,6 +93,7 @@ __all__ = [
     "authority_ids",
     "memberships_of",
     "organization_ids",
+    "DECISION_KINDS",
     "Application",
     "ApplicationQuerySet",
     "Document",
@@ -102,6 +107,9 @@ __all__ = [
     "FilingQuerySet",
     "FilingView",
     "Message",
+    "ThreadReadMark",
+    "filings_with_unread_messages",
+    "mark_thread_read",
     "NO_DEADLINE",
     "deadline_key",
     "OutgoingEmail",
