@@ -40,7 +40,9 @@ def human_transitions():
         procedure = procedures.procedure_for(key)
         seen = set()
         for t in procedure.transitions:
-            if t.is_system or t.name in seen or set(t.sources) == {procedures.INITIAL}:
+            # A screening verdict is given per hit on the screening part of the page, not as an action form.
+            on_its_own_page = any(f.kind == procedures.SCREENING_HIT for f in t.payload)
+            if t.is_system or t.name in seen or set(t.sources) == {procedures.INITIAL} or on_its_own_page:
                 continue
             seen.add(t.name)
             yield pytest.param(code, t.name, id=f"{code}-{t.name}")

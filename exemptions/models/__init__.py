@@ -45,6 +45,12 @@ from .people import (
     memberships_of,
     organization_ids,
 )
+from .screening import (
+    SanctionsListEntry,
+    SanctionsListVersion,
+    ScreeningHit,
+    ScreeningRun,
+)
 from .seals import (
     AuditCheckpoint,
 )
@@ -114,6 +120,10 @@ __all__ = [
     "deadline_key",
     "OutgoingEmail",
     "AuditCheckpoint",
+    "SanctionsListEntry",
+    "SanctionsListVersion",
+    "ScreeningHit",
+    "ScreeningRun",
     "ApiToken",
     "Holiday",
     "HolidayCalendar",

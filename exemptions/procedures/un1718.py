@@ -10,6 +10,7 @@ from .core import (
     VALIDITY_FIELDS,
     core_transitions,
     retention_transition,
+    screening_transition,
 )
 from .declarations import (
     PayloadField,
@@ -111,5 +112,6 @@ UN1718 = Procedure(
             notice=APPLICANTS,
         ),
         retention_transition(UN1718_STATES),
+        screening_transition(UN1718_STATES),
     ),
 )

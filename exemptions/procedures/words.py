@@ -23,6 +23,7 @@ DONE = {
     "place_hold": "The member's hold is recorded; the no-objection period is paused until it is lifted.",
     "release_hold": "The hold is lifted and the no-objection period runs again.",
     "confirm_approval": "The approval is confirmed and the applicant is notified.",
+    "dispose_screening_hit": "Your verdict on the screening hit is recorded.",
 }
 
 

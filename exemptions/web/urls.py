@@ -2,7 +2,7 @@ from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import path
 
-from . import dossiers, filings, lifecycle, preferences, public, queue, tokens
+from . import dossiers, filings, lifecycle, preferences, public, queue, screening, tokens
 
 
 def favicon(request):
@@ -18,6 +18,7 @@ urlpatterns = [
     path("applications/<str:reference>/copy/", lifecycle.application_copy, name="application_copy"),
     path("applications/<str:reference>/delete/", lifecycle.application_delete, name="application_delete"),
     path("applications/<str:reference>/edit/<slug:section>/", dossiers.application_edit, name="application_edit"),
+    path("applications/<str:reference>/screen/", screening.application_screen, name="application_screen"),
     path("filings/<str:reference>/", filings.filing_detail, name="filing_detail"),
     path("filings/<str:reference>/actions/<slug:action>/", filings.filing_action, name="filing_action"),
     path("filings/<str:reference>/messages/", filings.filing_message, name="filing_message"),
