@@ -23,6 +23,7 @@ from .vocabulary import (
     APPLICANTS,
     AUTHORITY,
     AUTHORITY_ROLES,
+    AUTHORITY_STAFF,
     DANGER,
     DATE,
     DEADLINE_PASSED,
@@ -88,6 +89,7 @@ UN1718 = Procedure(
             "approval_proposed",
             frozenset({SYSTEM}),
             trigger=DEADLINE_PASSED,
+            notice=AUTHORITY_STAFF,  # "the period ended without objection: confirm", even after an SMTP outage
         ),
         Transition(
             "confirm_approval",
