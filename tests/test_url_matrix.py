@@ -19,10 +19,10 @@ ALLOWED = {"applicant_a", "reviewer_un", "staff_un"}
 # Endpoints that only take POST are called with an empty body: the answer shows the access rule first.
 POST_ONLY = {
     "logout", "api:token", "api:filing-action", "api:application-filings",
-    "application_file", "filing_action", "filing_message", "filing_document", "api_token_revoke",
+    "application_file", "application_copy", "application_delete", "filing_action", "filing_message",
+    "filing_document", "api_token_revoke", "api:filing-screening-disposition", "application_screen",
     "shipment_plan", "planned_visit_add", "visit_add", "incident_add", "incident_reported", "shipment_departure",
     "shipment_delivery", "shipment_distribution", "shipment_cancel", "api:shipment-delivery", "api:incident-reported",
-    "api:filing-screening-disposition", "application_screen",
 }  # fmt: skip
 # URLs of a dossier's after-approval pages, called with the dossier's reference.
 DOSSIER_URLS = {"shipments_overview", "shipment_plan", "planned_visit_add", "visit_add", "incident_add"}
@@ -89,6 +89,8 @@ EXPECTED = {
     "application_new": (200, 200, 404, 404, 404, 302),
     "application_detail": (200, 404, 404, 404, 404, 302),
     "application_file": (400, 404, 404, 404, 404, 302),
+    "application_copy": (302, 404, 404, 404, 404, 302),  # the owner lands on the new draft
+    "application_delete": (302, 404, 404, 404, 404, 302),  # filed: kept, and the owner is told why
     "application_screen": (302, 404, 404, 404, 404, 302),  # the owner screens its parties, back to the dossier
     "application_edit": (302, 404, 404, 404, 404, 302),  # filed: the owner is sent back to the overview
     "filing_detail": (200, 404, 200, 404, 200, 302),
@@ -103,6 +105,7 @@ EXPECTED = {
     "workflow_detail": (200, 200, 200, 200, 200, 200),
     "register": (200, 200, 200, 200, 200, 200),
     "healthz": (200, 200, 200, 200, 200, 200),
+    "favicon": (301, 301, 301, 301, 301, 301),
     "email_preferences": (200, 200, 200, 200, 200, 302),
     "api_tokens": (200, 200, 200, 200, 200, 302),
     "api_token_revoke": (302, 302, 302, 302, 302, 302),  # back to the list (no such token), or to sign in

@@ -1,12 +1,22 @@
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import path
 
-from . import dossiers, filings, monitoring, preferences, public, queue, screening, shipments, tokens
+from . import dossiers, filings, lifecycle, monitoring, preferences, public, queue, screening, shipments, tokens
+
+
+def favicon(request):
+    """Browsers and tools that ask for /favicon.ico without reading the page's icon link."""
+    return HttpResponsePermanentRedirect(static("exemptions/favicon.svg"))
+
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
     path("applications/new/", dossiers.application_new, name="application_new"),
     path("applications/<str:reference>/", dossiers.application_detail, name="application_detail"),
-    path("applications/<str:reference>/file/", dossiers.application_file, name="application_file"),
+    path("applications/<str:reference>/file/", lifecycle.application_file, name="application_file"),
+    path("applications/<str:reference>/copy/", lifecycle.application_copy, name="application_copy"),
+    path("applications/<str:reference>/delete/", lifecycle.application_delete, name="application_delete"),
     path("applications/<str:reference>/edit/<slug:section>/", dossiers.application_edit, name="application_edit"),
     path("applications/<str:reference>/screen/", screening.application_screen, name="application_screen"),
     path("applications/<str:reference>/shipments/", shipments.shipments_overview, name="shipments_overview"),
@@ -35,6 +45,7 @@ urlpatterns = [
     path("workflows/<str:code>/", public.workflow_detail, name="workflow_detail"),
     path("register/", public.register, name="register"),
     path("healthz", public.healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("account/emails/", preferences.email_preferences, name="email_preferences"),
     path("account/tokens/", tokens.api_tokens, name="api_tokens"),
     path("account/tokens/<slug:token_key>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exemptions', '0012_email_delivery'),
+        ('exemptions', '0013_one_open_or_approved_filing_per_authority'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
