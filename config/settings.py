@@ -210,6 +210,7 @@ REMINDER_SWEEP_SOFT_TIME_LIMIT = env.int("REMINDER_SWEEP_SOFT_TIME_LIMIT", defau
 EVENT_NOTICE_MAX_AGE = timedelta(hours=env.int("EVENT_NOTICE_MAX_AGE_HOURS", default=48))
 DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)  # local hour of each staff member's daily digest
 FILING_PATH = env("FILING_PATH", default="/filings/{reference}/")  # joined to SITE_URL for links in emails
+SHIPMENTS_PATH = "/applications/{reference}/shipments/"  # a dossier's shipments, monitoring and incidents
 # A sweep that could not run while the broker was down is not worth queueing many times over.
 CELERY_BEAT_SCHEDULE["reminder-sweep"]["options"] = {"expires": REMINDER_SWEEP_INTERVAL.total_seconds()}
 # A web request that commits a transition must not hang on a Redis outage: fail fast, the sweep catches up.

@@ -26,6 +26,7 @@ from . import procedures as p
 from .models import (
     AUTHORITY_ROLES,
     Application,
+    Document,
     Event,
     Filing,
     Message,
@@ -231,6 +232,14 @@ def _record_disposition(filing, plan, cleaned):
     )
 
 
+def _attach_delivery_report(filing, plan, cleaned):
+    # services.run_action, which every face runs actions through, generates the end-use report from the records
+    # and attaches it just before this; the closing event then names it and carries its hash.
+    report = filing.documents.filter(kind=Document.Kind.DELIVERY_REPORT).order_by("-uploaded_at", "-id").first()
+    if report is not None:
+        plan.event_payload.update(report=report.original_name, report_sha256=report.sha256)
+
+
 EFFECTS = {
     p.SNAPSHOT_DOSSIER: _snapshot_dossier,
     p.ASSIGN_ACTOR: lambda filing, plan, cleaned: plan.changes.update(assigned_to=plan.actor),
@@ -246,6 +255,7 @@ EFFECTS = {
     p.CHECK_EXTENSION_REQUEST: _check_extension_request,
     p.EXTEND_VALIDITY: _extend_validity,
     p.REDACT_SNAPSHOT: _redact_snapshot,
+    p.ATTACH_DELIVERY_REPORT: _attach_delivery_report,
     p.SCREEN_PARTIES: _screen_parties,
     p.RECORD_DISPOSITION: _record_disposition,
 }

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import FileResponse
 
-from . import engine, procedures
+from . import engine, procedures, reports
 from .models import (
     MAX_ITEMS_PER_DOSSIER,
     MAX_PARTIES_PER_DOSSIER,
@@ -398,8 +398,9 @@ def remove_document(document: Document) -> None:
 
 def run_action(filing: Filing, action: str, by, note: str = "", /, *, files=None, **payload):
     """Run a transition as a person, with the files its DOCUMENT fields ask for (`files`: field name → an
-    uploaded file or a list of them): the documents and the transition stand or fall together, each file checked
-    as any upload is. Returns the Event."""
+    uploaded file or a list of them), and the end-use report generated from the records when the transition files
+    it: the documents and the transition stand or fall together, each file checked as any upload is. Returns the
+    Event."""
     transition = engine.available_action(filing, by, action)
     document_fields = {f.name: f for f in transition.payload if f.kind == procedures.DOCUMENT}
     files = {name: uploaded for name, uploaded in (files or {}).items() if uploaded}
@@ -413,6 +414,8 @@ def run_action(filing: Filing, action: str, by, note: str = "", /, *, files=None
                     attach_document(by=by, uploaded_file=one, kind=document_fields[name].document_kind, filing=filing)
                 except ValidationError as error:
                     raise ValidationError({name: error.messages}) from error
+        if procedures.ATTACH_DELIVERY_REPORT in transition.effects:
+            reports.attach_end_use_report(filing, by)  # last: the newest report document, which the event names
         return engine.apply(filing, action, by, note, None, **payload)
 
 

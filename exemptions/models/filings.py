@@ -253,6 +253,15 @@ class Filing(models.Model):
         return self.procedure.state(self.status)
 
     @property
+    def report_counts_from(self) -> datetime.date | None:
+        """The day the end-use report's deadline counts from (`procedures.REPORT_COUNTS_FROM`): the last delivery
+        of a shipment drawing on this approval, else the approval's last valid day."""
+        if self.pk is None:
+            return self.valid_until_on
+        delivered = self.shipments.filter(delivered_on__isnull=False).aggregate(last=models.Max("delivered_on"))
+        return delivered["last"] or self.valid_until_on
+
+    @property
     def is_overdue(self) -> bool:
         return bool(self.due_at and self.due_at < timezone.now())
 

@@ -30,6 +30,8 @@ WORKING_DAYS_FROM_ENTRY = "working_days_from_entry"  # N working days of the aut
 CALENDAR_DAYS_AFTER = "calendar_days_after"  # N calendar days after an event (ENTRY or a date of the filing)
 CALENDAR_DAYS_BEFORE = "calendar_days_before"  # N calendar days before a date of the dossier
 ENTRY = "entry"  # `Deadline.after`: the moment the filing enters the state
+# `Deadline.after`: the last delivery of a shipment drawing on the approval, else its last valid day
+REPORT_COUNTS_FROM = "report_counts_from"
 
 # How a transition's button reads (`Transition.tone`).
 PRIMARY, SECONDARY, DANGER = "primary", "secondary", "danger"
@@ -46,6 +48,7 @@ ADOPT_RECOMMENDATION = "adopt_recommendation"  # approve with the recommended va
 RECORD_REFUSAL = "record_refusal"
 CHECK_EXTENSION_REQUEST = "check_extension_request"
 EXTEND_VALIDITY = "extend_validity"
+ATTACH_DELIVERY_REPORT = "attach_delivery_report"  # the end-use report generated from the shipment records
 REDACT_SNAPSHOT = "redact_snapshot"  # retention: personal details out, the submitted hash kept
 SCREEN_PARTIES = "screen_parties"  # the filed dossier's parties against the sanctions lists, frozen on the filing
 RECORD_DISPOSITION = "record_disposition"  # a reviewer's verdict on a screening hit

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from exemptions import decisions, engine, procedures, services, visibility
+from exemptions import decisions, engine, procedures, services, shipping, visibility
 from exemptions.models import (
     BENEFICIARY_CATEGORIES,
     Document,
@@ -77,6 +77,7 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
         "documents": documents,
         "document_form": document_form or (DocumentForm(kinds=kinds, prefix="document") if kinds else None),
         "siblings": siblings,
+        "is_approval": shipping.is_approval(filing),
         "snapshot": snapshot_for_display(filing.snapshot),
         # Authority staff see who has opened the case file (the access log).
         "recent_views": services.recent_views(filing, 20) if procedures.STAFF in roles else None,

@@ -2,7 +2,7 @@ from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import path
 
-from . import dossiers, filings, lifecycle, preferences, public, queue, screening, tokens
+from . import dossiers, filings, lifecycle, monitoring, preferences, public, queue, screening, shipments, tokens
 
 
 def favicon(request):
@@ -19,6 +19,20 @@ urlpatterns = [
     path("applications/<str:reference>/delete/", lifecycle.application_delete, name="application_delete"),
     path("applications/<str:reference>/edit/<slug:section>/", dossiers.application_edit, name="application_edit"),
     path("applications/<str:reference>/screen/", screening.application_screen, name="application_screen"),
+    path("applications/<str:reference>/shipments/", shipments.shipments_overview, name="shipments_overview"),
+    path("applications/<str:reference>/shipments/plan/", shipments.shipment_plan, name="shipment_plan"),
+    path("applications/<str:reference>/monitoring/plan/", monitoring.planned_visit_add, name="planned_visit_add"),
+    path("applications/<str:reference>/monitoring/visits/", monitoring.visit_add, name="visit_add"),
+    path("applications/<str:reference>/incidents/", monitoring.incident_add, name="incident_add"),
+    path("incidents/<int:pk>/reported/", monitoring.incident_reported, name="incident_reported"),
+    path("visit-files/<int:pk>/", monitoring.visit_file_download, name="visit_file_download"),
+    path("shipments/<str:reference>/", shipments.shipment_detail, name="shipment_detail"),
+    path("shipments/<str:reference>/departure/", shipments.shipment_departure, name="shipment_departure"),
+    path("shipments/<str:reference>/delivery/", shipments.shipment_delivery, name="shipment_delivery"),
+    path("shipments/<str:reference>/distributions/", shipments.shipment_distribution, name="shipment_distribution"),
+    path("shipments/<str:reference>/cancel/", shipments.shipment_cancel, name="shipment_cancel"),
+    path("approvals/<str:reference>/report.<slug:fmt>", shipments.approval_report, name="approval_report"),
+    path("monitoring/", monitoring.monitoring_dashboard, name="monitoring_dashboard"),
     path("filings/<str:reference>/", filings.filing_detail, name="filing_detail"),
     path("filings/<str:reference>/actions/<slug:action>/", filings.filing_action, name="filing_action"),
     path("filings/<str:reference>/messages/", filings.filing_message, name="filing_message"),
