@@ -53,6 +53,8 @@ class Checker:
     sweeps: list = field(default_factory=list)
     validity: dict = field(default_factory=dict)  # filing id -> Validity
     checks: Counter = field(default_factory=Counter)
+    emails_checked: int = 0
+    message_ids: set = field(default_factory=set)
 
     def _ours(self):
         return Filing.objects.filter(pk__in=self.filing_ids).select_related("authority", "application")
@@ -123,19 +125,26 @@ class Checker:
         self._audit(day_start)
 
     def _exactly_once(self) -> None:
-        sent = list(
-            OutgoingEmail.objects.filter(pk__gt=self.first_email_id, sent_at__isnull=False).select_related("filing")
-        )
-        outbox = getattr(mail, "outbox", [])[self.first_outbox_index :]
-        ids = Counter(m.extra_headers.get("Message-ID") for m in outbox)
-        self.checks[EXACTLY_ONCE] += len(sent)
-        duplicated = [mid for mid, n in ids.items() if n > 1]
-        expected = {message_id(row): row for row in sent}
-        if duplicated or len(outbox) != len(sent) or set(ids) != set(expected):
-            wrong = duplicated or sorted(set(ids) ^ set(expected))
-            row = expected.get(wrong[0]) if wrong else None
+        """Every email in the locmem outbox stands for a sent row of its own, and every sent row has its email:
+        checked incrementally (the emails since yesterday), with the totals compared every day."""
+        outbox = getattr(mail, "outbox", [])
+        new = outbox[self.first_outbox_index + self.emails_checked :]
+        self.emails_checked += len(new)
+        new_ids = [m.extra_headers.get("Message-ID") for m in new]
+        self.checks[EXACTLY_ONCE] += len(new)
+        repeated = [mid for mid in new_ids if mid in self.message_ids] + [
+            mid for mid, n in Counter(new_ids).items() if n > 1
+        ]
+        self.message_ids.update(new_ids)
+        sent = OutgoingEmail.objects.filter(pk__gt=self.first_email_id, sent_at__isnull=False)
+        if repeated or sent.count() != self.emails_checked:
+            rows = {message_id(row): row for row in sent.select_related("filing")}
+            wrong = repeated or sorted(set(rows) ^ self.message_ids)
+            row = rows.get(wrong[0]) if wrong else None
             reference = row.filing.reference if row and row.filing else "(no filing)"
-            raise Violation(EXACTLY_ONCE, reference, f"{len(outbox)} emails for {len(sent)} sent rows; e.g. {wrong[:3]}")
+            raise Violation(
+                EXACTLY_ONCE, reference, f"{self.emails_checked} emails for {sent.count()} sent rows; e.g. {wrong[:3]}"
+            )
 
     def _working_days(self) -> None:
         working = procedures.states_where(terminal=False)
