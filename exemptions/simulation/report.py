@@ -9,15 +9,9 @@ from pathlib import Path
 
 from django.db import connection
 
+from ..analytics import percentile
 from ..models import Filing, OutgoingEmail
 from .invariants import INVARIANTS
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The nearest-rank percentile: the smallest value with at least `share` of the values at or below it."""
-    ordered = sorted(values)
-    rank = max(1, -(-int(share * 100) * len(ordered) // 100))
-    return ordered[rank - 1]
 
 
 def decision_days(outcome) -> dict[str, list[float]]:

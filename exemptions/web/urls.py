@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dossiers, filings, preferences, public, queue, tokens
+from . import dossiers, filings, preferences, public, queue, statistics, tokens
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
@@ -19,6 +19,9 @@ urlpatterns = [
     path("workflows/", public.workflow_list, name="workflow_list"),
     path("workflows/<str:code>/", public.workflow_detail, name="workflow_detail"),
     path("register/", public.register, name="register"),
+    path("statistics/", statistics.public_statistics, name="public_statistics"),
+    path("processing-times/", statistics.processing_times, name="processing_times"),
+    path("processing-times/<str:code>/", statistics.processing_times, name="processing_times_for"),
     path("healthz", public.healthz, name="healthz"),
     path("account/emails/", preferences.email_preferences, name="email_preferences"),
     path("account/tokens/", tokens.api_tokens, name="api_tokens"),
