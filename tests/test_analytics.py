@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from exemptions import analytics
+from exemptions import analytics, engine
 from exemptions.models import Authority, Filing, Role
 from tests import factories
 from tests.factories import web_client
@@ -28,8 +28,6 @@ def case(org, applicant, reviewer, moves, title):
         by = applicant if action in ("submit", "respond") else reviewer
         note = "Please send the end-user statement." if action in ("request_information", "respond") else ""
         filing.refresh_from_db()
-        from exemptions import engine
-
         engine.apply(filing, action, by, note, start + days * DAY, **payload)
     return filing
 

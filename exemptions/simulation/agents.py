@@ -13,7 +13,15 @@ from ..demo import payload_for
 from .scenarios import DEFAULT_DECISION_DAYS, Scenario
 
 # What a move does to a case, read from its declaration.
-ADVANCE, ASK, REFUSE, REPLY, WITHDRAW, EXTEND, REPORT = "advance", "ask", "refuse", "reply", "withdraw", "extend", "report"
+ADVANCE, ASK, REFUSE, REPLY, WITHDRAW, EXTEND, REPORT = (
+    "advance",
+    "ask",
+    "refuse",
+    "reply",
+    "give up",
+    "extend",
+    "report",
+)
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 

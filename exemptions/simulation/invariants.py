@@ -79,14 +79,18 @@ class Checker:
         for filing in self._ours().filter(status__in=GRANTING, valid_until_on__lte=now.date()):
             self.checks[EXPIRY_ON_TIME] += 1
             if deadlines.end_of_day(filing.valid_until_on, filing.authority.time_zone) <= now:
-                raise Violation(EXPIRY_ON_TIME, filing.reference, f"still in force after the sweep at {now:%Y-%m-%d %H:%M} UTC")
+                raise Violation(
+                    EXPIRY_ON_TIME, filing.reference, f"still in force after the sweep at {now:%Y-%m-%d %H:%M} UTC"
+                )
         expired = Event.objects.filter(filing_id__in=self.filing_ids, action__in=EXPIRE_ACTIONS, created_at=now)
         for event in expired.select_related("filing__authority"):
             filing = event.filing
             self.checks[EXPIRY_ON_TIME] += 1
             ended = deadlines.end_of_day(filing.valid_until_on, filing.authority.time_zone)
             if now < ended or (previous is not None and previous >= ended):
-                raise Violation(EXPIRY_ON_TIME, filing.reference, f"expired at {now:%Y-%m-%d %H:%M} UTC, validity ended {ended}")
+                raise Violation(
+                    EXPIRY_ON_TIME, filing.reference, f"expired at {now:%Y-%m-%d %H:%M} UTC, validity ended {ended}"
+                )
             self._reminded_before_lapse(filing, now)
 
     def _reminded_before_lapse(self, filing: Filing, lapsed_at: dt.datetime) -> None:
@@ -155,9 +159,13 @@ class Checker:
             self.checks[WORKING_DAY] += 1
             authority = filing.authority
             local = filing.due_at.astimezone(deadlines.zone(authority.time_zone))
-            if not deadlines.is_working_day(local.date(), authority.holiday_calendar) or local.time() != dt.time(23, 59, 59):
+            if not deadlines.is_working_day(local.date(), authority.holiday_calendar) or local.time() != dt.time(
+                23, 59, 59
+            ):
                 raise Violation(
-                    WORKING_DAY, filing.reference, f"{deadline.kind} deadline {local:%a %Y-%m-%d %H:%M} {authority.time_zone}"
+                    WORKING_DAY,
+                    filing.reference,
+                    f"{deadline.kind} deadline {local:%a %Y-%m-%d %H:%M} {authority.time_zone}",
                 )
 
     def _cleared_to_ship(self, today: dt.date) -> None:
@@ -168,8 +176,12 @@ class Checker:
             self.checks[CLEARED] += 1
             expected = oracle_cleared(application, today)
             if cleared_to_ship(application, today).cleared != expected:
-                reference = application.filings.all()[0].reference if application.filings.all() else application.reference
-                raise Violation(CLEARED, reference, f"cleared_to_ship says {not expected}, the oracle {expected}, on {today}")
+                reference = (
+                    application.filings.all()[0].reference if application.filings.all() else application.reference
+                )
+                raise Violation(
+                    CLEARED, reference, f"cleared_to_ship says {not expected}, the oracle {expected}, on {today}"
+                )
 
     def _audit(self, since: dt.datetime) -> None:
         touched = Event.objects.filter(filing_id__in=self.filing_ids, created_at__gte=since).values("filing_id")

@@ -57,7 +57,9 @@ def write(outcome, path: Path, command: str) -> None:
         Filing.objects.filter(pk__in=outcome.filing_ids).values_list("authority__code", "status").iterator()
     )
     emails = Counter(
-        OutgoingEmail.objects.filter(pk__gt=checker.first_email_id, sent_at__isnull=False).values_list("family", flat=True)
+        OutgoingEmail.objects.filter(pk__gt=checker.first_email_id, sent_at__isnull=False).values_list(
+            "family", flat=True
+        )
     )
     lines = [
         "# A simulated year",

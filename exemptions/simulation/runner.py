@@ -117,7 +117,12 @@ class Simulation:
             )
         self.authorities = authorities
         for n in range(self.apps):
-            self.push(START + dt.timedelta(days=self.rng.uniform(0, self.days)), "arrive", n, organizations[n % len(organizations)])
+            self.push(
+                START + dt.timedelta(days=self.rng.uniform(0, self.days)),
+                "arrive",
+                n,
+                organizations[n % len(organizations)],
+            )
         total = self.days + self.drain
         bar = tqdm(total=total, unit="day", disable=not self.progress, desc=f"simulate {self.scenario.name}")
         for day in range(total):

@@ -30,7 +30,9 @@ class Command(BaseCommand):
     def handle(self, *args, apps, days, drain, seed, scenario, report, no_report, no_progress, **options):
         if apps < 1 or days < 1 or drain < 0:
             raise CommandError("--apps and --days must be at least 1, --drain at least 0.")
-        simulation = Simulation(apps=apps, days=days, drain=drain, seed=seed, scenario=scenario, progress=not no_progress)
+        simulation = Simulation(
+            apps=apps, days=days, drain=drain, seed=seed, scenario=scenario, progress=not no_progress
+        )
         try:
             outcome = simulation.run()
         except Violation as violation:
