@@ -8,10 +8,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core import mail
+from django.db.models import F
 
 from .. import audit, deadlines, procedures
 from ..clearance import cleared_to_ship
-from ..models import Application, Event, Filing, OutgoingEmail
+from ..models import Application, Event, Filing, OutgoingEmail, Role
 from ..notifications import schedule_for
 from ..outbox import message_id
 from ..reminder_schedule import rules_for
@@ -22,10 +23,13 @@ EXPIRY_ON_TIME = "expiry at the first sweep after the validity day ends in the a
 CLEARED = "cleared-to-ship equals an independent oracle"
 AUDIT_CHAIN = "the audit chain verifies"
 REMINDED = "no approval lapses without its expiry reminders (or the latest still due when granted)"
-INVARIANTS = (EXACTLY_ONCE, WORKING_DAY, EXPIRY_ON_TIME, CLEARED, AUDIT_CHAIN, REMINDED)
+ESCALATED = "no SLA breach without escalation to staff at the next sweep, and no escalation before the breach"
+INVARIANTS = (EXACTLY_ONCE, WORKING_DAY, EXPIRY_ON_TIME, CLEARED, AUDIT_CHAIN, REMINDED, ESCALATED)
+SLA_STATES = procedures.states_where(counts_against_sla=True)
 
 EXPIRE_ACTIONS = {t.name for p in procedures.PROCEDURES.values() for t in p.triggered_by(procedures.VALIDITY_ENDED)}
 GRANTING = procedures.states_where(grants_validity=True)
+OVERDUE = next(r.offset for r in rules_for({"any": {"overdue": True}}))
 
 
 class Violation(Exception):
@@ -54,6 +58,7 @@ class Checker:
     validity: dict = field(default_factory=dict)  # filing id -> Validity
     checks: Counter = field(default_factory=Counter)
     emails_checked: int = 0
+    recipient_ids: set = field(default_factory=set)  # this run's people: another run may share the database
     message_ids: set = field(default_factory=set)
 
     def _ours(self):
@@ -92,6 +97,37 @@ class Checker:
                     EXPIRY_ON_TIME, filing.reference, f"expired at {now:%Y-%m-%d %H:%M} UTC, validity ended {ended}"
                 )
             self._reminded_before_lapse(filing, now)
+        self._escalated(now)
+
+    def _escalated(self, now: dt.datetime) -> None:
+        """A review deadline that has passed has its overdue reminder claimed, to staff among others, by the
+        sweep that first sees it passed; no overdue reminder is ever claimed before its deadline."""
+        early = OutgoingEmail.objects.filter(
+            pk__gt=self.first_email_id, family=OutgoingEmail.Family.REMINDER, offset=OVERDUE, claimed_at__lt=F("due_at")
+        ).select_related("filing")
+        for row in early[:1]:
+            raise Violation(
+                ESCALATED, row.filing.reference, f"overdue reminder claimed {row.claimed_at}, due {row.due_at}"
+            )
+        for filing in self._ours().filter(status__in=SLA_STATES, due_at__lte=now):
+            kind = filing.state.deadline.kind
+            staff_told = [
+                r for r in rules_for(schedule_for(filing.authority)) if r.deadline_kind == kind and r.is_overdue
+            ]
+            if not any("staff" in r.audience for r in staff_told):
+                continue  # this authority's schedule escalates nothing
+            self.checks[ESCALATED] += 1
+            told = OutgoingEmail.objects.filter(
+                family=OutgoingEmail.Family.REMINDER,
+                filing=filing,
+                deadline_kind=kind,
+                offset=OVERDUE,
+                due_at=filing.due_at,
+            )
+            if not told.filter(
+                recipient__memberships__authority=filing.authority, recipient__memberships__role=Role.STAFF
+            ).exists():
+                raise Violation(ESCALATED, filing.reference, f"{kind} deadline {filing.due_at} passed, staff not told")
 
     def _reminded_before_lapse(self, filing: Filing, lapsed_at: dt.datetime) -> None:
         seen = self.validity.get(filing.pk)
@@ -140,7 +176,9 @@ class Checker:
             mid for mid, n in Counter(new_ids).items() if n > 1
         ]
         self.message_ids.update(new_ids)
-        sent = OutgoingEmail.objects.filter(pk__gt=self.first_email_id, sent_at__isnull=False)
+        sent = OutgoingEmail.objects.filter(
+            pk__gt=self.first_email_id, recipient_id__in=self.recipient_ids, sent_at__isnull=False
+        )
         if repeated or sent.count() != self.emails_checked:
             rows = {message_id(row): row for row in sent.select_related("filing")}
             wrong = repeated or sorted(set(rows) ^ self.message_ids)

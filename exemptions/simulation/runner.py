@@ -116,6 +116,10 @@ class Simulation:
                 run, max(1, -(-self.apps // APPS_PER_ORGANIZATION)), authorities.values()
             )
         self.authorities = authorities
+        people = self.people
+        self.checker.recipient_ids = {
+            u.pk for u in [*people.applicants.values(), *sum([*people.reviewers.values(), *people.staff.values()], [])]
+        }
         for n in range(self.apps):
             self.push(
                 START + dt.timedelta(days=self.rng.uniform(0, self.days)),
