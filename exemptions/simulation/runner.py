@@ -38,11 +38,11 @@ APPS_PER_ORGANIZATION = 4
 WAIT = "wait"  # a draft that waits on another authority's approval looks again a day later
 
 
-def sweep_times(day_start: dt.datetime, zones: set[str]) -> list[dt.datetime]:
+def sweep_times(day_start: dt.datetime, zones: set[str], every_hours: int = SWEEP_EVERY_HOURS) -> list[dt.datetime]:
     times = []
     for hour in range(24):
         at = day_start + dt.timedelta(hours=hour)
-        if hour % SWEEP_EVERY_HOURS == 0 or any(at.astimezone(deadlines.zone(z)).hour in MIDNIGHT_HOURS for z in zones):
+        if hour % every_hours == 0 or any(at.astimezone(deadlines.zone(z)).hour in MIDNIGHT_HOURS for z in zones):
             times.append(at + SWEEP_MINUTE)
     return times
 
@@ -71,8 +71,19 @@ class Outcome:
 
 
 class Simulation:
-    def __init__(self, *, apps: int, days: int, drain: int, seed: int, scenario: str, progress: bool = True):
+    def __init__(
+        self,
+        *,
+        apps: int,
+        days: int,
+        drain: int,
+        seed: int,
+        scenario: str,
+        progress: bool = True,
+        sweep_every: int = SWEEP_EVERY_HOURS,
+    ):
         self.apps, self.days, self.drain, self.progress = apps, days, drain, progress
+        self.sweep_every = sweep_every
         self.rng = random.Random(seed)
         self.scenario = SCENARIOS[scenario]
         self.queue: list = []
@@ -131,7 +142,7 @@ class Simulation:
         bar = tqdm(total=total, unit="day", disable=not self.progress, desc=f"simulate {self.scenario.name}")
         for day in range(total):
             day_start = START + day * DAY
-            for at in sweep_times(day_start, zones):
+            for at in sweep_times(day_start, zones, self.sweep_every):
                 self.push(at, "sweep")
             self._until(day_start + DAY)
             self.checker.daily(day_start, day_start.date())

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from exemptions.simulation import report as simulation_report
 from exemptions.simulation.invariants import Violation
-from exemptions.simulation.runner import Simulation
+from exemptions.simulation.runner import SWEEP_EVERY_HOURS, Simulation
 from exemptions.simulation.scenarios import SCENARIOS
 
 
@@ -23,6 +23,13 @@ class Command(BaseCommand):
         parser.add_argument("--drain", type=int, default=0, help="Days simulated after the last arrival (default 0).")
         parser.add_argument("--seed", type=int, default=1, help="Random seed, for a repeatable run (default 1).")
         parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="2019", help="Timings (default 2019).")
+        parser.add_argument(
+            "--sweep-every",
+            type=int,
+            default=SWEEP_EVERY_HOURS,
+            help=f"Hours between daytime sweeps, 1-24 (default {SWEEP_EVERY_HOURS}); each authority's local "
+            "midnight always gets its own.",
+        )
         parser.add_argument("--report", default=str(Path(settings.BASE_DIR) / "bench" / "SIMULATION.md"))
         parser.add_argument("--no-report", action="store_true", help="Write no report.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
