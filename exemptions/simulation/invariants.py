@@ -11,6 +11,7 @@ from django.core import mail
 from django.db.models import F
 
 from .. import audit, deadlines, procedures
+from ..analytics import figures
 from ..clearance import cleared_to_ship
 from ..models import Application, Event, Filing, OutgoingEmail, Role
 from ..notifications import schedule_for
@@ -24,7 +25,9 @@ CLEARED = "cleared-to-ship equals an independent oracle"
 AUDIT_CHAIN = "the audit chain verifies"
 REMINDED = "no approval lapses without its expiry reminders (or the latest still due when granted)"
 ESCALATED = "no SLA breach without escalation to staff at the next sweep, and no escalation before the breach"
-INVARIANTS = (EXACTLY_ONCE, WORKING_DAY, EXPIRY_ON_TIME, CLEARED, AUDIT_CHAIN, REMINDED, ESCALATED)
+ANALYTICS = "processing-time figures (median, p90, decided count) equal the simulation's own record"
+INVARIANTS = (EXACTLY_ONCE, WORKING_DAY, EXPIRY_ON_TIME, CLEARED, AUDIT_CHAIN, REMINDED, ESCALATED, ANALYTICS)
+DECIDING = {procedures.RECORD_APPROVAL, procedures.ADOPT_RECOMMENDATION, procedures.RECORD_REFUSAL}
 SLA_STATES = procedures.states_where(counts_against_sla=True)
 
 EXPIRE_ACTIONS = {t.name for p in procedures.PROCEDURES.values() for t in p.triggered_by(procedures.VALIDITY_ENDED)}
@@ -58,6 +61,9 @@ class Checker:
     validity: dict = field(default_factory=dict)  # filing id -> Validity
     checks: Counter = field(default_factory=Counter)
     emails_checked: int = 0
+    emails_seen: int = 0
+    recipient_emails: set = field(default_factory=set)
+    timeline: dict = field(default_factory=dict)  # filing id -> what the simulation saw happen
     recipient_ids: set = field(default_factory=set)  # this run's people: another run may share the database
     message_ids: set = field(default_factory=set)
 
@@ -65,6 +71,22 @@ class Checker:
         return Filing.objects.filter(pk__in=self.filing_ids).select_related("authority", "application")
 
     # --- after each move -------------------------------------------------------------------------
+
+    def recorded(self, filing: Filing, event: Event) -> None:
+        """The simulation's own record of a person's move: when the case was filed, decided, and how long it
+        waited on the applicant (the oracle of the processing-time figures)."""
+        procedure, at = filing.procedure, event.created_at
+        transition = procedure.transition(event.action, event.from_status)
+        record = self.timeline.setdefault(filing.pk, {"code": filing.authority.code, "waited": 0.0})
+        if procedures.SNAPSHOT_DOSSIER in transition.effects:
+            record["filed"] = at
+        if DECIDING & set(transition.effects):
+            record["decided"] = at
+        source, target = procedure.state(event.from_status), procedure.state(event.to_status)
+        if target.stops_clock and target.waits_on_applicant:
+            record["asked"] = at
+        if source.stops_clock and source.waits_on_applicant and "asked" in record:
+            record["waited"] += int((at - record.pop("asked")).total_seconds())  # whole seconds, as stored
 
     def moved(self, filing: Filing, at: dt.datetime) -> None:
         """Remember when an approval's expiry deadline was set and when the filing left its state."""
@@ -168,7 +190,10 @@ class Checker:
         """Every email in the locmem outbox stands for a sent row of its own, and every sent row has its email:
         checked incrementally (the emails since yesterday), with the totals compared every day."""
         outbox = getattr(mail, "outbox", [])
-        new = outbox[self.first_outbox_index + self.emails_checked :]
+        new = outbox[self.first_outbox_index + self.emails_seen :]
+        self.emails_seen += len(new)
+        # Only this run's people: an earlier run's open cases in the same database get their emails too.
+        new = [m for m in new if set(m.to) & self.recipient_emails]
         self.emails_checked += len(new)
         new_ids = [m.extra_headers.get("Message-ID") for m in new]
         self.checks[EXACTLY_ONCE] += len(new)
@@ -235,6 +260,24 @@ class Checker:
         found = list(audit.findings())
         if found:
             raise Violation(AUDIT_CHAIN, "(trail)", found[0])
+        self._analytics()
+
+    def _analytics(self) -> None:
+        days: dict[str, list[float]] = {}
+        for record in self.timeline.values():
+            if "filed" in record and "decided" in record:
+                spent = (record["decided"] - record["filed"]).total_seconds() - record["waited"]
+                days.setdefault(record["code"], []).append(spent / 86400)
+        for code, values in sorted(days.items()):
+            self.checks[ANALYTICS] += 1
+            ordered = sorted(values)
+            middle = len(ordered) // 2
+            median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+            p90 = ordered[-(-9 * len(ordered) // 10) - 1]
+            got = figures(Filing.objects.filter(pk__in=self.filing_ids, authority__code=code))
+            expected = (len(ordered), round(median, 1), round(p90, 1))
+            if (got.decided, got.median_days, got.p90_days) != expected:
+                raise Violation(ANALYTICS, code, f"figures {got} where the record gives {expected}")
 
 
 def oracle_cleared(application: Application, today: dt.date) -> bool:

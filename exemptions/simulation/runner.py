@@ -128,9 +128,9 @@ class Simulation:
             )
         self.authorities = authorities
         people = self.people
-        self.checker.recipient_ids = {
-            u.pk for u in [*people.applicants.values(), *sum([*people.reviewers.values(), *people.staff.values()], [])]
-        }
+        everyone = [*people.applicants.values(), *sum([*people.reviewers.values(), *people.staff.values()], [])]
+        self.checker.recipient_ids = {u.pk for u in everyone}
+        self.checker.recipient_emails = {u.email for u in everyone}
         for n in range(self.apps):
             self.push(
                 START + dt.timedelta(days=self.rng.uniform(0, self.days)),
@@ -216,7 +216,8 @@ class Simulation:
         if done is None:
             self._schedule(filing, at)
             return
-        _, made = done
+        event, made = done
+        self.checker.recorded(filing, event)
         self.outcome.moves[made] += 1
         if made == ASK:
             tracked.facts["asked"] = tracked.facts.get("asked", 0) + 1

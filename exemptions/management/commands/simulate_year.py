@@ -34,11 +34,17 @@ class Command(BaseCommand):
         parser.add_argument("--no-report", action="store_true", help="Write no report.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
-    def handle(self, *args, apps, days, drain, seed, scenario, report, no_report, no_progress, **options):
-        if apps < 1 or days < 1 or drain < 0:
-            raise CommandError("--apps and --days must be at least 1, --drain at least 0.")
+    def handle(self, *args, apps, days, drain, seed, scenario, sweep_every, report, no_report, no_progress, **options):
+        if apps < 1 or days < 1 or drain < 0 or not 1 <= sweep_every <= 24:
+            raise CommandError("--apps and --days must be at least 1, --drain at least 0, --sweep-every 1 to 24.")
         simulation = Simulation(
-            apps=apps, days=days, drain=drain, seed=seed, scenario=scenario, progress=not no_progress
+            apps=apps,
+            days=days,
+            drain=drain,
+            seed=seed,
+            scenario=scenario,
+            progress=not no_progress,
+            sweep_every=sweep_every,
         )
         try:
             outcome = simulation.run()
