@@ -9,16 +9,22 @@ clock triggers (an approval's expiry, the end of a no-objection period) run here
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import datetime as dt
 import logging
+import os
+import queue
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 from celery import current_app
+from celery.exceptions import SoftTimeLimitExceeded
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from . import clocks, deadlines, payloads, snapshot
@@ -29,8 +35,11 @@ from .models import (
     Event,
     Filing,
     Message,
+    ScreeningHit,
     memberships_of,
+    record_transition,
 )
+from .screening import runs as screening
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +72,11 @@ class Conflict(WorkflowError):
 
 def roles_for(user, filing: Filing) -> frozenset[str]:
     """The roles a user holds on this filing; a superuser holds every human role (admin override)."""
+    return roles_on(user, filing.application.organization_id, filing.authority_id, filed=not filing.state.initial)
+
+
+def roles_on(user, organization_id: int, authority_id: int, filed: bool) -> frozenset[str]:
+    """`roles_for` from a filing's columns: its dossier's organization, its authority, and whether it left draft."""
     if user == SYSTEM:
         return frozenset({SYSTEM})
     if user is None or not user.is_authenticated:
@@ -70,21 +84,24 @@ def roles_for(user, filing: Filing) -> frozenset[str]:
     if user.is_superuser:
         return p.HUMAN_ROLES
     roles = set()
-    filed = not filing.state.initial
-    for role, organization_id, authority_id in memberships_of(user):
-        if role == p.APPLICANT and organization_id == filing.application.organization_id:
+    for role, member_of_organization, member_of_authority in memberships_of(user):
+        if role == p.APPLICANT and member_of_organization == organization_id:
             roles.add(p.APPLICANT)
-        elif role in AUTHORITY_ROLES and authority_id == filing.authority_id and filed:
+        elif role in AUTHORITY_ROLES and member_of_authority == authority_id and filed:
             roles.add(role)
     return frozenset(roles)
 
 
 def available_actions(filing: Filing, user) -> list[p.Transition]:
     """The transitions this user may run on this filing now: the buttons, `allowed_actions`, the guard."""
-    roles = roles_for(user, filing)
+    return actions_in(filing.procedure, filing.status, roles_for(user, filing))
+
+
+def actions_in(procedure: p.Procedure, status: str, roles: frozenset[str]) -> list[p.Transition]:
+    """`available_actions` from a filing's procedure, status and the caller's roles on it."""
     seen, actions = set(), []
-    for t in filing.procedure.transitions:
-        if filing.status in t.sources and roles & t.roles and t.name not in seen:
+    for t in procedure.transitions:
+        if status in t.sources and roles & t.roles and t.name not in seen:
             seen.add(t.name)
             actions.append(t)
     return actions
@@ -122,6 +139,9 @@ class Plan:
     changes: dict = field(default_factory=dict)
     messages: list[tuple[str, str]] = field(default_factory=list)  # (Message.Kind, body)
     event_payload: dict = field(default_factory=dict)
+    screen_parties: bool = False  # screen the dossier as filed, once the event exists (the run records it)
+    disposition: screening.Disposition | None = None  # a verdict on a screening hit
+    redact_screening: bool = False  # the parties named in screening runs go with the snapshot's
 
 
 def _snapshot_dossier(filing, plan, cleaned):
@@ -197,6 +217,26 @@ def _extend_validity(filing, plan, cleaned):
 def _redact_snapshot(filing, plan, cleaned):
     plan.changes.update(snapshot=snapshot.redact(filing.snapshot), anonymized_at=plan.at)
     plan.event_payload["submitted_snapshot_sha256"] = filing.snapshot_sha256  # what was filed stays provable
+    plan.redact_screening = True
+
+
+def _screen_parties(filing, plan, cleaned):
+    plan.screen_parties = True
+
+
+def _record_disposition(filing, plan, cleaned):
+    hit, verdict = cleaned["hit"], cleaned["verdict"]
+    if verdict not in ScreeningHit.Disposition.values:
+        choices = " or ".join(ScreeningHit.Disposition.values)
+        raise ValidationError({"verdict": f"Verdict: {choices}."})
+    plan.disposition = screening.Disposition(hit, verdict, plan.note)
+    plan.event_payload.update(
+        party=hit.party_name,
+        matched=hit.matched_name or hit.get_rule_display(),
+        match_key=hit.match_key,
+        score=str(hit.score),
+        previous_verdict=hit.disposition,
+    )
 
 
 EFFECTS = {
@@ -214,6 +254,8 @@ EFFECTS = {
     p.CHECK_EXTENSION_REQUEST: _check_extension_request,
     p.EXTEND_VALIDITY: _extend_validity,
     p.REDACT_SNAPSHOT: _redact_snapshot,
+    p.SCREEN_PARTIES: _screen_parties,
+    p.RECORD_DISPOSITION: _record_disposition,
 }
 assert set(EFFECTS) == {e for proc in p.PROCEDURES.values() for t in proc.transitions for e in t.effects}
 
@@ -260,6 +302,7 @@ def new_event(filing: Filing, outcome: Plan, sequence: int, prev_hash: str) -> E
         note=outcome.note,
         payload=outcome.event_payload,
         created_at=outcome.at,
+        due_at=outcome.changes.get("due_at"),
     )
     event.link(prev_hash)
     return event
@@ -294,7 +337,7 @@ def apply(
         )
     actor = None if by == SYSTEM else by
     cleaned = payloads.clean(transition, filing, note, payload)
-    with transaction.atomic():
+    with contextlib.nullcontext() if _one_statement(transition) else transaction.atomic():
         if p.SNAPSHOT_DOSSIER in transition.effects:
             # A submit waits for an edit in progress and snapshots what it left; an edit waiting behind it then
             # finds the dossier filed (services.editing takes the same row lock).
@@ -308,32 +351,114 @@ def apply(
         # trail then stays a visible gap instead of being papered over by the next event.
         event = new_event(filing, outcome, filing.audit_tip_sequence + 1, filing.audit_tip_hash)
         outcome.changes.update(audit_tip_sequence=event.sequence, audit_tip_hash=event.hash)
-        won = Filing.objects.filter(pk=filing.pk, status=filing.status, version=filing.version).update(
-            version=F("version") + 1, **outcome.changes
-        )
-        if won != 1:
-            raise Conflict(f"{filing.reference} was changed by someone else a moment ago. Reload and try again.")
-        event.save(force_insert=True)
         # The event's own notice tells the other side of a request or a reply: its thread message needs no second.
         side = Message.Side.APPLICANT if p.APPLICANT in transition.roles else Message.Side.AUTHORITY
-        Message.objects.bulk_create(
+        messages = [
             Message(filing=filing, author=actor, kind=kind, side=side, body=body, created_at=at, notified_at=at)
             for kind, body in outcome.messages
-        )
+        ]
+        # The compare-and-set on (id, status, version), the event and the messages, in one statement.
+        if not record_transition(filing, outcome.changes, event, messages):
+            raise Conflict(f"{filing.reference} was changed by someone else a moment ago. Reload and try again.")
         for key, value in outcome.changes.items():
             setattr(filing, key, value)
         filing.version += 1
+        if outcome.screen_parties:
+            screening.screen_filing(filing, event)
+        if outcome.disposition:
+            screening.record_disposition(outcome.disposition, event)
+        if outcome.redact_screening:
+            screening.redact(filing)
         transaction.on_commit(lambda: announce(event.pk))
     return event
 
 
-def announce(event_id: int) -> None:
-    """Queue the notices of a committed event. Never raises: the event is safe, and the sweep sends the
-    notices of events still unnotified (e.g. when the broker was down)."""
+# Effects that write nothing but the filing's own columns and its thread messages. A transition with no other
+# effect, run outside any transaction, is the one statement of `record_transition` (atomic by itself) and needs no
+# transaction block: BEGIN and COMMIT were two of its three round trips (issue 22). A submit (it locks the dossier)
+# and any effect not listed here, such as one that writes other rows, keep the transaction: list an effect here
+# only if everything it does happens inside that statement.
+ONE_STATEMENT_EFFECTS = frozenset(
+    {
+        p.ASSIGN_ACTOR,
+        p.ASSIGN_REVIEWER,
+        p.POST_INFORMATION_REQUEST,
+        p.POST_RESPONSE,
+        p.RECORD_APPROVAL,
+        p.RECORD_RECOMMENDATION,
+        p.ADOPT_RECOMMENDATION,
+        p.RECORD_REFUSAL,
+        p.CHECK_EXTENSION_REQUEST,
+        p.EXTEND_VALIDITY,
+    }
+)
+
+
+def _one_statement(transition: p.Transition) -> bool:
+    connection = transaction.get_connection()
+    return (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and set(transition.effects) <= ONE_STATEMENT_EFFECTS
+    )
+
+
+def publish_notice_task(event_id: int) -> None:
+    """Put the notice task of one event on the broker. Never raises: the event is safe, and the sweep sends
+    the notices of events still unnotified (e.g. when the broker was down)."""
     try:
         current_app.tasks[NOTICE_TASK].delay(event_id)
     except Exception:
         log.warning("Could not queue notices for event %s; the sweep will send them", event_id, exc_info=True)
+
+
+class NoticePublisher:
+    """Publishes notice tasks from a thread of its own, so that no transition waits on the broker: a hung
+    Redis (one that accepts connections and never answers) would otherwise hold every request for the
+    broker's socket timeout. What it cannot publish (the broker is away, the queue is full, the process
+    exits first) the sweep finds unnotified in the database and sends. One thread per process, started on
+    first use and again after a fork."""
+
+    def __init__(self, capacity: int = 10_000):
+        self.capacity = capacity
+        self._lock = threading.Lock()
+        self._pid = None
+        self._queue: queue.Queue = queue.Queue()
+        atexit.register(self.drain, 2.0)
+
+    def put(self, event_id: int) -> None:
+        if current_app.conf.task_always_eager:  # tasks run in-process anyway (tests, a dev box)
+            publish_notice_task(event_id)
+            return
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid, self._queue = os.getpid(), queue.Queue(self.capacity)
+                threading.Thread(target=self._run, args=(self._queue,), name="notice-publisher", daemon=True).start()
+        try:
+            self._queue.put_nowait(event_id)
+        except queue.Full:
+            log.warning("Notice queue full; event %s is left to the sweep", event_id)
+
+    @staticmethod
+    def _run(pending: queue.Queue) -> None:
+        while True:
+            publish_notice_task(pending.get())
+            pending.task_done()
+
+    def drain(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for what is queued to be published (at exit); True if it was."""
+        deadline = time.monotonic() + timeout
+        while self._pid == os.getpid() and self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self._queue.unfinished_tasks
+
+
+notice_publisher = NoticePublisher()
+
+
+def announce(event_id: int) -> None:
+    """Queue the notices of a committed event, without waiting on the broker (NoticePublisher)."""
+    notice_publisher.put(event_id)
 
 
 # --- the clock ---------------------------------------------------------------------------------
@@ -369,6 +494,8 @@ def run_clock_transitions(now: dt.datetime) -> Counter:
             apply(filing, transition.name, SYSTEM, "", now)
         except Conflict:
             continue
+        except SoftTimeLimitExceeded:
+            raise  # the sweep's time is up: stop between filings (each transition is its own transaction)
         except Exception:
             log.exception("Clock transition %s of %s failed; skipped", transition.name, filing.reference)
             continue

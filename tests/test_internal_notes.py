@@ -63,7 +63,11 @@ def test_an_internal_note_reaches_no_face_the_applicant_reads(org, applicant, co
     Authority.objects.filter(code=code).update(publishes_register=True)  # the register shows every decision here
     reviewer = factories.member_of(code, Role.REVIEWER)
     staff = factories.member_of(code, Role.STAFF)
-    filing = factories.filing(factories.complete_dossier(org, applicant), code, applicant)
+    # A verdict needs a hit: a DPRK ministry is flagged by rule on filing, with or without lists loaded.
+    disposes = action == AUTHORITY_OF[code].action_with_effect(procedures.RECORD_DISPOSITION)
+    parties = [dict(role="end_user", name="Ministry of Public Health", country="KP", address="Pyongyang")]
+    dossier = factories.complete_dossier(org, applicant, **({"parties": parties} if disposes else {}))
+    filing = factories.filing(dossier, code, applicant)
     demo.drive(filing, source, applicant=applicant, reviewer=reviewer, staff=staff)
     transition = filing.procedure.transition(action, filing.status)
     actor = demo.actor_for(transition, applicant=applicant, reviewer=reviewer, staff=staff)

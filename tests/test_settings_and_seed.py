@@ -87,3 +87,15 @@ def test_seed_demo_is_idempotent(seeded, django_user_model):
     counts = (django_user_model.objects.count(), Filing.objects.count(), Event.objects.count())
     call_command("seed_demo", force=True, verbosity=0)
     assert (django_user_model.objects.count(), Filing.objects.count(), Event.objects.count()) == counts
+
+
+def test_seed_demo_loads_the_fixture_lists_and_screens_every_filed_case(seeded):
+    from exemptions.models import SanctionsListVersion, ScreeningHit, ScreeningRun
+
+    assert SanctionsListVersion.objects.count() == 5
+    filed = Filing.objects.filter(submitted_at__isnull=False)
+    assert ScreeningRun.objects.filter(filing__in=filed).count() == filed.count()
+    listed = ScreeningHit.objects.filter(rule="", matched_name__icontains="hengtai")
+    assert listed.exists() and not listed.exclude(disposition="").exists()  # a real hit awaits a reviewer
+    decided = [f for f in filed if f.state.decided and not f.state.terminal]
+    assert decided and not ScreeningHit.objects.filter(filing__in=decided, disposition="").exists()

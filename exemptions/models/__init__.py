@@ -41,15 +41,32 @@ from .people import (
     Profile,
     Role,
     assignable_reviewers,
-    authority_ids,
-    memberships_of,
-    organization_ids,
+)
+from .screening import (
+    SanctionsListEntry,
+    SanctionsListVersion,
+    ScreeningHit,
+    ScreeningRun,
 )
 from .seals import (
     AuditCheckpoint,
 )
+from .standing import (
+    Standing,
+    activate_zone_of,
+    assume_standing,
+    authority_ids,
+    forget_standing,
+    memberships_of,
+    organization_ids,
+    standing_of,
+    time_zone_of,
+)
 from .tokens import (
     ApiToken,
+)
+from .transitions import (
+    record_transition,
 )
 from .validators import (
     BENEFICIARY_CATEGORIES,
@@ -91,9 +108,16 @@ __all__ = [
     "Role",
     "assignable_reviewers",
     "authority_ids",
+    "Standing",
+    "activate_zone_of",
+    "assume_standing",
+    "forget_standing",
     "memberships_of",
     "organization_ids",
     "DECISION_KINDS",
+    "standing_of",
+    "time_zone_of",
+    "record_transition",
     "Application",
     "ApplicationQuerySet",
     "Document",
@@ -114,6 +138,10 @@ __all__ = [
     "deadline_key",
     "OutgoingEmail",
     "AuditCheckpoint",
+    "SanctionsListEntry",
+    "SanctionsListVersion",
+    "ScreeningHit",
+    "ScreeningRun",
     "ApiToken",
     "Holiday",
     "HolidayCalendar",

@@ -10,6 +10,7 @@ from .core import (
     VALIDITY_FIELDS,
     core_transitions,
     retention_transition,
+    screening_transition,
 )
 from .declarations import (
     PayloadField,
@@ -22,6 +23,7 @@ from .vocabulary import (
     APPLICANTS,
     AUTHORITY,
     AUTHORITY_ROLES,
+    AUTHORITY_STAFF,
     DANGER,
     DATE,
     DEADLINE_PASSED,
@@ -87,6 +89,7 @@ UN1718 = Procedure(
             "approval_proposed",
             frozenset({SYSTEM}),
             trigger=DEADLINE_PASSED,
+            notice=AUTHORITY_STAFF,  # "the period ended without objection: confirm", even after an SMTP outage
         ),
         Transition(
             "confirm_approval",
@@ -111,5 +114,6 @@ UN1718 = Procedure(
             notice=APPLICANTS,
         ),
         retention_transition(UN1718_STATES),
+        screening_transition(UN1718_STATES),
     ),
 )

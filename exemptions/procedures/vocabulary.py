@@ -47,6 +47,8 @@ RECORD_REFUSAL = "record_refusal"
 CHECK_EXTENSION_REQUEST = "check_extension_request"
 EXTEND_VALIDITY = "extend_validity"
 REDACT_SNAPSHOT = "redact_snapshot"  # retention: personal details out, the submitted hash kept
+SCREEN_PARTIES = "screen_parties"  # the filed dossier's parties against the sanctions lists, frozen on the filing
+RECORD_DISPOSITION = "record_disposition"  # a reviewer's verdict on a screening hit
 
 # Dates anyone types are checked against this range, so a slip such as 9999-12-31 is a field error,
 # not a deadline in the year 10000 that every page and the sweep then trip over.
@@ -83,3 +85,4 @@ INITIAL = "draft"  # every procedure's first state: a filing being prepared, not
 
 # Kinds of payload field (`PayloadField.kind`).
 DATE, TEXT, REVIEWER_CHOICE, DOCUMENT = "date", "text", "reviewer", "document"
+SCREENING_HIT = "screening_hit"  # a hit of one of the filing's screening runs, by id

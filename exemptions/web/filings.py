@@ -25,6 +25,7 @@ from exemptions.models import (
     mark_thread_read,
 )
 
+from . import screening
 from .forms import ActionForm, DocumentForm, MessageForm, reviewers_of
 from .shortcuts import own_applications, safe_next, visible_filing_or_404
 
@@ -52,6 +53,7 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
         if bound_form is not None and bound_form.transition.name == t.name
         else ActionForm(t, filing, reviewers=reviewers)
         for t in actions
+        if not screening.is_disposition(t)  # given per hit, in the screening section
     ]
     # The applicant's answer to an information request is the reply action, offered on its own, open, above
     # everything else: a plain message beside it does not answer the request.
@@ -84,6 +86,7 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
         "snapshot": snapshot_for_display(filing.snapshot),
         # Authority staff see who has opened the case file (the access log).
         "recent_views": services.recent_views(filing, 20) if procedures.STAFF in roles else None,
+        "screening": screening.filing_screening(filing, actions, user, bound_form),
     }
 
 
