@@ -13,7 +13,7 @@ from django.db.models import F
 from .. import audit, deadlines, procedures
 from ..analytics import figures
 from ..clearance import cleared_to_ship
-from ..models import Application, Event, Filing, OutgoingEmail, Role
+from ..models import Application, Event, Filing, OutgoingEmail, Role, ScreeningHit
 from ..notifications import schedule_for
 from ..outbox import message_id
 from ..reminder_schedule import rules_for
@@ -287,6 +287,9 @@ def oracle_cleared(application: Application, today: dt.date) -> bool:
     authorities = list(application.required_authorities.all())
     if not authorities or not start or not end or max(start, today) > end:
         return False
+    hits = ScreeningHit.objects.filter(filing__application=application)
+    if hits.exclude(disposition=ScreeningHit.Disposition.FALSE_POSITIVE).exists():
+        return False  # a party screened as possibly sanctioned, not cleared as a false positive, stops shipping
     days = {max(start, today) + dt.timedelta(days=n) for n in range((end - max(start, today)).days + 1)}
     for authority in authorities:
         covered = set()
