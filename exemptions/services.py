@@ -44,7 +44,7 @@ class DossierLocked(ValidationError):
 def ensure_editable(application: Application) -> None:
     if application.is_locked:
         raise DossierLocked(
-            "This dossier has been filed, so it can no longer be edited. Start a new application for changes."
+            "This dossier has been filed, so it can no longer be edited. Copy it into a new draft (on its page) for changes."
         )
 
 
@@ -154,36 +154,67 @@ def remove_party(party: Party) -> None:
         party.delete()
 
 
-def create_filing(application: Application, authority: Authority, by) -> Filing:
-    """A draft filing of the dossier with one authority. One pending request per authority at a time; a new
-    one may be filed beside a decided one (UN practice: extensions and amendments are new, linked requests).
-    The check runs under the dossier's lock, so two clicks cannot both pass it; the database's unique
-    constraint (filing_one_pending_per_authority) stands behind it and reads as the same error."""
+def create_filing(application: Application, authority: Authority, by, *, follows=None, link="") -> Filing:
+    """A draft filing of the dossier with one authority, optionally `follows`ing an earlier one for a `link`
+    reason (Filing.Link). One open or approved request per authority at a time (refuse_second_open); an
+    extension or amendment may stand beside the approval it follows. The check runs under the dossier's lock,
+    so two clicks cannot both pass it; the database's unique constraints stand behind it and read as the same
+    error."""
     with transaction.atomic():
         lock_dossier(application)
-        refuse_second_pending(application, authority)
+        refuse_second_open(application, authority, link)
         try:
             with transaction.atomic():
-                filing = Filing.objects.create(application=application, authority=authority, created_by=by)
+                filing = Filing.objects.create(
+                    application=application, authority=authority, created_by=by, follows=follows, link=link
+                )
         except IntegrityError:
-            if has_pending_filing(application, authority):
-                raise _second_pending_error(authority) from None
+            blocking = blocking_filing(application, authority, link)
+            if blocking is not None:
+                raise _second_open_error(blocking) from None
             raise
         application.required_authorities.add(authority)
     return filing
 
 
-def has_pending_filing(application: Application, authority: Authority) -> bool:
-    return application.filings.filter(authority=authority, status__in=authority.procedure.pending_states).exists()
+# Links that add to an approval instead of asking anew: they may stand beside the approval they follow.
+BESIDE_AN_APPROVAL = (Filing.Link.EXTENSION, Filing.Link.AMENDMENT)
 
 
-def refuse_second_pending(application: Application, authority: Authority) -> None:
-    if has_pending_filing(application, authority):
-        raise _second_pending_error(authority)
+def blocks_new_request(filing: Filing) -> bool:
+    """Whether `filing` keeps a new, unlinked request with its authority from being filed (blocking_filing)."""
+    state = filing.state
+    return filing.status in filing.procedure.pending_states or (
+        state.grants_validity and filing.link not in BESIDE_AN_APPROVAL
+    )
 
 
-def _second_pending_error(authority: Authority) -> ValidationError:
-    return ValidationError({"authority": f"This dossier already has a pending filing with {authority.code}."})
+def blocking_filing(application: Application, authority: Authority, link: str = "") -> Filing | None:
+    """The filing that keeps a new one with `authority` from being created: a request still pending (one at a
+    time, whatever its link), or, for a request that is not an extension or amendment, an approval in force."""
+    procedure = authority.procedure
+    blocking = set(procedure.pending_states)
+    if link not in BESIDE_AN_APPROVAL:
+        blocking |= set(procedure.states_where(grants_validity=True))
+    return application.filings.filter(authority=authority, status__in=blocking).order_by("id").first()
+
+
+def refuse_second_open(application: Application, authority: Authority, link: str = "") -> None:
+    blocking = blocking_filing(application, authority, link)
+    if blocking is not None:
+        raise _second_open_error(blocking)
+
+
+def _second_open_error(blocking: Filing) -> ValidationError:
+    code = blocking.authority.code
+    if blocking.status in blocking.procedure.pending_states:
+        return ValidationError({"authority": f"This dossier already has a pending filing with {code}."})
+    return ValidationError(
+        {
+            "authority": f"This dossier already has an approval from {code} ({blocking.reference}). Ask for an "
+            "extension or amendment of it instead of a new request."
+        }
+    )
 
 
 def file_with(application: Application, authorities, by) -> list[Filing]:

@@ -87,8 +87,9 @@ def complete_dossier(org, by, **overrides):
     return services.create_application(org, by, **fields)
 
 
-def filing(application, code, by):
-    return services.create_filing(application, Authority.objects.get(code=code), by)
+def filing(application, code, by, **link):
+    """A draft filing; `follows=…, link=…` link it to an earlier one (an extension, an amendment, a new request)."""
+    return services.create_filing(application, Authority.objects.get(code=code), by, **link)
 
 
 def submitted_filing(application, code, by):
@@ -103,10 +104,10 @@ def member_of(code, role):
     return found.user if found else authority_member(code, role)
 
 
-def approved_filing(application, code, by, valid_from_on, valid_until_on):
+def approved_filing(application, code, by, valid_from_on, valid_until_on, **link):
     """A filing approved for the given validity, along its procedure's real path to approval (today)."""
     return demo.drive(
-        filing(application, code, by),
+        filing(application, code, by, **link),
         "approved",
         applicant=by,
         reviewer=member_of(code, Role.REVIEWER),

@@ -13,13 +13,31 @@ from playwright.sync_api import expect
 
 from exemptions import engine
 from exemptions.demo import drive
-from exemptions.models import Filing
+from exemptions.models import Filing, Profile
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 WINDOW = (dt.date(2027, 3, 1), dt.date(2027, 6, 30))
+
+
+FULL_NAMES = {
+    "applicant": ("Leila", "Haddad"),
+    "reviewer_un": ("Tomás", "Ruiz"),
+    "staff_un": ("Mei", "Park"),
+    "reviewer_ofac": ("Grace", "Walker"),
+}
+
+
+@pytest.fixture(autouse=True)
+def people_have_names(request):
+    """The pages show people's names (their usernames only when they have none): give the personas names."""
+    for fixture, (first, last) in FULL_NAMES.items():
+        if fixture in request.fixturenames:
+            person = request.getfixturevalue(fixture)
+            person.first_name, person.last_name = first, last
+            person.save(update_fields=["first_name", "last_name"])
 
 
 def shoot(page, name, full_page=True):
@@ -131,8 +149,13 @@ def test_applicant_creates_a_dossier_with_two_items_and_files_it_with_un1718_and
 
     page.get_by_label("UN1718", exact=False).check()
     page.get_by_label("OFAC", exact=False).check()
+    page.get_by_role("button", name="Check your answers").click()
+    expect(page.get_by_role("heading", name="Check your answers before filing")).to_be_visible()
+    expect(page.get_by_text("Ready-to-use therapeutic food")).to_be_visible()
+    assert not Filing.objects.filter(application__title="Therapeutic food for children's hospitals").exists()
+    shoot(page, "check-your-answers")
     page.get_by_role("button", name="File the dossier").click()
-    expect(page.get_by_text("Filed with OFAC, UN1718")).to_be_visible()
+    expect(page.get_by_text("Filed with OFAC (")).to_be_visible()
     filings = Filing.objects.filter(application__title="Therapeutic food for children's hospitals")
     assert sorted(filings.values_list("authority__code", "status")) == [("OFAC", "submitted"), ("UN1718", "submitted")]
     assert filings.first().application.items.count() == 2
@@ -202,8 +225,11 @@ def test_applicant_sees_cleared_to_ship_once_both_approvals_cover_the_window(
     expect(staff.get_by_role("heading", name="Approvals proposed by the system — confirm")).to_be_visible()
     shoot(staff, "staff-dashboard")
     staff.locator('form[data-action="confirm_approval"] summary').click()
+    expect(staff.get_by_label("Valid until", exact=True)).to_have_value("2027-09-30")  # the recommendation
     staff.locator('form[data-action="confirm_approval"] button[type=submit]').click()
-    expect(staff.get_by_text(f"Confirm the approval: done. {un.reference} is now approved.")).to_be_visible()
+    expect(
+        staff.get_by_text(f"{un.reference}: The approval is confirmed and the applicant is notified.")
+    ).to_be_visible()
 
     home.reload()
     expect(card.locator(".clearance")).to_contain_text("Not cleared to ship")
@@ -245,3 +271,89 @@ def test_a_reviewer_of_another_authority_cannot_open_the_filing(open_as, dossier
     assert un.reference not in page.content()
     page.goto("/review/")
     expect(page.get_by_text("No cases match these filters.")).to_be_visible()
+
+
+def test_staff_confirm_sees_the_recommended_terms_prefilled(open_as, org, applicant, reviewer_un, staff_un):
+    dossier = factories.complete_dossier(org, applicant, ship_from_on=WINDOW[0], ship_until_on=WINDOW[1])
+    un = factories.submitted_filing(dossier, "UN1718", applicant)
+    engine.apply(un, "take", reviewer_un)
+    recommendation = dict(valid_from_on="2027-02-01", valid_until_on="2027-05-31", authority_reference="S/AC.49/2027/OC.7",
+                          conditions="Report each distribution within 30 days.")  # fmt: skip
+    engine.apply(un, "recommend", reviewer_un, "", None, **recommendation)
+    engine.apply(un, "propose_approval", engine.SYSTEM)
+
+    staff = open_as(staff_un)
+    staff.goto(f"/filings/{un.reference}/")
+    form = staff.locator('form[data-action="confirm_approval"]')
+    form.locator("summary").click()
+    expect(form.get_by_label("Valid from", exact=True)).to_have_value("2027-02-01")
+    expect(form.get_by_label("Valid until", exact=True)).to_have_value("2027-05-31")
+    expect(form.get_by_label("Committee letter number", exact=True)).to_have_value("S/AC.49/2027/OC.7")
+    expect(form.get_by_label("Conditions", exact=True)).to_have_value("Report each distribution within 30 days.")
+    expect(form.locator(".decision-facts")).to_contain_text("1 Feb 2027 – 31 May 2027")
+    expect(form.locator(".alert-warn")).to_contain_text("before the shipment window closes on 30 Jun 2027")
+    shoot(staff, "staff-confirm")
+    form.get_by_label("Valid until", exact=True).fill("2027-06-30")
+    form.locator("button[type=submit]").click()
+    expect(staff.get_by_text(f"{un.reference}: The approval is confirmed")).to_be_visible()
+    un.refresh_from_db()
+    assert (un.valid_from_on, un.valid_until_on, un.authority_reference) == (
+        dt.date(2027, 2, 1), dt.date(2027, 6, 30), "S/AC.49/2027/OC.7"
+    )  # fmt: skip
+
+
+def test_an_extension_request_shows_the_requested_date_to_the_reviewer(open_as, org, applicant, reviewer_ofac):
+    dossier = factories.complete_dossier(org, applicant, ship_from_on=WINDOW[0], ship_until_on=WINDOW[1])
+    approved = factories.approved_filing(dossier, "OFAC", applicant, dt.date(2027, 1, 1), dt.date(2027, 6, 30))
+    assert approved.assigned_to == reviewer_ofac
+
+    holder = open_as(applicant)
+    holder.goto(f"/filings/{approved.reference}/")
+    submit_action(holder, "request_extension", {"Extend until": "2027-09-30",
+                                                "Why is more time needed?": "Port congestion delayed the second shipment."})  # fmt: skip
+    expect(holder.get_by_text("Your extension request was sent to the authority.")).to_be_visible()
+    expect(holder.locator("#requested-extension")).to_contain_text("30 Sep 2027")
+
+    reviewer = open_as(reviewer_ofac)
+    reviewer.goto(f"/filings/{approved.reference}/")
+    expect(reviewer.locator("#requested-extension")).to_contain_text("30 Sep 2027")
+    form = reviewer.locator('form[data-action="approve_extension"]')
+    form.locator("summary").click()
+    expect(form.get_by_label("New end of validity", exact=True)).to_have_value("2027-09-30")
+    expect(form.locator(".decision-facts")).to_contain_text("Extension requested until")
+    shoot(reviewer, "extension-review")
+    form.locator("button[type=submit]").click()
+    expect(reviewer.get_by_text("The extension is granted")).to_be_visible()
+    approved.refresh_from_db()
+    assert approved.valid_until_on == dt.date(2027, 9, 30)
+
+
+def test_copy_a_filed_dossier_into_a_new_draft(open_as, dossier, applicant):
+    filed = factories.submitted_filing(dossier, "UN1718", applicant)
+    page = open_as(applicant)
+    page.goto(f"/applications/{dossier.reference}/")
+    expect(page.get_by_text("This dossier has been filed and is locked")).to_be_visible()
+    page.get_by_role("button", name="Copy into a new draft").click()
+    expect(page.get_by_role("heading", name=f"{dossier.title} (copy)")).to_be_visible()
+    expect(page.get_by_text(f"Copied {dossier.reference} into a new draft")).to_be_visible()
+    expect(page.get_by_text("Rifampicin tablets")).to_be_visible()
+    expect(page.get_by_text("Helvetic Pharma SA")).to_be_visible()
+    page.get_by_role("link", name="Edit dossier").click()
+    page.get_by_label("Title").fill("TB drugs for provincial sanatoria, second consignment")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Draft saved.", exact=True)).to_be_visible()
+    filed.refresh_from_db()
+    dossier.refresh_from_db()
+    assert dossier.title == "TB drugs for provincial sanatoria" and filed.snapshot["title"] == dossier.title
+
+
+def test_email_settings_pick_geneva_from_the_time_zone_list(open_as, applicant):
+    page = open_as(applicant)
+    page.goto("/account/emails/")
+    expect(page.get_by_label("Send me the daily digest", exact=False)).to_have_count(0)  # staff only
+    page.get_by_label("Your time zone").select_option(label="Geneva (Europe/Zurich)")
+    shoot(page, "email-settings")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Your email settings are saved.")).to_be_visible()
+    expect(page.get_by_label("Your time zone")).to_have_value("Europe/Zurich")
+    assert Profile.objects.get(user=applicant).time_zone == "Europe/Zurich"

@@ -19,8 +19,8 @@ ALLOWED = {"applicant_a", "reviewer_un", "staff_un"}
 # Endpoints that only take POST are called with an empty body: the answer shows the access rule first.
 POST_ONLY = {
     "logout", "api:token", "api:filing-action", "api:application-filings",
-    "application_file", "filing_action", "filing_message", "filing_document", "api_token_revoke",
-    "api:filing-screening-disposition", "application_screen",
+    "application_file", "application_copy", "application_delete", "filing_action", "filing_message",
+    "filing_document", "api_token_revoke", "api:filing-screening-disposition", "application_screen",
 }  # fmt: skip
 
 # One row per URL name, one status per persona, in the order of PERSONAS. 404 means "no such case" to the
@@ -59,6 +59,8 @@ EXPECTED = {
     "application_new": (200, 200, 404, 404, 404, 302),
     "application_detail": (200, 404, 404, 404, 404, 302),
     "application_file": (400, 404, 404, 404, 404, 302),
+    "application_copy": (302, 404, 404, 404, 404, 302),  # the owner lands on the new draft
+    "application_delete": (302, 404, 404, 404, 404, 302),  # filed: kept, and the owner is told why
     "application_screen": (302, 404, 404, 404, 404, 302),  # the owner screens its parties, back to the dossier
     "application_edit": (302, 404, 404, 404, 404, 302),  # filed: the owner is sent back to the overview
     "filing_detail": (200, 404, 200, 404, 200, 302),
@@ -76,6 +78,7 @@ EXPECTED = {
     "processing_times": (404, 404, 404, 404, 200, 302),  # staff of their own authority
     "processing_times_for": (404, 404, 404, 404, 200, 302),
     "healthz": (200, 200, 200, 200, 200, 200),
+    "favicon": (301, 301, 301, 301, 301, 301),
     "email_preferences": (200, 200, 200, 200, 200, 302),
     "api_tokens": (200, 200, 200, 200, 200, 302),
     "api_token_revoke": (302, 302, 302, 302, 302, 302),  # back to the list (no such token), or to sign in

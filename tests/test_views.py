@@ -376,7 +376,7 @@ def test_a_lost_race_shows_a_message_not_an_error(un_filing, reviewer_un, staff_
     engine.apply(un_filing, "take", staff_un)  # someone else took it first
     response = client_for(reviewer_un).post(action_url(un_filing, "take"), {"take-version": stale_version}, follow=True)
     assert response.status_code == 200
-    assert "“Take this case” is not possible now" in response.content.decode()
+    assert "“Take this case” was not recorded" in response.content.decode()
     un_filing.refresh_from_db()
     assert un_filing.assigned_to == staff_un
 

@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from exemptions import clearance, engine, procedures, services, visibility
+from exemptions import clearance, decisions, engine, procedures, services, visibility
 from exemptions.models import (
     MAX_ITEMS_PER_DOSSIER,
     MAX_PARTIES_PER_DOSSIER,
@@ -274,13 +274,20 @@ class FilingSerializer(ModelSerializer):
 
 class FilingDetailSerializer(FilingSerializer):
     snapshot = serializers.JSONField(read_only=True, help_text="The dossier exactly as filed (null while a draft)")
+    requested_until_on = serializers.SerializerMethodField(
+        help_text="The end of validity the applicant asked for, while an extension request awaits a ruling"
+    )
     unread_messages = serializers.SerializerMethodField(
         help_text="The other side wrote since you last listed this filing's messages (or opened its page)"
     )
 
     class Meta(FilingSerializer.Meta):
-        fields = [*FilingSerializer.Meta.fields, "snapshot", "unread_messages"]
+        fields = [*FilingSerializer.Meta.fields, "snapshot", "requested_until_on", "unread_messages"]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_requested_until_on(self, filing) -> dt.date | None:
+        return decisions.requested_extension(filing)
 
     def get_unread_messages(self, filing) -> bool:
         return filing.pk in filings_with_unread_messages(self.context["request"].user, [filing.pk])

@@ -80,7 +80,10 @@ class FilingQuerySet(models.QuerySet):
         own = [f.name for f in self.model._meta.concrete_fields if f.name != "snapshot"]
         related = ["application__reference", "application__title", "application__organization__name"]
         return (
-            own + related + ["authority__code", "authority__name", "authority__workflow_key", "assigned_to__username"]
+            own
+            + related
+            + ["authority__code", "authority__name", "authority__workflow_key", "authority__time_zone"]
+            + ["assigned_to__username", "assigned_to__first_name", "assigned_to__last_name"]
         )
 
     def overdue(self, now=None):
@@ -199,6 +202,14 @@ class Filing(models.Model):
                 fields=["application", "authority"],
                 condition=Q(status__in=procedures.PENDING_STATES),
                 name="filing_one_pending_per_authority",
+            ),
+            # …and one approval in force per authority: a new request beside it would be a second licence for
+            # the same dossier. Extensions and amendments follow the approval they change and may stand beside it.
+            models.UniqueConstraint(
+                fields=["application", "authority"],
+                condition=Q(status__in=procedures.PENDING_STATES + procedures.states_where(grants_validity=True))
+                & ~Q(link__in=["extension", "amendment"]),
+                name="filing_one_open_or_approved_per_authority",
             ),
             models.CheckConstraint(
                 condition=Q(follows__isnull=True, link="") | Q(follows__isnull=False) & ~Q(link=""),

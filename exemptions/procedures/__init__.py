@@ -94,6 +94,7 @@ from .vocabulary import (
     VALIDITY_ENDED,
     WORKING_DAYS_FROM_ENTRY,
 )
+from .words import DONE, done_sentence
 
 PROCEDURES = {p.key: p for p in (UN1718, OFAC, GENERIC)}
 ALL_STATES = {s.name: s for p in PROCEDURES.values() for s in p.states}  # the first declaration of each name
@@ -200,4 +201,6 @@ __all__ = [
     "PENDING_STATES",
     "procedure_for",
     "states_where",
+    "DONE",
+    "done_sentence",
 ]

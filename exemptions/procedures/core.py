@@ -247,6 +247,7 @@ def core_transitions(*, review_states=("in_review",), approve: Transition | None
             note_label="Why is more time needed?",
             payload=(PayloadField("requested_until_on", "Extend until", DATE, required=True),),
             effects=(CHECK_EXTENSION_REQUEST,),
+            notice=ASSIGNED_REVIEWER,  # the reviewer has an extension to rule on
             tone=SECONDARY,
             example_note="Port congestion in Nampo delayed the second shipment; three more months are needed.",
         ),

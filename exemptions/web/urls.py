@@ -1,12 +1,26 @@
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import path
 
+<<<<<<< HEAD
 from . import dossiers, filings, preferences, public, queue, screening, statistics, tokens
+=======
+from . import dossiers, filings, lifecycle, preferences, public, queue, screening, tokens
+
+
+def favicon(request):
+    """Browsers and tools that ask for /favicon.ico without reading the page's icon link."""
+    return HttpResponsePermanentRedirect(static("exemptions/favicon.svg"))
+
+>>>>>>> main
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
     path("applications/new/", dossiers.application_new, name="application_new"),
     path("applications/<str:reference>/", dossiers.application_detail, name="application_detail"),
-    path("applications/<str:reference>/file/", dossiers.application_file, name="application_file"),
+    path("applications/<str:reference>/file/", lifecycle.application_file, name="application_file"),
+    path("applications/<str:reference>/copy/", lifecycle.application_copy, name="application_copy"),
+    path("applications/<str:reference>/delete/", lifecycle.application_delete, name="application_delete"),
     path("applications/<str:reference>/edit/<slug:section>/", dossiers.application_edit, name="application_edit"),
     path("applications/<str:reference>/screen/", screening.application_screen, name="application_screen"),
     path("filings/<str:reference>/", filings.filing_detail, name="filing_detail"),
@@ -24,6 +38,7 @@ urlpatterns = [
     path("processing-times/", statistics.processing_times, name="processing_times"),
     path("processing-times/<str:code>/", statistics.processing_times, name="processing_times_for"),
     path("healthz", public.healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("account/emails/", preferences.email_preferences, name="email_preferences"),
     path("account/tokens/", tokens.api_tokens, name="api_tokens"),
     path("account/tokens/<slug:token_key>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
