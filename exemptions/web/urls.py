@@ -2,17 +2,12 @@ from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import path
 
-<<<<<<< HEAD
-from . import dossiers, filings, preferences, public, queue, screening, statistics, tokens
-=======
-from . import dossiers, filings, lifecycle, preferences, public, queue, screening, tokens
+from . import dossiers, filings, lifecycle, preferences, public, queue, screening, statistics, tokens
 
 
 def favicon(request):
     """Browsers and tools that ask for /favicon.ico without reading the page's icon link."""
     return HttpResponsePermanentRedirect(static("exemptions/favicon.svg"))
-
->>>>>>> main
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
