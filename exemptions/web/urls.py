@@ -9,6 +9,7 @@ def favicon(request):
     """Browsers and tools that ask for /favicon.ico without reading the page's icon link."""
     return HttpResponsePermanentRedirect(static("exemptions/favicon.svg"))
 
+
 urlpatterns = [
     path("", dossiers.home, name="home"),
     path("applications/new/", dossiers.application_new, name="application_new"),
