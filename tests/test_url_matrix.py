@@ -104,6 +104,9 @@ EXPECTED = {
     "workflow_list": (200, 200, 200, 200, 200, 200),
     "workflow_detail": (200, 200, 200, 200, 200, 200),
     "register": (200, 200, 200, 200, 200, 200),
+    "public_statistics": (200, 200, 200, 200, 200, 200),  # aggregates only, no case or organization
+    "processing_times": (404, 404, 404, 404, 200, 302),  # staff of their own authority
+    "processing_times_for": (404, 404, 404, 404, 200, 302),
     "healthz": (200, 200, 200, 200, 200, 200),
     "favicon": (301, 301, 301, 301, 301, 301),
     "email_preferences": (200, 200, 200, 200, 200, 302),

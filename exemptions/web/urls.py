@@ -2,7 +2,19 @@ from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import path
 
-from . import dossiers, filings, lifecycle, monitoring, preferences, public, queue, screening, shipments, tokens
+from . import (
+    dossiers,
+    filings,
+    lifecycle,
+    monitoring,
+    preferences,
+    public,
+    queue,
+    screening,
+    shipments,
+    statistics,
+    tokens,
+)
 
 
 def favicon(request):
@@ -44,6 +56,9 @@ urlpatterns = [
     path("workflows/", public.workflow_list, name="workflow_list"),
     path("workflows/<str:code>/", public.workflow_detail, name="workflow_detail"),
     path("register/", public.register, name="register"),
+    path("statistics/", statistics.public_statistics, name="public_statistics"),
+    path("processing-times/", statistics.processing_times, name="processing_times"),
+    path("processing-times/<str:code>/", statistics.processing_times, name="processing_times_for"),
     path("healthz", public.healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
     path("account/emails/", preferences.email_preferences, name="email_preferences"),
