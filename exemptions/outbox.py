@@ -289,11 +289,13 @@ def _send(email: OutgoingEmail, composer: Composer, mail_connection, now) -> tup
 
 def deliver_leased(rows, lease_end, now, report: SweepReport, composer: Composer, mail_connection) -> None:
     """Send leased rows one by one; each row's outcome is written with the next row's start. Stops at a row
-    boundary when a soft time limit comes, handing back the rows not started."""
+    boundary when a soft time limit comes, handing back the rows not started. The limit is held back across the
+    whole loop, not per row: one arriving between two rows would otherwise leave the next row marked as being
+    sent, in doubt, though it never went out."""
     started = False
-    for index, email in enumerate(rows):
-        following = rows[index + 1] if index + 1 < len(rows) else None
-        with soft_time_limit_waits() as limit:
+    with soft_time_limit_waits() as limit:
+        for index, email in enumerate(rows):
+            following = rows[index + 1] if index + 1 < len(rows) else None
             if index == 0:
                 started = _record(None, None, email, now)
             if started:
@@ -305,9 +307,10 @@ def deliver_leased(rows, lease_end, now, report: SweepReport, composer: Composer
             report.outcomes[outcome] += 1
             start = None if limit.reached else following
             started = _record(email if fields is not None else None, fields, start, now)
+            report.tick()
             if limit.reached:
                 _release(rows[index + 1 :], lease_end, now)
-        report.tick()
+                break
 
 
 def deliver_rows(rows: list[OutgoingEmail], now: dt.datetime, report: SweepReport, composer=None, mail_connection=None):
