@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import deadlines, engine, payloads, procedures, services
-from .models import Application, Authority, Document, Membership, Organization, Profile, Role
+from .models import Application, Authority, Document, Filing, Membership, Organization, Profile, Role
 
 DEMO_PASSWORD = "demo"
 
@@ -78,6 +78,25 @@ PARTIES = [
     ("end_user", "Sariwon Children's Hospital", "KP", "Sariwon City"),
     ("bank", "Banque Cantonale de Genève", "CH", "Quai de l'Île 17, 1204 Geneva"),
 ]
+
+# How a demo request reaches an authority that takes forwarded requests, by dossier row in turn: each channel
+# IAN 7 provides. The demo NGOs have no two recent approvals, so their direct requests are urgent ones.
+CHANNELS = [
+    dict(submission_channel=Filing.Channel.MEMBER_STATE, channel_detail="Switzerland"),
+    dict(submission_channel=Filing.Channel.RESIDENT_COORDINATOR),
+    dict(submission_channel=Filing.Channel.MEMBER_STATE, channel_detail="Sweden"),
+    dict(submission_channel=Filing.Channel.COMMITTEE_SECRETARY),
+    dict(
+        submission_channel=Filing.Channel.DIRECT,
+        urgent=True,
+        urgent_reason="Diphtheria outbreak in two counties: vaccines must ship before the winter road closures.",
+    ),
+]
+FORWARDING = dt.timedelta(days=9)  # a Member State or the Resident Coordinator takes this long to transmit
+EXTENSION_REQUEST = (
+    "Extend by three months: the second shipment waits for rail capacity at Dandong; goods, quantities and "
+    "consignees are unchanged."
+)
 
 # What the text fields of a transition's payload read like, by field name.
 TEXTS = {
@@ -153,7 +172,9 @@ def payload_for(transition, filing, at: dt.datetime, *, reviewer, valid_from_on=
         elif f.name in TEXTS:
             payload[f.name] = TEXTS[f.name].format(code=filing.authority.code, number=1000 + filing.pk)
         elif f.kind != procedures.DATE:
-            continue  # documents go with the action's form, not its payload
+            continue  # documents go with the action's form, and a validity in months is the authority's default
+        elif procedures.RECORD_TRANSMISSION in transition.effects:
+            payload[f.name] = at.date()  # the forwarding body transmits on the day it is recorded
         elif f.not_before:
             start = payload.get(f.not_before) or at.date()
             payload[f.name] = valid_until_on or _validity_end(
@@ -197,7 +218,7 @@ def drive(
     """
     now = timezone.now()
     at = started_at or now
-    for transition in filing.procedure.path_to(state, start=filing.status):
+    for transition in engine.path_for(filing, state):
         at = _when(filing, transition, at + STEP)
         at = at if rehearse else min(at, now)  # a rehearsal may overshoot now: its miss then tells how far
         actor = actor_for(transition, applicant=applicant, reviewer=reviewer, staff=staff)
@@ -218,6 +239,8 @@ def drive(
 def _when(filing, transition, at: dt.datetime) -> dt.datetime:
     """When `transition` runs, at `at` or later: the clock fires at the next sweep after its trigger."""
     sweep, zone = settings.REMINDER_SWEEP_INTERVAL, filing.authority.time_zone
+    if procedures.RECORD_TRANSMISSION in transition.effects:
+        return at + FORWARDING
     if transition.trigger == procedures.DEADLINE_PASSED and filing.due_at:
         return max(at, filing.due_at + sweep)
     if transition.trigger == procedures.VALIDITY_ENDED and filing.valid_until_on:
@@ -259,7 +282,7 @@ def start_for(filing, state: str, target: tuple[str, dt.datetime], **people) -> 
     along the real path, shifted by the miss until it lands within a day or two (working days and holidays
     make the deadline move in steps)."""
     field, when = target
-    started = when - STEP * len(filing.procedure.path_to(state))
+    started = when - STEP * len(engine.path_for(filing, state))
     best = None
     for _ in range(8):
         rehearsed = drive(copy.copy(filing), state, started_at=started, rehearse=True, **people)
@@ -367,7 +390,8 @@ def _file_dossier(title, row, group, authorities, organization, applicant, users
             reviewer=_member(users, Role.REVIEWER, authority.code),
             staff=_member(users, Role.STAFF, authority.code),
         )
-        filing = services.create_filing(application, authority, applicant)
+        channel = CHANNELS[row % len(CHANNELS)] if procedure.takes_forwarded_requests else None
+        filing = services.create_filing(application, authority, applicant, channel=channel)
         if procedure.state(state).initial:
             started = now - RECENTLY
         else:
@@ -380,4 +404,21 @@ def _file_dossier(title, row, group, authorities, organization, applicant, users
     )
     for filing, state, started, people in plans:
         drive(filing, state, started_at=started, **people)
-    return len(plans)
+    extensions = [_extension(filing, people) for filing, _, _, people in plans if _extends(filing)]
+    return len(plans) + len(extensions)
+
+
+def _extends(filing) -> bool:
+    """An approval in force of a procedure with an expedited track gets an extension request in the demo."""
+    return bool(filing.procedure.expedited_deadlines) and filing.state.grants_validity
+
+
+def _extension(approval, people):
+    """The holder asks to extend `approval` by a new, linked request, now before the authority on the expedited
+    track (its short period ends in a few days)."""
+    extension = services.request_linked(approval, people["applicant"], Filing.Link.EXTENSION, EXTENSION_REQUEST)
+    procedure = extension.procedure
+    expedited = {d.kind for d in procedure.expedited_deadlines}
+    state = next(s.name for s in procedure.states if s.deadline and s.deadline.kind in expedited)
+    started = start_for(extension, state, ("due_at", timezone.now() + FEW_DAYS), **people)
+    return drive(extension, state, started_at=started, **people)

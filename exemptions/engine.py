@@ -29,6 +29,8 @@ from .models import (
     Event,
     Filing,
     Message,
+    channel_errors,
+    linked_filing_errors,
     memberships_of,
 )
 
@@ -79,12 +81,30 @@ def roles_for(user, filing: Filing) -> frozenset[str]:
     return frozenset(roles)
 
 
+# The conditions transitions are declared with (`Transition.guard`), one predicate on the filing per name.
+GUARDS = {
+    p.FILED_DIRECT: lambda filing: not filing.is_forwarded,
+    p.FILED_THROUGH_FORWARDER: lambda filing: filing.is_forwarded,
+}
+assert set(GUARDS) == {t.guard for proc in p.PROCEDURES.values() for t in proc.transitions if t.guard}
+
+
+def admits(filing: Filing, transition: p.Transition) -> bool:
+    """Whether the transition's guard, if it has one, holds for this filing."""
+    return transition.guard is None or GUARDS[transition.guard](filing)
+
+
+def path_for(filing: Filing, state: str) -> list[p.Transition]:
+    """The transitions that bring this filing from where it stands into `state` (its guards respected)."""
+    return filing.procedure.path_to(state, start=filing.status, admits=lambda t: admits(filing, t))
+
+
 def available_actions(filing: Filing, user) -> list[p.Transition]:
     """The transitions this user may run on this filing now: the buttons, `allowed_actions`, the guard."""
     roles = roles_for(user, filing)
     seen, actions = set(), []
     for t in filing.procedure.transitions:
-        if filing.status in t.sources and roles & t.roles and t.name not in seen:
+        if filing.status in t.sources and roles & t.roles and t.name not in seen and admits(filing, t):
             seen.add(t.name)
             actions.append(t)
     return actions
@@ -151,24 +171,39 @@ def _record_approval(filing, plan, cleaned):
         plan.changes["authority_reference"] = cleaned["authority_reference"]
 
 
-def _record_recommendation(filing, plan, cleaned):
-    # The proposed validity waits on the filing until staff confirm it (or give other dates).
-    plan.changes.update(
-        valid_from_on=cleaned.get("valid_from_on"),
-        valid_until_on=cleaned.get("valid_until_on"),
-        conditions=cleaned.get("conditions", ""),
+def _record_committee_approval(filing, plan, cleaned):
+    """The Committee approves when its no-objection period ends without objection (the filing entered the state
+    staff confirm from then), so the validity runs from that day, whatever holds came before."""
+    authority = filing.authority
+    approved_at = filing.status_changed_at or plan.at
+    approved_on = deadlines.in_zone(approved_at, deadlines.zone(authority.time_zone)).date()
+    months = cleaned.get("validity_months") or authority.default_validity_months
+    valid_until = approved_on + relativedelta(months=months)
+    _record_approval(filing, plan, {**cleaned, "valid_from_on": approved_on, "valid_until_on": valid_until})
+    plan.changes["validity_justification"] = cleaned.get("validity_justification", "")
+    plan.event_payload.update(
+        validity_months=months, valid_from_on=approved_on.isoformat(), valid_until_on=valid_until.isoformat()
     )
-    if cleaned.get("authority_reference"):
-        plan.changes["authority_reference"] = cleaned["authority_reference"]
 
 
-def _adopt_recommendation(filing, plan, cleaned):
-    recommended = {"valid_from_on": filing.valid_from_on, "valid_until_on": filing.valid_until_on}
-    merged = {**recommended, **{k: v for k, v in cleaned.items() if v}}
-    errors = payloads.check_dates(plan.transition, merged, filing.authority)
+def _check_channel(filing, plan, cleaned):
+    errors = {**channel_errors(filing, plan.at), **linked_filing_errors(filing)}
     if errors:
         raise ValidationError(errors)
-    _record_approval(filing, plan, merged)
+
+
+def _record_transmission(filing, plan, cleaned):
+    """The forwarding body's transmission date starts the authority's clock; the time before is not the
+    authority's (Filing.forwarding_time)."""
+    zone = filing.authority.time_zone
+    transmitted_on = cleaned["transmitted_on"]
+    submitted_on = deadlines.in_zone(filing.submitted_at, deadlines.zone(zone)).date()
+    today = deadlines.in_zone(plan.at, deadlines.zone(zone)).date()
+    if not submitted_on <= transmitted_on <= today:
+        raise ValidationError(
+            {"transmitted_on": f"Give a date from the filing ({submitted_on:%d %b %Y}) to today ({today:%d %b %Y})."}
+        )
+    plan.changes["forwarded_at"] = max(deadlines.start_of_day(transmitted_on, zone), filing.submitted_at)
 
 
 def _record_refusal(filing, plan, cleaned):
@@ -206,8 +241,9 @@ EFFECTS = {
     ),
     p.POST_RESPONSE: lambda filing, plan, cleaned: plan.messages.append((Message.Kind.RESPONSE, plan.note)),
     p.RECORD_APPROVAL: _record_approval,
-    p.RECORD_RECOMMENDATION: _record_recommendation,
-    p.ADOPT_RECOMMENDATION: _adopt_recommendation,
+    p.RECORD_COMMITTEE_APPROVAL: _record_committee_approval,
+    p.CHECK_CHANNEL: _check_channel,
+    p.RECORD_TRANSMISSION: _record_transmission,
     p.RECORD_REFUSAL: _record_refusal,
     p.CHECK_EXTENSION_REQUEST: _check_extension_request,
     p.EXTEND_VALIDITY: _extend_validity,
@@ -233,28 +269,33 @@ def deadline_at(deadline: p.Deadline, authority, valid_until_on: dt.date | None,
 
 
 def _next_due_at(filing: Filing, plan: Plan) -> tuple[dt.datetime | None, dict]:
-    """Deadline of the target state, and the paused-clock fields to write with it."""
+    """Deadline of the target state, and the paused-clock fields to write with it. An expedited filing runs on the
+    procedure's expedited deadlines; a forwarded filing's clock starts at the forwarding body's transmission."""
     source, target, at = plan.source, plan.target, plan.at
+    expedited = filing.is_expedited
+    source_deadline = filing.procedure.deadline_of(source, expedited=expedited)
+    target_deadline = filing.procedure.deadline_of(target, expedited=expedited)
     clock = {}
     if target.stops_clock and not source.stops_clock:
         clock.update(
             clock_stopped_at=at,
             paused_due_at=filing.due_at,
-            paused_deadline_kind=source.deadline.kind if source.deadline else "",
+            paused_deadline_kind=source_deadline.kind if source_deadline else "",
         )
     if source.stops_clock and not target.stops_clock:
         waited = at - filing.clock_stopped_at if filing.clock_stopped_at else dt.timedelta(0)
         if source.waits_on_applicant:
             clock["applicant_wait_seconds"] = filing.applicant_wait_seconds + int(waited.total_seconds())
         clock.update(clock_stopped_at=None, paused_due_at=None, paused_deadline_kind="")
-        if target.deadline and target.deadline.kind == filing.paused_deadline_kind and filing.paused_due_at:
+        if target_deadline and target_deadline.kind == filing.paused_deadline_kind and filing.paused_due_at:
             return filing.paused_due_at + waited, clock  # the stopped clock resumes where it stood
-    if target.deadline is None:
+    if target_deadline is None:
         return None, clock
-    if source.deadline and source.deadline.kind == target.deadline.kind and filing.due_at:
+    if source_deadline and source_deadline.kind == target_deadline.kind and filing.due_at:
         return filing.due_at, clock  # the same clock keeps running (submitted → in_review, reassignment)
     valid_until_on = plan.changes.get("valid_until_on", filing.valid_until_on)
-    return deadline_at(target.deadline, filing.authority, valid_until_on, at), clock
+    starts = plan.changes.get("forwarded_at") or at
+    return deadline_at(target_deadline, filing.authority, valid_until_on, starts), clock
 
 
 # --- planning and applying ---------------------------------------------------------------------

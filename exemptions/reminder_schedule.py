@@ -26,6 +26,8 @@ DEFAULT_REMINDER_SCHEDULE = {
     "review": {"working_days_before": [2], "overdue": True, "to": ["reviewer"], "overdue_to": ["reviewer", "staff"]},
     "no_objection": {"working_days_before": [1], "overdue": True, "to": ["reviewer", "staff"], "overdue_to": ["staff"]},
     "confirmation": {"overdue": True, "to": ["staff"], "overdue_to": ["staff"]},
+    # A member's hold: staff are reminded once it has lasted the authority's hold_reminder_working_days.
+    "hold": {"overdue": True, "to": ["staff"], "overdue_to": ["staff"]},
     "extension_review": {
         "working_days_before": [2],
         "overdue": True,
@@ -57,6 +59,11 @@ DEADLINE_WORDING = {
         "Confirmation due",
         "Proposed approval awaits confirmation",
         "Confirm the approval the Committee did not object to.",
+    ),
+    "hold": Wording(
+        "Hold reminder due",
+        "A member's hold is still in place",
+        "Ask the member what would lift the hold, or pass its questions to the applicant.",
     ),
     "extension_review": Wording(
         "Extension decision due", "Extension request deadline", "Approve or deny the requested extension."

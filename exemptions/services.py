@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import FileResponse
+from django.utils import timezone
 
 from . import engine, procedures
 from .models import (
@@ -27,6 +28,8 @@ from .models import (
     Item,
     Message,
     Party,
+    channel_errors,
+    linked_filing_errors,
     validate_text_length,
 )
 
@@ -148,23 +151,62 @@ def remove_party(party: Party) -> None:
         party.delete()
 
 
-def create_filing(application: Application, authority: Authority, by) -> Filing:
+# What the filer chooses of a filing (web and API alike): how it reaches the authority and on what legal basis.
+CHANNEL_FIELDS = ("submission_channel", "channel_detail", "legal_basis", "urgent", "urgent_reason")
+
+
+def create_filing(
+    application: Application, authority: Authority, by, *, channel=None, follows=None, link="", linked_request=""
+) -> Filing:
     """A draft filing of the dossier with one authority. One pending request per authority at a time; a new
     one may be filed beside a decided one (UN practice: extensions and amendments are new, linked requests).
     The check runs under the dossier's lock, so two clicks cannot both pass it; the database's unique
-    constraint (filing_one_pending_per_authority) stands behind it and reads as the same error."""
+    constraint (filing_one_pending_per_authority) stands behind it and reads as the same error.
+
+    `channel` holds the CHANNEL_FIELDS the filer chose (models/channels.py says which are allowed; the channel
+    applies to authorities that take forwarded requests, the legal basis to all); `follows` and `link` make it
+    an extension, amendment or resubmission of an earlier filing."""
+    filing = Filing(application=application, authority=authority, created_by=by, follows=follows, link=link)
+    filing.linked_request = (linked_request or "").strip()
+    for name, value in (channel or {}).items():
+        if name not in CHANNEL_FIELDS:
+            raise ValidationError({name: "Not a field of a filing's channel."})
+        setattr(filing, name, value.strip() if isinstance(value, str) else value)
+    if not authority.procedure.takes_forwarded_requests:
+        filing.submission_channel, filing.channel_detail = Filing.Channel.DIRECT, ""
+    # A channel chosen now is checked now; one left to its default is checked when the filing is filed.
+    errors = {**channel_errors(filing, timezone.now()), **linked_filing_errors(filing)} if channel or follows else {}
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         lock_dossier(application)
         refuse_second_pending(application, authority)
         try:
             with transaction.atomic():
-                filing = Filing.objects.create(application=application, authority=authority, created_by=by)
+                _save_valid(filing, exclude=["reference"])
         except IntegrityError:
             if has_pending_filing(application, authority):
                 raise _second_pending_error(authority) from None
             raise
         application.required_authorities.add(authority)
     return filing
+
+
+def request_linked(approval: Filing, by, link: str, linked_request: str) -> Filing:
+    """A new request that extends or amends `approval`: prefilled from it (dossier, authority, channel, legal
+    basis), linked to it, and expedited where the procedure has an expedited track. Filed with `submit`."""
+    if link not in (Filing.Link.EXTENSION, Filing.Link.AMENDMENT):
+        raise ValidationError({"link": "Choose an extension or an amendment."})
+    channel = {name: getattr(approval, name) for name in CHANNEL_FIELDS}
+    return create_filing(
+        approval.application,
+        approval.authority,
+        by,
+        channel=channel,
+        follows=approval,
+        link=link,
+        linked_request=linked_request,
+    )
 
 
 def has_pending_filing(application: Application, authority: Authority) -> bool:
@@ -180,12 +222,12 @@ def _second_pending_error(authority: Authority) -> ValidationError:
     return ValidationError({"authority": f"This dossier already has a pending filing with {authority.code}."})
 
 
-def file_with(application: Application, authorities, by) -> list[Filing]:
+def file_with(application: Application, authorities, by, channel=None) -> list[Filing]:
     """Create and submit one filing per authority, all or none (a missing element stops them all). Runs under the
-    dossier's lock from the first check to the last snapshot."""
+    dossier's lock from the first check to the last snapshot. `channel`: as create_filing takes it."""
     with transaction.atomic():
         lock_dossier(application)
-        filings = [create_filing(application, authority, by) for authority in authorities]
+        filings = [create_filing(application, authority, by, channel=channel) for authority in authorities]
         for filing in filings:
             engine.apply(filing, filing.procedure.action_with_effect(procedures.SNAPSHOT_DOSSIER), by)
     return filings

@@ -33,8 +33,10 @@ def api_client(user=None) -> APIClient:
 
 
 def organization(name=None, **fields):
+    """A UN agency unless told otherwise: IAN 7 lets it file directly with the 1718 Committee, so tests that are
+    not about submission channels file directly; the channel tests make NGOs."""
     n = next(_counter)
-    defaults = dict(kind="ngo", country="CH", contact_email=f"org{n}@example.org")
+    defaults = dict(kind="un_agency", country="CH", contact_email=f"org{n}@example.org")
     return Organization.objects.create(name=name or f"Relief Org {n}", **{**defaults, **fields})
 
 

@@ -3,6 +3,12 @@
 Models hold data and data validation only. `Filing.status` is written by `engine.apply()` alone.
 """
 
+from .channels import (
+    channel_errors,
+    linked_filing_errors,
+    may_file_directly,
+    recent_approvals,
+)
 from .dossiers import (
     Application,
     ApplicationQuerySet,
@@ -61,6 +67,10 @@ from .validators import (
 )
 
 __all__ = [
+    "channel_errors",
+    "linked_filing_errors",
+    "may_file_directly",
+    "recent_approvals",
     "BENEFICIARY_CATEGORIES",
     "HS_CODE_RE",
     "MAX_ITEMS_PER_DOSSIER",

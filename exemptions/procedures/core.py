@@ -42,6 +42,9 @@ from .vocabulary import (
 REVIEW = Deadline("review", working_days_setting="review_sla_working_days")
 REPLY = Deadline("reply", working_days_setting="applicant_reply_working_days")
 NO_OBJECTION = Deadline("no_objection", working_days_setting="no_objection_working_days")
+EXPEDITED_NO_OBJECTION = Deadline("no_objection", working_days_setting="expedited_no_objection_working_days")
+# A member's hold stops the no-objection clock; this one only says when staff are reminded that it lasts.
+HOLD = Deadline("hold", working_days_setting="hold_reminder_working_days")
 CONFIRMATION = Deadline("confirmation", working_days_setting="confirmation_working_days")
 EXTENSION_REVIEW = Deadline("extension_review", working_days_setting="extension_review_working_days")
 EXPIRY = Deadline("expiry", at_validity_end=True)
@@ -110,8 +113,12 @@ def retention_transition(states: tuple[State, ...]) -> Transition:
     )
 
 
-def core_transitions(*, review_states=("in_review",), approve: Transition | None, withdrawable=()):
-    """The shared core of DESIGN.md section 4; `review_states` are where a reviewer may decide."""
+def core_transitions(
+    *, review_states=("in_review",), approve: Transition | None, withdrawable=(), deny=True, extend_in_place=True
+):
+    """The shared core of DESIGN.md section 4; `review_states` are where a reviewer may decide. Without `deny` the
+    reviewers cannot refuse (UN 1718: only a Committee member's objection does); without `extend_in_place` an
+    approval is extended by a new, linked request instead of an action on it."""
     open_before_decision = (INITIAL, "submitted", "in_review", "information_requested", *withdrawable)
     reassignable = ("in_review", "information_requested", *review_states[1:])
     assign = dict(roles=frozenset({STAFF}), payload=(REVIEWER_FIELD,), effects=(ASSIGN_REVIEWER,))
@@ -154,17 +161,7 @@ def core_transitions(*, review_states=("in_review",), approve: Transition | None
             example_note="The distribution plan is attached; each county hospital has two 400-litre refrigerators.",
         ),
         *([approve] if approve else []),
-        Transition(
-            "deny",
-            "Deny",
-            review_states,
-            "denied",
-            AUTHORITY_ROLES,
-            payload=(REASONS,),
-            effects=(RECORD_REFUSAL,),
-            notice=APPLICANTS,
-            tone=DANGER,
-        ),
+        *(_deny(review_states) if deny else ()),
         Transition(
             "withdraw",
             "Withdraw the request",
@@ -179,12 +176,48 @@ def core_transitions(*, review_states=("in_review",), approve: Transition | None
         Transition(
             "expire",
             "Expire",
-            ("approved", "extension_requested"),
+            ("approved", "extension_requested") if extend_in_place else ("approved",),
             "expired",
             frozenset({SYSTEM}),
             trigger=VALIDITY_ENDED,
             notice=APPLICANTS,
         ),
+        *(_extensions_in_place() if extend_in_place else ()),
+        Transition(
+            "file_report",
+            "File the delivery report",
+            ("approved", "expired"),
+            "closed",
+            frozenset({APPLICANT}),
+            note_required=True,
+            note_label="Summary of deliveries and end use",
+            payload=(
+                PayloadField("report", "Report (PDF, Word or spreadsheet)", DOCUMENT, document_kind="delivery_report"),
+            ),
+            example_note="All cartons delivered to the listed facilities; monitoring visits on 3 and 17 March "
+            "found no diversion.",
+        ),
+    )
+
+
+def _deny(review_states) -> tuple[Transition, ...]:
+    return (
+        Transition(
+            "deny",
+            "Deny",
+            review_states,
+            "denied",
+            AUTHORITY_ROLES,
+            payload=(REASONS,),
+            effects=(RECORD_REFUSAL,),
+            notice=APPLICANTS,
+            tone=DANGER,
+        ),
+    )
+
+
+def _extensions_in_place() -> tuple[Transition, ...]:
+    return (
         Transition(
             "request_extension",
             "Request an extension",
@@ -217,20 +250,6 @@ def core_transitions(*, review_states=("in_review",), approve: Transition | None
             note_required=True,
             notice=APPLICANTS,
             tone=DANGER,
-        ),
-        Transition(
-            "file_report",
-            "File the delivery report",
-            ("approved", "expired"),
-            "closed",
-            frozenset({APPLICANT}),
-            note_required=True,
-            note_label="Summary of deliveries and end use",
-            payload=(
-                PayloadField("report", "Report (PDF, Word or spreadsheet)", DOCUMENT, document_kind="delivery_report"),
-            ),
-            example_note="All cartons delivered to the listed facilities; monitoring visits on 3 and 17 March "
-            "found no diversion.",
         ),
     )
 

@@ -70,7 +70,7 @@ class PayloadField:
 
     name: str
     label: str
-    kind: str = TEXT  # TEXT | DATE | REVIEWER_CHOICE | DOCUMENT
+    kind: str = TEXT  # TEXT | DATE | REVIEWER_CHOICE | DOCUMENT | MONTHS
     required: bool = False
     help_text: str = ""
     max_length: int = 4000
@@ -79,6 +79,10 @@ class PayloadField:
     not_before: str | None = None
     max_months_setting: str | None = None
     document_kind: str | None = None  # DOCUMENT: the kind of the document attached with the action
+    # MONTHS: a whole number of months from 1 to the Authority setting `max_months_setting`; above the setting
+    # `justify_above_setting` the text field named `justification` must be given.
+    justify_above_setting: str | None = None
+    justification: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class Transition:
     notice: str | None = None  # who is told when it happens (an audience above); None: nobody
     tone: str = PRIMARY
     example_note: str = ""  # what a real note reads like: the demo data and the forms' placeholders
+    guard: str | None = None  # a condition on the filing (FILED_DIRECT, …); None: always possible
 
     @property
     def is_system(self) -> bool:
@@ -112,6 +117,9 @@ class Procedure:
     states: tuple[State, ...]
     transitions: tuple[Transition, ...]
     required_elements: tuple[str, ...] = IAN7_ELEMENTS
+    # An expedited request (urgent, an extension, an amendment) runs on these deadlines instead of the states'
+    # own deadlines of the same kind (UN 1718: the expedited no-objection period).
+    expedited_deadlines: tuple[Deadline, ...] = ()
     _states_by_name: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -179,9 +187,21 @@ class Procedure:
         target = self.state(transition.target) if transition.target else None
         return bool(transition.notice == APPLICANTS and target and (target.decided or target.terminal))
 
-    def path_to(self, state: str, *, start: str = "") -> list[Transition]:
+    @property
+    def takes_forwarded_requests(self) -> bool:
+        """Requests reach this authority directly or through a forwarding body, as each filing's channel says."""
+        return any(t.guard for t in self.transitions)
+
+    def deadline_of(self, state: State, *, expedited: bool = False) -> Deadline | None:
+        """The deadline a filing runs against in `state`: the expedited one of the same kind when `expedited`."""
+        if expedited and state.deadline:
+            return next((d for d in self.expedited_deadlines if d.kind == state.deadline.kind), state.deadline)
+        return state.deadline
+
+    def path_to(self, state: str, *, start: str = "", admits=None) -> list[Transition]:
         """The shortest run of state-changing transitions from `start` (the initial state) into `state`,
-        preferring declaration order: how the demo, the benchmark data and the tests reach a state."""
+        preferring declaration order: how the demo, the benchmark data and the tests reach a state. `admits`,
+        when given, says which guarded transitions a particular filing may take."""
         start = start or INITIAL
         came_from: dict[str, tuple[str, Transition] | None] = {start: None}
         queue = deque([start])
@@ -190,6 +210,8 @@ class Procedure:
             if here == state:
                 break
             for t in self.transitions:
+                if t.guard and admits is not None and not admits(t):
+                    continue
                 if here in t.sources and t.target and t.target not in came_from:
                     came_from[t.target] = (here, t)
                     queue.append(t.target)
@@ -206,7 +228,7 @@ class Procedure:
         lines = ["stateDiagram-v2", f"    [*] --> {self.initial_state.name}"]
         lines += [f"    {s.name} : {s.staff_label}" for s in self.states]
         for t in self.transitions:
-            who = "/".join(sorted(t.roles))
+            who = "/".join(sorted(t.roles)) + (f", if {t.guard}" if t.guard else "")
             lines += [f"    {source} --> {t.target_from(source)} : {t.name} ({who})" for source in t.sources]
         lines += [f"    {s.name} --> [*]" for s in self.states if s.terminal]
         return "\n".join(lines) + "\n"
@@ -242,7 +264,11 @@ class Procedure:
                     "effects": list(t.effects),
                     "trigger": t.trigger,
                     "notice": t.notice,
+                    "guard": t.guard,
                 }
                 for t in self.transitions
+            ],
+            "expedited_deadlines": [
+                {"kind": d.kind, "working_days_setting": d.working_days_setting} for d in self.expedited_deadlines
             ],
         }

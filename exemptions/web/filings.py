@@ -22,6 +22,7 @@ DEADLINE_LABELS = {
     "reply": "Reply due",
     "no_objection": "No-objection period ends",
     "confirmation": "Confirmation due",
+    "hold": "Hold reminder due",
     "extension_review": "Extension decision due",
     "expiry": "Approval expires",
     "report": "Delivery report due",
