@@ -174,7 +174,8 @@ def payload_for(transition, filing, at: dt.datetime, *, reviewer, valid_from_on=
         elif f.kind != procedures.DATE:
             continue  # documents go with the action's form, and a validity in months is the authority's default
         elif procedures.RECORD_TRANSMISSION in transition.effects:
-            payload[f.name] = at.date()  # the forwarding body transmits on the day it is recorded
+            # The forwarding body transmits on the day it is recorded, in the authority's zone.
+            payload[f.name] = at.astimezone(deadlines.zone(filing.authority.time_zone)).date()
         elif f.not_before:
             start = payload.get(f.not_before) or at.date()
             payload[f.name] = valid_until_on or _validity_end(

@@ -324,3 +324,160 @@ def test_authority_members_may_record_the_transmission(role, ngo_dossier, ngo_ap
         today = dt.datetime.now(NEW_YORK).date()
         engine.apply(filing, "record_transmission", member, "", None, transmitted_on=today.isoformat())
     assert filing.status == "submitted" and filing.forwarded_at is not None
+
+
+# --- the faces: web and API choose the channel; extensions shown on both filings --------------------------
+
+
+def test_the_web_file_form_chooses_the_channel_and_refuses_direct_for_an_ngo(ngo_dossier, ngo_applicant, un):
+    client = factories.web_client(ngo_applicant)
+    url = f"/applications/{ngo_dossier.reference}/file/"
+    page = client.get(f"/applications/{ngo_dossier.reference}/")
+    assert 'name="submission_channel"' in page.content.decode() and 'name="legal_basis"' in page.content.decode()
+    refused = client.post(
+        url, {"authorities": [un.pk], "submission_channel": "direct", "legal_basis": "specific_request"}
+    )
+    assert refused.status_code == 400 and "may not file directly" in refused.content.decode()
+    assert not ngo_dossier.filings.exists()
+    filed = client.post(
+        url,
+        {
+            "authorities": [un.pk],
+            "submission_channel": "member_state",
+            "channel_detail": "Norway",
+            "legal_basis": "specific_request",
+        },
+    )
+    assert filed.status_code == 302
+    filing = ngo_dossier.filings.get()
+    assert (filing.status, filing.channel_detail) == ("with_forwarder", "Norway")
+    page = client.get(f"/filings/{filing.reference}/").content.decode()
+    assert "Via a Member State (Norway)" in page
+
+
+def test_the_api_chooses_the_channel_and_refuses_direct_for_an_ngo(ngo_dossier, ngo_applicant):
+    client = factories.api_client(ngo_applicant)
+    url = f"/api/v1/applications/{ngo_dossier.reference}/filings/"
+    refused = client.post(url, {"authority": "UN1718", "submission_channel": "direct"}, format="json")
+    assert refused.status_code == 400 and "submission_channel" in refused.json()["errors"]
+    created = client.post(
+        url,
+        {"authority": "UN1718", "submission_channel": "direct", "urgent": True, "urgent_reason": "Flood response."},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert (body["submission_channel"], body["urgent"], body["expedited"]) == ("direct", True, True)
+    unknown = client.post(url, {"authority": "UN1718", "submission_channel": "carrier pigeon"}, format="json")
+    assert unknown.status_code == 400
+
+
+def approved(dossier, applicant, reviewer, staff):
+    filing = factories.submitted_filing(dossier, "UN1718", applicant)
+    circulated(filing, reviewer, ny(2027, 1, 4, 10))
+    approve_by_silence(filing, staff)
+    return filing
+
+
+def test_an_extension_is_prepared_on_the_web_and_shown_on_both_filings(dossier, applicant, reviewer_un, staff_un):
+    approval = approved(dossier, applicant, reviewer_un, staff_un)
+    client = factories.web_client(applicant)
+    assert "Extend or amend this approval" in client.get(f"/filings/{approval.reference}/").content.decode()
+    missing = client.post(f"/filings/{approval.reference}/follow/", {"link": "extension", "linked_request": ""})
+    assert missing.status_code == 400
+    response = client.post(
+        f"/filings/{approval.reference}/follow/", {"link": "extension", "linked_request": "Three more months."}
+    )
+    extension = approval.followed_by.get()
+    assert response.status_code == 302 and response["Location"] == f"/filings/{extension.reference}/"
+    on_extension = client.get(f"/filings/{extension.reference}/").content.decode()
+    assert approval.reference in on_extension and "Extension of an approval" in on_extension
+    assert extension.reference in client.get(f"/filings/{approval.reference}/").content.decode()
+    reviewer_page = factories.web_client(reviewer_un).post(
+        f"/filings/{approval.reference}/follow/", {"link": "extension", "linked_request": "x"}
+    )
+    assert reviewer_page.status_code == 403
+
+
+def test_an_extension_is_requested_through_the_api_and_linked_both_ways(dossier, applicant, reviewer_un, staff_un):
+    approval = approved(dossier, applicant, reviewer_un, staff_un)
+    client = factories.api_client(applicant)
+    url = f"/api/v1/applications/{dossier.reference}/filings/"
+    body = {"authority": "UN1718", "follows": approval.reference, "link": "extension", "linked_request": "More time."}
+    created = client.post(url, body, format="json")
+    assert created.status_code == 201, created.content
+    assert (created.json()["follows"], created.json()["link"], created.json()["expedited"]) == (
+        approval.reference,
+        "extension",
+        True,
+    )
+    earlier = client.get(f"/api/v1/filings/{approval.reference}/").json()
+    assert earlier["followed_by"] == [created.json()["reference"]]
+    wrong = client.post(url, {**body, "follows": "UN1718-2020-999999"}, format="json")
+    assert wrong.status_code == 400 and "follows" in wrong.json()["errors"]
+
+
+def test_the_workflow_page_and_command_draw_the_new_procedure(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("workflow_diagram", "UN1718", stdout=out)
+    drawn = out.getvalue()
+    for edge in (
+        "draft --> with_forwarder : submit (applicant, if filed_through_forwarder)",
+        "with_forwarder --> submitted : record_transmission",
+        "no_objection_period --> objected : record_objection (staff)",
+        "on_hold --> hold_questions : relay_member_questions",
+    ):
+        assert edge in drawn
+    page = factories.web_client().get("/workflows/UN1718/").content.decode()
+    assert "with_forwarder --&gt; submitted" in page or "with_forwarder --> submitted" in page
+
+
+# --- items: services and specifications in every face ---------------------------------------------------
+
+
+SERVICE = dict(
+    kind="service",
+    description="Installation and training for solar refrigerators",
+    provider="Nordic Cold Chain Services AB",
+    quantity=1,
+    unit="mission",
+    unit_value=8500,
+    currency="EUR",
+    category="medical",
+    specification="Two technicians, ten days, training of 12 county staff",
+    dual_use_note="No controlled technology is transferred; manuals only.",
+)
+
+
+def test_a_service_has_a_provider_and_no_hs_code(org, applicant):
+    with pytest.raises(ValidationError) as no_provider:
+        factories.complete_dossier(org, applicant, items=[{**SERVICE, "provider": ""}])
+    assert "provider" in no_provider.value.message_dict
+    with pytest.raises(ValidationError) as with_code:
+        factories.complete_dossier(org, applicant, items=[{**SERVICE, "hs_code": "841850"}])
+    assert "hs_code" in with_code.value.message_dict
+    goods = {**SERVICE, "kind": "goods", "provider": ""}
+    with pytest.raises(ValidationError) as no_code:
+        factories.complete_dossier(org, applicant, items=[goods])
+    assert "hs_code" in no_code.value.message_dict
+    dossier = factories.complete_dossier(org, applicant, items=[SERVICE])
+    assert dossier.items.get().hs_code == ""
+
+
+def test_specification_and_dual_use_note_reach_every_face(org, applicant, reviewer_un):
+    dossier = factories.complete_dossier(org, applicant, items=[SERVICE])
+    editor = factories.web_client(applicant).get(f"/applications/{dossier.reference}/edit/items/").content.decode()
+    for name in ("kind", "provider", "specification", "dual_use_note"):
+        assert f'name="items-0-{name}"' in editor
+    api_items = factories.api_client(applicant).get(f"/api/v1/applications/{dossier.reference}/").json()["items"]
+    assert api_items[0]["specification"] == SERVICE["specification"]
+    assert api_items[0]["dual_use_note"] == SERVICE["dual_use_note"] and api_items[0]["provider"] == SERVICE["provider"]
+    filing = factories.submitted_filing(dossier, "UN1718", applicant)
+    assert filing.snapshot["items"][0]["dual_use_note"] == SERVICE["dual_use_note"]
+    assert filing.snapshot["items"][0]["kind"] == "service"
+    page = factories.web_client(reviewer_un).get(f"/filings/{filing.reference}/").content.decode()
+    assert SERVICE["specification"] in page and SERVICE["dual_use_note"] in page and SERVICE["provider"] in page

@@ -46,8 +46,8 @@ class WorkflowStateSerializer(serializers.Serializer):
 class PayloadFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
     kind = serializers.ChoiceField(
-        choices=[procedures.TEXT, procedures.DATE, procedures.REVIEWER_CHOICE, procedures.DOCUMENT],
-        help_text="`document`: a file attached with the action in the web form",
+        choices=[procedures.TEXT, procedures.DATE, procedures.REVIEWER_CHOICE, procedures.DOCUMENT, procedures.MONTHS],
+        help_text="`document`: a file attached with the action in the web form; `months`: a whole number of months",
     )
     required = serializers.BooleanField()
 
@@ -64,6 +64,14 @@ class WorkflowTransitionSerializer(serializers.Serializer):
     effects = serializers.ListField(child=serializers.CharField(), help_text="What it records besides the state")
     trigger = serializers.CharField(allow_null=True, help_text="What sets off a system transition: the clock's event")
     notice = serializers.CharField(allow_null=True, help_text="Who is emailed when it happens")
+    guard = serializers.CharField(
+        allow_null=True, help_text="A condition on the filing, e.g. `filed_through_forwarder` (its channel)"
+    )
+
+
+class ExpeditedDeadlineSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    working_days_setting = serializers.CharField(allow_null=True, help_text="The authority setting it runs on")
 
 
 class WorkflowSerializer(serializers.Serializer):
@@ -71,6 +79,9 @@ class WorkflowSerializer(serializers.Serializer):
     name = serializers.CharField()
     states = WorkflowStateSerializer(many=True)
     transitions = WorkflowTransitionSerializer(many=True)
+    expedited_deadlines = ExpeditedDeadlineSerializer(
+        many=True, help_text="Deadlines urgent requests, extensions and amendments run on instead"
+    )
 
 
 class AuthoritySerializer(ModelSerializer):
@@ -85,6 +96,9 @@ class AuthoritySerializer(ModelSerializer):
             "time_zone",
             "review_sla_working_days",
             "applicant_reply_working_days",
+            "no_objection_working_days",
+            "expedited_no_objection_working_days",
+            "hold_reminder_working_days",
             "default_validity_months",
             "max_validity_months",
             "workflow",
@@ -103,8 +117,10 @@ class ItemSerializer(ModelSerializer):
         model = Item
         fields = [
             "id",
+            "kind",
             "description",
             "hs_code",
+            "provider",
             "quantity",
             "unit",
             "unit_value",
@@ -262,6 +278,32 @@ class NewFilingSerializer(serializers.Serializer):
     authority = serializers.SlugRelatedField(
         slug_field="code", queryset=Authority.objects.all(), help_text="Authority code, e.g. OFAC"
     )
+    legal_basis = serializers.ChoiceField(choices=Filing.LegalBasis.choices, required=False)
+    submission_channel = serializers.ChoiceField(
+        choices=Filing.Channel.choices,
+        required=False,
+        help_text="UN 1718: direct only for UN agencies, ICRC/IFRC, Member States, organizations with two or more "
+        "approvals in the preceding 18 months, or urgent requests; other authorities take requests directly",
+    )
+    channel_detail = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="The forwarding Member State"
+    )
+    urgent = serializers.BooleanField(required=False, help_text="Urgent: expedited, and may be filed directly")
+    urgent_reason = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    follows = serializers.CharField(
+        required=False,
+        max_length=40,
+        help_text="Reference of the approval this request extends or amends (with `link`); prefilled from it",
+    )
+    link = serializers.ChoiceField(
+        choices=[Filing.Link.EXTENSION, Filing.Link.AMENDMENT], required=False, help_text="With `follows`"
+    )
+    linked_request = serializers.CharField(
+        required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, help_text="What the extension or amendment asks"
+    )
+
+    def channel(self) -> dict:
+        return {name: self.validated_data[name] for name in services.CHANNEL_FIELDS if name in self.validated_data}
 
 
 # --- filings -----------------------------------------------------------------------------------
@@ -283,6 +325,7 @@ class FilingSerializer(ModelSerializer):
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
     assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     allowed_actions = serializers.SerializerMethodField()
+    expedited = serializers.BooleanField(source="is_expedited", read_only=True)
 
     class Meta:
         model = Filing
@@ -300,11 +343,19 @@ class FilingSerializer(ModelSerializer):
             "authority_reference",
             "legal_basis",
             "submission_channel",
+            "channel_detail",
+            "urgent",
+            "urgent_reason",
+            "expedited",
+            "forwarded_at",
+            "link",
+            "linked_request",
             "submitted_at",
             "decided_at",
             "valid_from_on",
             "valid_until_on",
             "conditions",
+            "validity_justification",
             "decision_reasons",
             "version",
             "snapshot_sha256",
@@ -333,10 +384,18 @@ class FilingSerializer(ModelSerializer):
 
 class FilingDetailSerializer(FilingSerializer):
     snapshot = serializers.JSONField(read_only=True, help_text="The dossier exactly as filed (null while a draft)")
+    follows = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True, help_text="The approval this request extends or amends"
+    )
+    followed_by = serializers.SerializerMethodField(help_text="Later requests that extend or amend this one")
 
     class Meta(FilingSerializer.Meta):
-        fields = [*FilingSerializer.Meta.fields, "snapshot"]
+        fields = [*FilingSerializer.Meta.fields, "follows", "followed_by", "snapshot"]
         read_only_fields = fields
+
+    def get_followed_by(self, filing) -> list[str]:
+        visible = Filing.objects.visible_to(self.context["request"].user)
+        return list(visible.filter(follows=filing).order_by("id").values_list("reference", flat=True))
 
 
 def _action_field(field: procedures.PayloadField, labels: list[str]) -> serializers.Field:
@@ -346,6 +405,8 @@ def _action_field(field: procedures.PayloadField, labels: list[str]) -> serializ
         return serializers.DateField(allow_null=True, **options)
     if field.kind == procedures.REVIEWER_CHOICE:
         return serializers.CharField(allow_blank=True, max_length=150, **{**options, "help_text": "Username"})
+    if field.kind == procedures.MONTHS:
+        return serializers.IntegerField(allow_null=True, **options)
     return serializers.CharField(allow_blank=True, max_length=field.max_length, **options)
 
 

@@ -138,9 +138,10 @@ def application_file(request, reference):
     if form.is_valid():
         authorities = list(form.cleaned_data["authorities"])
         try:
-            filings = services.file_with(application, authorities, request.user)
+            filings = services.file_with(application, authorities, request.user, channel=form.channel())
         except ValidationError as error:
-            form.add_error(None, [m for messages_ in error.message_dict.values() for m in messages_])
+            for field, field_messages in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, field_messages)
         else:
             references = ", ".join(f.reference for f in filings)
             messages.success(request, f"Filed with {', '.join(a.code for a in authorities)}: {references}.")

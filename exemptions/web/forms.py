@@ -13,6 +13,7 @@ from exemptions.models import (
     Application,
     Authority,
     Document,
+    Filing,
     Item,
     Party,
     assignable_reviewers,
@@ -127,9 +128,25 @@ class MonitoringForm(SectionForm):
 class ItemForm(forms.ModelForm):
     class Meta:
         model = Item
-        fields = ["description", "hs_code", "quantity", "unit", "unit_value", "currency", "category"]
-        labels = {"hs_code": "HS code", "unit_value": "Unit value"}
-        widgets = {"currency": forms.TextInput(attrs={"size": 3, "maxlength": 3})}
+        fields = [
+            "kind",
+            "description",
+            "hs_code",
+            "provider",
+            "quantity",
+            "unit",
+            "unit_value",
+            "currency",
+            "category",
+            "specification",
+            "dual_use_note",
+        ]
+        labels = {"hs_code": "HS code", "unit_value": "Unit value", "dual_use_note": "Dual-use note"}
+        widgets = {
+            "currency": forms.TextInput(attrs={"size": 3, "maxlength": 3}),
+            "specification": forms.TextInput(),
+            "dual_use_note": forms.TextInput(),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -169,7 +186,11 @@ class DocumentForm(forms.Form):
         self.fields["kind"].choices = [(kind, labels[kind]) for kind in kinds]
 
 
-class FileWithAuthoritiesForm(forms.Form):
+class FileWithAuthoritiesForm(forms.ModelForm):
+    """The authorities to file with, the legal basis, and how the request reaches an authority that takes
+    forwarded requests (UN 1718: a Member State, the Resident Coordinator, the Committee Secretary, or direct
+    where eligible). The rule is models/channels.py's, checked when the filings are created."""
+
     authorities = forms.ModelMultipleChoiceField(
         queryset=Authority.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -177,16 +198,56 @@ class FileWithAuthoritiesForm(forms.Form):
         error_messages={"required": "Choose at least one authority."},
     )
 
+    class Meta:
+        model = Filing
+        fields = ["legal_basis", "submission_channel", "channel_detail", "urgent", "urgent_reason"]
+        labels = {
+            "submission_channel": "How the request reaches the UN 1718 Committee",
+            "channel_detail": "Forwarding Member State",
+            "urgent": "Urgent request (e.g. outbreak response)",
+            "urgent_reason": "Why it is urgent",
+        }
+        help_texts = {
+            "submission_channel": "Direct only for UN agencies, the ICRC and IFRC, Member States, organizations with "
+            "two or more approvals in the past 18 months, or urgent requests.",
+            "channel_detail": "When a Member State forwards it: which one.",
+        }
+        widgets = {"urgent_reason": forms.Textarea(attrs={"rows": 2})}
+
     def __init__(self, *args, authorities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["authorities"].queryset = authorities
+        self.order_fields(["authorities", *self._meta.fields])
+        self.routes_by_channel = any(a.procedure.takes_forwarded_requests for a in authorities)
+
+    def channel(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+    def _post_clean(self):
+        pass  # the service builds and checks each filing; this form only reads the choices
+
+
+class LinkedRequestForm(forms.Form):
+    """A new request that extends or amends an approval (services.request_linked)."""
+
+    link = forms.ChoiceField(
+        choices=[(Filing.Link.EXTENSION, "Extension"), (Filing.Link.AMENDMENT, "Amendment")],
+        label="What do you ask for?",
+        widget=forms.RadioSelect,
+    )
+    linked_request = forms.CharField(
+        label="What should change, and why",
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="e.g. three more months because the second shipment is delayed; or a new consignee",
+    )
 
 
 class MessageForm(forms.Form):
     body = forms.CharField(label="Message", max_length=MESSAGE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-_LONG_TEXT = {"conditions", "reasons"}
+_LONG_TEXT = {"conditions", "reasons", "validity_justification"}
 
 
 class ActionForm(forms.Form):
@@ -215,6 +276,8 @@ class ActionForm(forms.Form):
             return forms.DateField(widget=DateInput(), **options)
         if field.kind == procedures.DOCUMENT:
             return forms.FileField(**options)
+        if field.kind == procedures.MONTHS:
+            return forms.IntegerField(min_value=1, **options)
         if field.kind == procedures.REVIEWER_CHOICE:
             if reviewers is None:
                 reviewers = reviewers_of(filing.authority)
