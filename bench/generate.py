@@ -110,7 +110,10 @@ def create_cast(organizations: int, authorities, reviewers=REVIEWERS_PER_AUTHORI
     start = (Organization.objects.aggregate(last=models.Max("pk"))["last"] or 0) + 1
     orgs = Organization.objects.bulk_create(
         Organization(
-            name=f"Bench Relief Organization {n}", kind="un_agency", country="CH", contact_email=f"ops{n}@bench.example.org"
+            name=f"Bench Relief Organization {n}",
+            kind="un_agency",
+            country="CH",
+            contact_email=f"ops{n}@bench.example.org",
         )
         for n in range(start, start + organizations)
     )

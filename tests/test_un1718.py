@@ -107,6 +107,17 @@ def test_ten_months_are_refused_on_the_web(proposed, staff_un):
     assert proposed.status == "approval_proposed"
 
 
+def test_ten_months_are_refused_by_the_admin_override(proposed, client, django_user_model):
+    from django.urls import reverse
+
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw"))
+    url = reverse("admin:exemptions_filing_override", args=[proposed.pk])
+    body = {"action": "confirm_approval", "reason": "Staff away", "payload": '{"validity_months": 10}'}
+    response = client.post(url, body)
+    assert response.status_code == 200 and "validity_months" in response.content.decode()
+    assert Filing.objects.get(pk=proposed.pk).status == "approval_proposed"
+
+
 def test_ten_months_are_refused_by_the_api(proposed, staff_un):
     client = factories.api_client(staff_un)
     url = f"/api/v1/filings/{proposed.reference}/actions/confirm_approval/"

@@ -26,88 +26,8 @@ from exemptions.models import (
     organization_ids,
 )
 
+from .authorities import PayloadFieldSerializer
 from .fields import ModelSerializer, _date
-
-# --- authorities and their workflows -----------------------------------------------------------
-
-
-class WorkflowStateSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    label = serializers.CharField()
-    applicant_label = serializers.CharField()
-    terminal = serializers.BooleanField()
-    waits_on = serializers.CharField(allow_null=True)
-    counts_against_sla = serializers.BooleanField()
-    stops_clock = serializers.BooleanField()
-    grants_validity = serializers.BooleanField()
-    deadline = serializers.CharField(allow_null=True, help_text="The clock this state runs against")
-
-
-class PayloadFieldSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    kind = serializers.ChoiceField(
-        choices=[procedures.TEXT, procedures.DATE, procedures.REVIEWER_CHOICE, procedures.DOCUMENT, procedures.MONTHS],
-        help_text="`document`: a file attached with the action in the web form; `months`: a whole number of months",
-    )
-    required = serializers.BooleanField()
-
-
-class WorkflowTransitionSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    label = serializers.CharField()
-    # `from` is a Python keyword, so it is declared through the class namespace.
-    locals()["from"] = serializers.ListField(child=serializers.CharField(), help_text="States it starts from")
-    to = serializers.CharField(allow_null=True, help_text="Target state; null when the state does not change")
-    roles = serializers.ListField(child=serializers.CharField())
-    note_required = serializers.BooleanField()
-    payload = PayloadFieldSerializer(many=True)
-    effects = serializers.ListField(child=serializers.CharField(), help_text="What it records besides the state")
-    trigger = serializers.CharField(allow_null=True, help_text="What sets off a system transition: the clock's event")
-    notice = serializers.CharField(allow_null=True, help_text="Who is emailed when it happens")
-    guard = serializers.CharField(
-        allow_null=True, help_text="A condition on the filing, e.g. `filed_through_forwarder` (its channel)"
-    )
-
-
-class ExpeditedDeadlineSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    working_days_setting = serializers.CharField(allow_null=True, help_text="The authority setting it runs on")
-
-
-class WorkflowSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    name = serializers.CharField()
-    states = WorkflowStateSerializer(many=True)
-    transitions = WorkflowTransitionSerializer(many=True)
-    expedited_deadlines = ExpeditedDeadlineSerializer(
-        many=True, help_text="Deadlines urgent requests, extensions and amendments run on instead"
-    )
-
-
-class AuthoritySerializer(ModelSerializer):
-    workflow = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Authority
-        fields = [
-            "code",
-            "name",
-            "jurisdiction",
-            "time_zone",
-            "review_sla_working_days",
-            "applicant_reply_working_days",
-            "no_objection_working_days",
-            "expedited_no_objection_working_days",
-            "hold_reminder_working_days",
-            "default_validity_months",
-            "max_validity_months",
-            "workflow",
-        ]
-
-    @extend_schema_field(WorkflowSerializer)
-    def get_workflow(self, authority) -> dict:
-        return authority.procedure.describe()
-
 
 # --- the dossier -------------------------------------------------------------------------------
 
@@ -296,7 +216,7 @@ class NewFilingSerializer(serializers.Serializer):
         help_text="Reference of the approval this request extends or amends (with `link`); prefilled from it",
     )
     link = serializers.ChoiceField(
-        choices=[Filing.Link.EXTENSION, Filing.Link.AMENDMENT], required=False, help_text="With `follows`"
+        choices=Filing.Link.choices, required=False, help_text="With `follows`: `extension` or `amendment`"
     )
     linked_request = serializers.CharField(
         required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, help_text="What the extension or amendment asks"

@@ -24,6 +24,7 @@ from exemptions.filters import FilingFilter
 from exemptions.models import Application, Authority, Document, Event, Filing, FilingView, Message
 
 from . import serializers as s
+from .authorities import AuthoritySerializer
 from .errors import ErrorSerializer
 from .pagination import DeadlineCursorPagination
 from .permissions import IsApplicantOfDossier, IsApplicantToCreate
@@ -87,11 +88,11 @@ class SchemaView(SpectacularAPIView):
 # --- authorities -------------------------------------------------------------------------------
 
 
-@extend_schema(responses={200: s.AuthoritySerializer(many=True), **errors(401, 404)})
+@extend_schema(responses={200: AuthoritySerializer(many=True), **errors(401, 404)})
 class AuthorityListView(generics.ListAPIView):
     """Authorities with their workflow: states, transitions, who may run each, and what each asks for."""
 
-    serializer_class = s.AuthoritySerializer
+    serializer_class = AuthoritySerializer
     queryset = Authority.objects.order_by("code", "id")
     filter_backends = []
 
