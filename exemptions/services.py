@@ -175,7 +175,7 @@ def create_filing(
     if not authority.procedure.takes_forwarded_requests:
         filing.submission_channel, filing.channel_detail = Filing.Channel.DIRECT, ""
     # A channel chosen now is checked now; one left to its default is checked when the filing is filed.
-    errors = {**channel_errors(filing, timezone.now()), **linked_filing_errors(filing)} if channel or follows else {}
+    errors = {**(channel_errors(filing, timezone.now()) if channel else {}), **linked_filing_errors(filing)}
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -183,7 +183,9 @@ def create_filing(
         refuse_second_pending(application, authority)
         try:
             with transaction.atomic():
-                _save_valid(filing, exclude=["reference"])
+                # The pending rule reads as its own message below, not as the constraint's.
+                filing.full_clean(exclude=["reference"], validate_constraints=False)
+                filing.save()
         except IntegrityError:
             if has_pending_filing(application, authority):
                 raise _second_pending_error(authority) from None

@@ -11,7 +11,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from exemptions import demo, engine, services, tokens
-from exemptions.models import Authority, Membership, Organization, Role
+from exemptions.models import Authority, Filing, Membership, Organization, Role
 
 _counter = itertools.count(1)
 
@@ -106,8 +106,10 @@ def member_of(code, role):
 
 
 def approved_filing(application, code, by, valid_from_on, valid_until_on):
-    """A filing approved for the given validity, along its procedure's real path to approval (today)."""
-    return demo.drive(
+    """A filing approved for the given validity, along its procedure's real path to approval (today). Where the
+    authority counts validity from its own approval (UN 1718: months from the day of approval), the dates the test
+    needs are then written over the computed ones."""
+    approved = demo.drive(
         filing(application, code, by),
         "approved",
         applicant=by,
@@ -116,6 +118,10 @@ def approved_filing(application, code, by, valid_from_on, valid_until_on):
         valid_from_on=valid_from_on,
         valid_until_on=valid_until_on,
     )
+    if (approved.valid_from_on, approved.valid_until_on) != (valid_from_on, valid_until_on):
+        Filing.objects.filter(pk=approved.pk).update(valid_from_on=valid_from_on, valid_until_on=valid_until_on)
+        approved.valid_from_on, approved.valid_until_on = valid_from_on, valid_until_on
+    return approved
 
 
 @contextmanager

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from exemptions import engine
+from exemptions import engine, services
 from exemptions.clearance import cleared_to_ship
 from exemptions.models import Application, Authority
 from tests import factories
@@ -91,9 +91,11 @@ def test_an_approval_past_its_end_date_counts_as_expired_even_before_the_sweep(a
 
 
 def test_an_approval_with_an_extension_pending_still_counts(application, applicant):
+    ofac = factories.approved_filing(application, "OFAC", applicant, dt.date(2027, 1, 1), dt.date(2028, 12, 31))
+    engine.apply(ofac, "request_extension", applicant, "Port delays.", None, requested_until_on="2029-10-31")
     un = factories.approved_filing(application, "UN1718", applicant, dt.date(2027, 2, 1), dt.date(2027, 7, 31))
-    engine.apply(un, "request_extension", applicant, "Port delays.", None, requested_until_on="2027-10-31")
-    factories.approved_filing(application, "OFAC", applicant, dt.date(2027, 1, 1), dt.date(2028, 12, 31))
+    extension = services.request_linked(un, applicant, "extension", "Three more months: port delays.")
+    engine.apply(extension, "submit", applicant)  # UN 1718: a new, linked request beside the approval
     assert clearance(application).cleared
 
 

@@ -61,6 +61,8 @@ def linked_filing_errors(filing: Filing) -> dict[str, list[str]]:
     """An extension or amendment follows an approval of the same dossier and authority, and says what it asks."""
     errors: dict[str, list[str]] = {}
     earlier = filing.follows
+    if bool(earlier) != bool(filing.link):
+        return {"follows": ["A linked request names both the filing it follows and why (extension, amendment, …)."]}
     if earlier is None:
         return errors
     if earlier.application_id != filing.application_id or earlier.authority_id != filing.authority_id:

@@ -144,7 +144,7 @@ class Filing(models.Model):
         related_name="followed_by",
         help_text="The earlier filing this one renews, extends or amends",
     )
-    link = models.CharField(max_length=20, choices=Link.choices, blank=True)
+    link = models.CharField(max_length=20, choices=Link.choices, blank=True, default="", db_default="")
     linked_request = models.TextField(
         blank=True,
         default="",

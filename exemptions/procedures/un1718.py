@@ -77,7 +77,7 @@ UN1718_STATES = (
     ),
     State(
         "hold_questions",
-        "On hold — member's questions with the applicant",
+        "On hold — member questions with the applicant",
         "On hold — a Committee member has questions for you",
         waits_on=APPLICANT,
         stops_clock=True,

@@ -150,10 +150,14 @@ class ItemForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["kind"].required = False  # left out: goods, as every item was before services could be listed
         for name in ("quantity", "unit_value"):
             value = self.initial.get(name)
             if value is not None:
                 self.initial[name] = f"{value.normalize():f}"  # 12000, not 12000.000
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or Item.Kind.GOODS
 
 
 class PartyForm(forms.ModelForm):
@@ -219,9 +223,11 @@ class FileWithAuthoritiesForm(forms.ModelForm):
         self.fields["authorities"].queryset = authorities
         self.order_fields(["authorities", *self._meta.fields])
         self.routes_by_channel = any(a.procedure.takes_forwarded_requests for a in authorities)
+        for name in self._meta.fields:
+            self.fields[name].required = False  # left out: the filing's defaults (specific request, direct)
 
     def channel(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        return {name: value for name in self._meta.fields if (value := self.cleaned_data.get(name)) not in ("", None)}
 
     def _post_clean(self):
         pass  # the service builds and checks each filing; this form only reads the choices
