@@ -492,3 +492,17 @@ def test_specification_and_dual_use_note_reach_every_face(org, applicant, review
     assert filing.snapshot["items"][0]["kind"] == "service"
     page = factories.web_client(reviewer_un).get(f"/filings/{filing.reference}/").content.decode()
     assert SERVICE["specification"] in page and SERVICE["dual_use_note"] in page and SERVICE["provider"] in page
+
+
+def test_each_workflow_requires_its_own_dossier_elements(org, applicant):
+    dossier = factories.complete_dossier(org, applicant, beneficiaries={}, selection_criteria="")
+    dossier.required_authorities.set(Authority.objects.filter(code="OFAC"))
+    assert dossier.missing_elements() == []  # OFAC's licence application names no beneficiaries
+    ofac = factories.submitted_filing(dossier, "OFAC", applicant)
+    assert ofac.status == "submitted"
+    dossier.required_authorities.add(Authority.objects.get(code="UN1718"))
+    assert len(dossier.missing_elements()) == 2  # IAN 7 asks for them
+    un = factories.filing(dossier, "UN1718", applicant)
+    with pytest.raises(ValidationError) as refused:
+        engine.apply(un, "submit", applicant)
+    assert "beneficiaries" in str(refused.value.message_dict["application"]).lower()

@@ -98,7 +98,9 @@ class ApplicationSerializer(ModelSerializer):
     parties = PartySerializer(
         many=True, required=False, max_length=MAX_PARTIES_PER_DOSSIER, help_text="On PATCH, replaces every party"
     )
-    missing_elements = serializers.SerializerMethodField(help_text="IAN 7 elements still missing before filing")
+    missing_elements = serializers.SerializerMethodField(
+        help_text="Elements the chosen authorities require (IAN 7's for the UN 1718 Committee) still missing"
+    )
     editable = serializers.SerializerMethodField()
     filings = serializers.SerializerMethodField()
     cleared_to_ship = serializers.SerializerMethodField()
@@ -141,7 +143,7 @@ class ApplicationSerializer(ModelSerializer):
         return fields
 
     def get_missing_elements(self, application) -> list[str]:
-        return application.missing_elements()  # reads the prefetched items and parties
+        return application.missing_elements()  # reads the prefetched items, parties and authorities
 
     def get_editable(self, application) -> bool:
         return not application.is_locked  # reads the prefetched filings

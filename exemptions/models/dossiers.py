@@ -180,9 +180,22 @@ class Application(models.Model):
     def beneficiary_total(self) -> int:
         return sum((self.beneficiaries or {}).values())
 
-    def missing_elements(self, required=procedures.IAN7_ELEMENTS) -> list[str]:
-        """Labels of the `required` dossier elements (procedures.DOSSIER_ELEMENTS) this dossier still lacks;
-        empty when it may be filed. Reads items and parties with `.all()`, so prefetched rows cost no query."""
+    def required_elements(self) -> tuple[str, ...]:
+        """What the procedures of the chosen authorities require (IAN 7's list only where the UN 1718 Committee is
+        among them); every element while no authority is chosen. Reads `required_authorities.all()`."""
+        wanted = {e for a in self.required_authorities.all() for e in a.procedure.required_elements}
+        return (
+            tuple(e for e in procedures.DOSSIER_ELEMENTS if e in wanted)
+            if wanted
+            else tuple(procedures.DOSSIER_ELEMENTS)
+        )
+
+    def missing_elements(self, required=None) -> list[str]:
+        """Labels of the `required` dossier elements (procedures.DOSSIER_ELEMENTS; by default those of the chosen
+        authorities) this dossier still lacks; empty when it may be filed. Reads items and parties with `.all()`,
+        so prefetched rows cost no query."""
+        if required is None:
+            required = self.required_elements()
         present = {
             "purpose": bool(self.purpose.strip()),
             "justification": bool(self.justification.strip()),
