@@ -76,9 +76,16 @@ def _compose_deadline_reminder(email: OutgoingEmail) -> EmailMultiAlternatives:
         "overdue": overdue,
         "escalation": overdue and email.recipient_id in {u.id for u in _staff(filing)},
         "url": filing_url(filing),
-        "extension_url": filing_url(filing) + "#request_extension" if email.deadline_kind == "expiry" else "",
+        "extension_url": filing_url(filing) + extension_anchor(filing) if email.deadline_kind == "expiry" else "",
     }
     return render_email("reminder", context, email.recipient)
+
+
+def extension_anchor(filing) -> str:
+    """Where an approval's page offers its extension: an action on the approval, or (UN 1718) a new, linked request."""
+    if filing.procedure.with_effect(procedures.CHECK_EXTENSION_REQUEST):
+        return "#request_extension"
+    return "#request"
 
 
 def _staff(filing):

@@ -183,10 +183,15 @@ def test_applicant_creates_a_dossier_with_two_items_and_files_it_with_un1718_and
 
     page.get_by_label("UN1718", exact=False).check()
     page.get_by_label("OFAC", exact=False).check()
+    page.get_by_label("How the request reaches the UN 1718 Committee").select_option("member_state")
+    page.get_by_label("Forwarding Member State").fill("Switzerland")
     page.get_by_role("button", name="File the dossier").click()
     expect(page.get_by_text("Filed with OFAC, UN1718")).to_be_visible()
     filings = Filing.objects.filter(application__title="Therapeutic food for children's hospitals")
-    assert sorted(filings.values_list("authority__code", "status")) == [("OFAC", "submitted"), ("UN1718", "submitted")]
+    assert sorted(filings.values_list("authority__code", "status")) == [
+        ("OFAC", "submitted"),
+        ("UN1718", "with_forwarder"),  # until Switzerland transmits it to the Committee
+    ]
     assert filings.first().application.items.count() == 2
 
 
@@ -235,7 +240,7 @@ def test_applicant_sees_cleared_to_ship_once_both_approvals_cover_the_window(
     dossier = factories.complete_dossier(org, applicant, ship_from_on=WINDOW[0], ship_until_on=WINDOW[1])
     un = factories.submitted_filing(dossier, "UN1718", applicant)
     engine.apply(un, "take", reviewer_un)
-    engine.apply(un, "recommend", reviewer_un, "", None, valid_from_on="2027-01-01", valid_until_on="2027-09-30")
+    engine.apply(un, "circulate", reviewer_un)
     engine.apply(un, "propose_approval", engine.SYSTEM)  # the sweep's job when the no-objection period ends
     ofac = factories.submitted_filing(dossier, "OFAC", applicant)
     engine.apply(ofac, "take", reviewer_ofac)
@@ -253,8 +258,15 @@ def test_applicant_sees_cleared_to_ship_once_both_approvals_cover_the_window(
     staff.goto("/dashboard/")
     expect(staff.get_by_role("heading", name="Approvals proposed by the system — confirm")).to_be_visible()
     shoot(staff, "staff-dashboard")
-    staff.locator('form[data-action="confirm_approval"] summary').click()
-    staff.locator('form[data-action="confirm_approval"] button[type=submit]').click()
+    # Six months from today would end before the window does: staff grant nine, with the justification.
+    submit_action(
+        staff,
+        "confirm_approval",
+        {
+            "Validity in months from the approval": "9",
+            "Justification for the longer validity": "Winter closes the rail route for three months.",
+        },
+    )
     expect(staff.get_by_text(f"Confirm the approval: done. {un.reference} is now approved.")).to_be_visible()
 
     home.reload()
