@@ -10,7 +10,7 @@ import time_machine
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 
-from exemptions import deadlines, engine, services
+from exemptions import deadlines, engine, procedures, services
 from exemptions.models import Authority, Filing, Role
 from tests import factories
 
@@ -444,7 +444,11 @@ def test_the_workflow_page_and_command_draw_the_new_procedure(db):
     ):
         assert edge in drawn
     page = factories.web_client().get("/workflows/UN1718/").content.decode()
-    assert "with_forwarder --&gt; submitted" in page or "with_forwarder --> submitted" in page
+    assert "with_forwarder --&gt; submitted" in page  # the Mermaid source
+    # The graph itself: a box per state, an arrow per pair of states with the actions between them.
+    assert page.count('<rect x="') == len(procedures.UN1718.states)
+    assert "<title>With the Member State / RC → Submitted — unassigned: Record the transmission to the" in page
+    assert "when sent through a Member State" in page and "expedited requests: 2 working days" in page
 
 
 # --- items: services and specifications in every face ---------------------------------------------------

@@ -270,6 +270,7 @@ class FilingSerializer(ModelSerializer):
             "urgent_reason",
             "expedited",
             "forwarded_at",
+            "clock_stopped_at",
             "link",
             "linked_request",
             "submitted_at",

@@ -11,6 +11,7 @@ from .vocabulary import (
     APPLICANTS,
     AUTHORITY,
     DOSSIER_ELEMENTS,
+    GUARD_DESCRIPTIONS,
     IAN7_ELEMENTS,
     INITIAL,
     PRIMARY,
@@ -109,6 +110,10 @@ class Transition:
     def target_from(self, status: str) -> str:
         return self.target or status
 
+    @property
+    def guard_description(self) -> str:
+        return GUARD_DESCRIPTIONS.get(self.guard, "")
+
 
 @dataclass(frozen=True)
 class Procedure:
@@ -133,6 +138,8 @@ class Procedure:
                 raise ValueError(f"{self.key}.{t.name} refers to unknown states {sorted(unknown)}")
             if t.trigger and not t.is_system:
                 raise ValueError(f"{self.key}.{t.name}: only system transitions have a trigger")
+            if t.guard and t.guard not in GUARD_DESCRIPTIONS:
+                raise ValueError(f"{self.key}.{t.name}: unknown guard {t.guard}")
         if set(self.required_elements) - DOSSIER_ELEMENTS.keys():
             raise ValueError(f"{self.key} requires unknown dossier elements")
 

@@ -42,6 +42,10 @@ RECORD_COMMITTEE_APPROVAL = "record_committee_approval"  # validity counted from
 # transitions of one name and source with different guards route a case (e.g. a submit direct or via a forwarder).
 FILED_DIRECT = "filed_direct"  # the filing's channel is direct submission
 FILED_THROUGH_FORWARDER = "filed_through_forwarder"  # a Member State, the Resident Coordinator or the Secretary
+GUARD_DESCRIPTIONS = {
+    FILED_DIRECT: "when filed directly",
+    FILED_THROUGH_FORWARDER: "when sent through a Member State, the Resident Coordinator or the Committee Secretary",
+}
 
 # Dates anyone types are checked against this range, so a slip such as 9999-12-31 is a field error,
 # not a deadline in the year 10000 that every page and the sweep then trip over.

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from exemptions.models import Authority, Filing, Item
 
+from . import diagram
 from .shortcuts import page_of
 
 
@@ -26,8 +27,22 @@ def workflow_detail(request, code):
             for t in wf.transitions
             if state.name in t.sources
         ]
-        states.append({"state": state, "outgoing": outgoing})
-    context = {"authority": authority, "workflow": wf, "states": states, "mermaid": wf.mermaid()}
+        expedited = wf.deadline_of(state, expedited=True)
+        shorter = expedited if expedited is not state.deadline and expedited.working_days_setting else None
+        states.append(
+            {
+                "state": state,
+                "outgoing": outgoing,
+                "expedited": getattr(authority, shorter.working_days_setting) if shorter else None,
+            }
+        )
+    context = {
+        "authority": authority,
+        "workflow": wf,
+        "states": states,
+        "mermaid": wf.mermaid(),
+        "graph": diagram.layout(wf),
+    }
     return render(request, "exemptions/workflow_detail.html", context)
 
 
