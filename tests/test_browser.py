@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect, sync_playwright
 
-from exemptions import engine
+from exemptions import engine, procedures
 from exemptions.demo import drive
 from exemptions.models import Filing
 from tests import factories
@@ -118,6 +118,8 @@ def earlier_work(org, applicant, reviewer, staff, code):
     now = dt.datetime.now(dt.UTC)
     for title, state, days_ago in EARLIER_WORK:
         filing = factories.filing(factories.complete_dossier(org, applicant, title=title), code, applicant)
+        if state not in {s.name for s in filing.procedure.states}:  # UN 1718 refuses by a member's objection
+            state = filing.procedure.with_effect(procedures.RECORD_REFUSAL)[-1].target
         drive(
             filing,
             state,
