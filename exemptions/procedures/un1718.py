@@ -166,7 +166,6 @@ UN1718 = Procedure(
             ("in_review",),
             "no_objection_period",
             AUTHORITY_ROLES,
-            payload=(PayloadField("authority_reference", "Committee reference", max_length=100),),
         ),
         Transition(
             "place_hold",

@@ -97,12 +97,17 @@ def test_full_lifecycle_through_the_api(applicant, reviewer_un, staff_un, review
     assert [m["kind"] for m in thread] == ["information_request", "response"]
 
     validity = {"valid_from_on": "2027-02-01", "valid_until_on": "2027-10-31"}
-    act(un, refs["UN1718"], "circulate", authority_reference="S/AC.49/2026/OC.45")
+    act(un, refs["UN1718"], "circulate")
     # The clock, not a person, ends the no-objection period (the reminder sweep does this in production).
     engine.apply(Filing.objects.get(reference=refs["UN1718"]), "propose_approval", engine.SYSTEM)
-    longer = {"validity_months": 9, "validity_justification": "Winter closes the rail route for three months."}
+    longer = {
+        "validity_months": 9,
+        "validity_justification": "Winter closes the rail route for three months.",
+        "authority_reference": "S/AC.49/2026/OC.45",
+    }
     confirmed = act(signed_in("staff-un"), refs["UN1718"], "confirm_approval", **longer)
     valid_from = dt.date.fromisoformat(confirmed["valid_from_on"])
+    assert confirmed["authority_reference"] == "S/AC.49/2026/OC.45"
     assert (
         confirmed["status"] == "approved"
         and confirmed["valid_until_on"] == (valid_from + relativedelta(months=9)).isoformat()
