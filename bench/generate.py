@@ -4,7 +4,7 @@ Two paths, both for benchmark databases only:
 
 - `generate(filings=N)` makes realistic cases. Each filing is walked in memory along the shortest path of
   its workflow's declaration to the state it should end in, with the deadline rules `engine.apply()`
-  uses (`_next_due_at`, `Deadline.compute`), the real effects where they touch no database, and the
+  uses (`clocks.next_due_at`), the real effects where they touch no database, and the
   same hash-chained events (`Event.compute_hash`), so `manage.py verify_audit` passes on the result.
   Rows go in with PostgreSQL COPY, a chunk per transaction.
 - `generate_bulk(filings=N, due=K)` uses INSERT … SELECT generate_series for the million-row sweep
@@ -584,7 +584,7 @@ INSERT INTO exemptions_filing (id, application_id, authority_id, reference, stat
     submission_channel, channel_detail, due_at, assigned_to_id, authority_reference, submitted_at, decided_at,
     status_changed_at, valid_from_on, valid_until_on, conditions, decision_reasons, clock_stopped_at,
     paused_due_at, paused_deadline_kind, applicant_wait_seconds, snapshot, snapshot_sha256, created_by_id,
-    created_at, audit_tip_sequence, audit_tip_hash)
+    created_at, audit_tip_sequence, audit_tip_hash, link)
 SELECT %(filing0)s + g - 1, %(app0)s + (g - 1) / %(nauth)s, (%(authorities)s::bigint[])[1 + mod(g - 1, %(nauth)s)],
        (%(codes)s::text[])[1 + mod(g - 1, %(nauth)s)] || '-' || %(year)s || '-'
            || lpad(((%(refs)s::bigint[])[1 + mod(g - 1, %(nauth)s)] + (g - 1) / %(nauth)s)::text, 6, '0'),
@@ -595,7 +595,7 @@ SELECT %(filing0)s + g - 1, %(app0)s + (g - 1) / %(nauth)s, (%(authorities)s::bi
        NULL, '', created + interval '1 day', NULL,
        created + CASE WHEN is_open THEN interval '1 day' ELSE interval '2 days' END,
        NULL, NULL, '', '', NULL, NULL, '', 0, %(snapshot)s::jsonb, %(snapshot_sha256)s,
-       (%(applicants)s::bigint[])[1 + mod((g - 1) / %(nauth)s, %(norgs)s)], created, 0, %(genesis)s
+       (%(applicants)s::bigint[])[1 + mod((g - 1) / %(nauth)s, %(norgs)s)], created, 0, %(genesis)s, ''
 FROM (
     SELECT g, is_due, is_due OR mod(g, 2) = 0 AS is_open, %(now)s - interval '150 days' + mod(g, 40) * interval '1 day' AS created
     FROM (SELECT g, %(stride)s > 0 AND mod(g, greatest(%(stride)s, 1)) = 0 AND g / greatest(%(stride)s, 1) <= %(due)s AS is_due

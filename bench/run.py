@@ -103,11 +103,11 @@ def _create_database(database_url: str) -> None:
 
 
 def reset_data() -> None:
-    """Empty every table the generator fills; the authorities (seeded by migration) stay."""
+    """Empty every table the generator fills; the authorities and holiday calendars (seeded by migration) stay."""
     from django.apps import apps
     from django.db import connection
 
-    keep = {"exemptions_authority"}
+    keep = {"exemptions_authority", "exemptions_holidaycalendar", "exemptions_holiday"}
     tables = [
         m._meta.db_table
         for m in apps.get_models(include_auto_created=True)

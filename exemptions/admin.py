@@ -20,6 +20,8 @@ from .models import (
     Event,
     Filing,
     FilingView,
+    Holiday,
+    HolidayCalendar,
     Item,
     Membership,
     Message,
@@ -51,6 +53,44 @@ class AuthorityAdmin(admin.ModelAdmin):
     list_filter = ["workflow_key"]
     search_fields = ["code", "name", "jurisdiction"]
     inlines = [MembershipInline]
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 1
+    fields = ["date", "name", "source"]
+
+
+@admin.register(HolidayCalendar)
+class HolidayCalendarAdmin(admin.ModelAdmin):
+    """Staff keep each year's holidays here (UN-HQ: from the Secretariat's circular); deadlines computed from
+    then on count them, in every process within a minute."""
+
+    list_display = ["code", "name", "base", "years_with_holidays", "used_by"]
+    search_fields = ["code", "name"]
+    inlines = [HolidayInline]
+
+    @admin.display(description="Years with holidays entered")
+    def years_with_holidays(self, calendar):
+        return ", ".join(str(year) for year in calendar.years) or "none"
+
+    @admin.display(description="Authorities")
+    def used_by(self, calendar):
+        return ", ".join(calendar.authorities_using(calendar.code))
+
+    def get_deleted_objects(self, objs, request):
+        """A calendar an authority counts on stays: without it, that authority's deadlines could not be computed."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        in_use = [f"{code}, whose deadlines count on {c.code}" for c in objs for code in c.authorities_using(c.code)]
+        return deleted, counts, perms_needed, [*protected, *in_use]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "calendar", "source"]
+    list_filter = ["calendar"]
+    search_fields = ["name", "source"]
+    date_hierarchy = "date"
 
 
 @admin.register(Membership)

@@ -419,7 +419,7 @@ def _extension(approval, people):
     track (its short period ends in a few days)."""
     extension = services.request_linked(approval, people["applicant"], Filing.Link.EXTENSION, EXTENSION_REQUEST)
     procedure = extension.procedure
-    expedited = {d.kind for d in procedure.expedited_deadlines}
+    expedited = {kind for kind, _ in procedure.expedited_deadlines}
     state = next(s.name for s in procedure.states if s.deadline and s.deadline.kind in expedited)
     started = start_for(extension, state, ("due_at", timezone.now() + FEW_DAYS), **people)
     return drive(extension, state, started_at=started, **people)

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import deadlines, payloads, snapshot
+from . import clocks, deadlines, payloads, snapshot
 from . import procedures as p
 from .models import (
     AUTHORITY_ROLES,
@@ -252,52 +252,6 @@ EFFECTS = {
 assert set(EFFECTS) == {e for proc in p.PROCEDURES.values() for t in proc.transitions for e in t.effects}
 
 
-# --- deadlines ---------------------------------------------------------------------------------
-
-
-def deadline_at(deadline: p.Deadline, authority, valid_until_on: dt.date | None, now: dt.datetime):
-    """When a deadline of this kind falls due for a filing entering its state at `now`."""
-    if deadline.working_days_setting:
-        days = getattr(authority, deadline.working_days_setting)
-        return deadlines.working_deadline(now, days, authority.holiday_calendar, authority.time_zone)
-    if valid_until_on is None:
-        return None
-    if deadline.at_validity_end:
-        return deadlines.end_of_day(valid_until_on, authority.time_zone)
-    days = getattr(authority, deadline.from_validity_end_days_setting)
-    return deadlines.calendar_deadline(valid_until_on, days, authority.time_zone)
-
-
-def _next_due_at(filing: Filing, plan: Plan) -> tuple[dt.datetime | None, dict]:
-    """Deadline of the target state, and the paused-clock fields to write with it. An expedited filing runs on the
-    procedure's expedited deadlines; a forwarded filing's clock starts at the forwarding body's transmission."""
-    source, target, at = plan.source, plan.target, plan.at
-    expedited = filing.is_expedited
-    source_deadline = filing.procedure.deadline_of(source, expedited=expedited)
-    target_deadline = filing.procedure.deadline_of(target, expedited=expedited)
-    clock = {}
-    if target.stops_clock and not source.stops_clock:
-        clock.update(
-            clock_stopped_at=at,
-            paused_due_at=filing.due_at,
-            paused_deadline_kind=source_deadline.kind if source_deadline else "",
-        )
-    if source.stops_clock and not target.stops_clock:
-        waited = at - filing.clock_stopped_at if filing.clock_stopped_at else dt.timedelta(0)
-        if source.waits_on_applicant:
-            clock["applicant_wait_seconds"] = filing.applicant_wait_seconds + int(waited.total_seconds())
-        clock.update(clock_stopped_at=None, paused_due_at=None, paused_deadline_kind="")
-        if target_deadline and target_deadline.kind == filing.paused_deadline_kind and filing.paused_due_at:
-            return filing.paused_due_at + waited, clock  # the stopped clock resumes where it stood
-    if target_deadline is None:
-        return None, clock
-    if source_deadline and source_deadline.kind == target_deadline.kind and filing.due_at:
-        return filing.due_at, clock  # the same clock keeps running (submitted → in_review, reassignment)
-    valid_until_on = plan.changes.get("valid_until_on", filing.valid_until_on)
-    starts = plan.changes.get("forwarded_at") or at
-    return deadline_at(target_deadline, filing.authority, valid_until_on, starts), clock
-
-
 # --- planning and applying ---------------------------------------------------------------------
 
 
@@ -319,7 +273,9 @@ def plan(filing: Filing, transition: p.Transition, actor, note: str, cleaned: di
     )
     for effect in transition.effects:
         EFFECTS[effect](filing, outcome, cleaned)
-    due_at, clock = _next_due_at(filing, outcome)
+    # A forwarded request's clock starts at the forwarding body's transmission, not when it is recorded.
+    starts = outcome.changes.get("forwarded_at") or at
+    due_at, clock = clocks.next_due_at(filing, outcome.source, outcome.target, starts, outcome.changes)
     outcome.changes.update(clock, due_at=due_at, status=outcome.target.name)
     if outcome.target is not outcome.source:
         outcome.changes["status_changed_at"] = at

@@ -5,6 +5,7 @@ from django.apps import apps
 from django.core.cache import cache
 
 from exemptions.models import Role
+from exemptions.models.calendars import forget_stored_calendars
 from tests import factories
 
 
@@ -27,12 +28,19 @@ def _fast_and_quiet(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _seeded_authorities(request):
-    """A transactional test starts after another one emptied every table; put back the authorities the data
-    migration seeds, so it finds UN1718, OFAC, … as a fresh database has them."""
+    """A transactional test starts after another one emptied every table; put back the authorities and the
+    holiday calendars the data migrations seed, so it finds UN1718, OFAC, … as a fresh database has them."""
     marker = request.node.get_closest_marker("django_db")
     if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
         importlib.import_module("exemptions.migrations.0002_seed_authorities").seed(apps, None)
+        importlib.import_module("exemptions.migrations.0008_holiday_calendars").seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _calendars_read_anew():
+    """Holidays a test entered are rolled back with it: no test counts on a calendar another one loaded."""
+    forget_stored_calendars()
 
 
 @pytest.fixture

@@ -51,9 +51,9 @@ def test_working_days_between_skips_weekends_and_holidays():
     assert deadlines.working_days_between(dt.date(2026, 11, 20), dt.date(2026, 11, 30), "US-DC") == 5
 
 
-def test_unknown_calendar_and_zone_are_readable_errors():
+def test_unknown_calendar_and_zone_are_readable_errors(db):
     with pytest.raises(ValueError, match="holiday calendar"):
-        deadlines.holiday_calendar("XX-YY", 2026)
+        deadlines.calendar_named("XX-YY")  # neither a country calendar nor one kept in the admin
     with pytest.raises(ValueError, match="time zone"):
         deadlines.zone("Mars/Olympus")
 
@@ -70,14 +70,14 @@ def test_naive_start_is_refused():
 
 
 def test_submission_sets_the_reviewer_sla_deadline_in_working_days(dossier, applicant):
-    # UN1718: 10 working days on the New York calendar. Submitted Friday 30 Oct 2026 (EDT); skipping
-    # weekends, Election Day (3 Nov) and Veterans Day (11 Nov): due end of Tuesday 17 Nov (EST).
+    # UN1718: 10 working days on the UN Headquarters calendar. Submitted Friday 30 Oct 2026 (EDT); the
+    # Secretariat works on New York's Election Day (3 Nov) and Veterans Day (11 Nov): due end of Friday 13 Nov (EST).
     filing = factories.filing(dossier, "UN1718", applicant)
     with time_machine.travel(ny(2026, 10, 30, 11, 0), tick=False):
         engine.apply(filing, "submit", applicant)
-    assert filing.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == dt.datetime(2026, 11, 17, 23, 59, 59)
+    assert filing.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == dt.datetime(2026, 11, 13, 23, 59, 59)
     filing.refresh_from_db()
-    assert filing.due_at == ny(2026, 11, 17, 23, 59, 59)
+    assert filing.due_at == ny(2026, 11, 13, 23, 59, 59)
 
 
 def test_taking_a_case_keeps_the_running_sla_deadline(dossier, applicant, reviewer_un):
@@ -102,8 +102,13 @@ def test_the_reviewer_clock_stops_while_waiting_on_the_applicant(dossier, applic
     assert filing.due_at.astimezone(NEW_YORK).date() == dt.date(2026, 11, 19)
     with time_machine.travel(ny(2026, 11, 16, 15, 30), tick=False):
         engine.apply(filing, "respond", applicant, "Sariwon and Haeju hospitals.")
+    # Submitted Monday 2 Nov, the 60-working-day review was due Monday 1 Feb 2027 (US federal calendar), with 58
+    # working days left after 4 Nov. Counted again from 16 Nov, skipping Thanksgiving, Christmas, New Year's Day,
+    # Martin Luther King Jr. Day and weekends: Wednesday 10 Feb 2027. Adding back the 12.2 days waited would
+    # have put it on Saturday 13 Feb.
+    assert sla_due == ny(2027, 2, 1, 23, 59, 59)
+    assert filing.due_at == ny(2027, 2, 10, 23, 59, 59)
     waited = ny(2026, 11, 16, 15, 30) - ny(2026, 11, 4, 10, 0)
-    assert filing.due_at == sla_due + waited
     assert filing.applicant_wait_seconds == int(waited.total_seconds())
     assert filing.clock_stopped_at is None and filing.paused_due_at is None
 

@@ -177,7 +177,8 @@ def test_a_hold_reminds_staff_after_the_authoritys_working_days_and_relays_quest
     assert filing.status == "on_hold" and filing.clock_stopped_at == hold_start and filing.paused_due_at == period_end
     assert list(filing.messages.values_list("kind", flat=True)) == ["information_request", "response"]
     engine.apply(filing, "release_hold", reviewer_un, "", ny(2026, 12, 14, 10))
-    assert filing.due_at == period_end + (ny(2026, 12, 14, 10) - hold_start)  # the period resumes where it stood
+    # The period gets back the three working days it had left (4, 7 and 8 December), from the day it resumes.
+    assert filing.due_at == ny(2026, 12, 17, 23, 59, 59)
     assert filing.applicant_wait_seconds == 0
 
 

@@ -3,6 +3,10 @@
 Models hold data and data validation only. `Filing.status` is written by `engine.apply()` alone.
 """
 
+from .calendars import (
+    Holiday,
+    HolidayCalendar,
+)
 from .channels import (
     channel_errors,
     linked_filing_errors,
@@ -113,4 +117,6 @@ __all__ = [
     "OutgoingEmail",
     "AuditCheckpoint",
     "ApiToken",
+    "Holiday",
+    "HolidayCalendar",
 ]

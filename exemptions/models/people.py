@@ -46,7 +46,9 @@ class Authority(models.Model):
     )
     holiday_calendar = models.CharField(
         max_length=20,
-        help_text="Country and optional subdivision of the `holidays` package, e.g. US-NY, US-DC, GB-ENG, BE",
+        help_text="The calendar whose working days deadlines count: a holiday calendar kept in the admin (UN-HQ: "
+        "the UN Headquarters' official holidays) or a country and optional subdivision of the `holidays` package "
+        "(US: the US federal holidays; GB-ENG, BE)",
     )
     time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA zone in which deadlines fall due")
     review_sla_working_days = models.PositiveIntegerField(default=30, help_text="Reviewer SLA from submission")
@@ -87,7 +89,7 @@ class Authority(models.Model):
 
     def clean(self):
         try:
-            deadlines.holiday_calendar(self.holiday_calendar, 2026)
+            deadlines.calendar_named(self.holiday_calendar)
         except ValueError as exc:
             raise ValidationError({"holiday_calendar": str(exc)}) from exc
         try:

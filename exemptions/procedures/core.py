@@ -20,6 +20,7 @@ from .vocabulary import (
     DANGER,
     DATE,
     DOCUMENT,
+    EXPEDITED,
     EXTEND_VALIDITY,
     INITIAL,
     LICENCE_ELEMENTS,
@@ -41,14 +42,20 @@ from .vocabulary import (
 
 REVIEW = Deadline("review", working_days_setting="review_sla_working_days")
 REPLY = Deadline("reply", working_days_setting="applicant_reply_working_days")
-NO_OBJECTION = Deadline("no_objection", working_days_setting="no_objection_working_days")
-EXPEDITED_NO_OBJECTION = Deadline("no_objection", working_days_setting="expedited_no_objection_working_days")
+# The Committee approves by silence: the period ends with the system's proposal unless a member holds it. Urgent
+# requests, extensions and amendments (a filing's `is_expedited`) run on the expedited period.
+NO_OBJECTION = Deadline(
+    "no_objection",
+    working_days_setting="no_objection_working_days",
+    working_days_setting_when=((EXPEDITED, "expedited_no_objection_working_days"),),
+    closes_by_silence=True,
+)
 # A member's hold stops the no-objection clock; this one only says when staff are reminded that it lasts.
 HOLD = Deadline("hold", working_days_setting="hold_reminder_working_days")
 CONFIRMATION = Deadline("confirmation", working_days_setting="confirmation_working_days")
 EXTENSION_REVIEW = Deadline("extension_review", working_days_setting="extension_review_working_days")
-EXPIRY = Deadline("expiry", at_validity_end=True)
-REPORT = Deadline("report", from_validity_end_days_setting="report_due_days")
+EXPIRY = Deadline("expiry", after="valid_until_on")  # the end of the approval's last valid day
+REPORT = Deadline("report", calendar_days_setting="report_due_days", after="valid_until_on")
 
 
 # --- the shared core (DESIGN.md section 4) -----------------------------------------------------

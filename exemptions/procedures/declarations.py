@@ -10,29 +10,76 @@ from .vocabulary import (
     APPLICANT,
     APPLICANTS,
     AUTHORITY,
+    CALENDAR_DAYS_AFTER,
+    CALENDAR_DAYS_BEFORE,
+    DEADLINE_PASSED,
     DOSSIER_ELEMENTS,
+    EXPEDITED,
     GUARD_DESCRIPTIONS,
     IAN7_ELEMENTS,
     INITIAL,
     PRIMARY,
     SYSTEM,
     TEXT,
+    WORKING_DAYS_FROM_ENTRY,
 )
 
 
 @dataclass(frozen=True)
 class Deadline:
-    """How a state's `due_at` is computed when a filing enters it.
+    """How a state's `due_at` is computed when a filing enters it, by one of three rules:
+
+    - N working days of the authority's calendar from entry (`working_days_setting`); N may depend on the
+      filing: the first (flag, setting) pair of `working_days_setting_when` whose flag is true on the filing
+      (an attribute such as an expedited marker) names the setting used instead;
+    - N calendar days after an event (`after`): ENTRY, or a date of the filing such as valid_until_on;
+    - N calendar days before a date of the dossier (`before`, e.g. ship_from_on).
+    N comes from an Authority setting named here, so each authority keeps its own durations (no calendar-day
+    setting: N is 0, the end of the event's own day). `closes_by_silence`: the state is a window that closes
+    when its deadline passes with nobody acting, by the state's DEADLINE_PASSED system transition.
 
     `kind` names the clock (review, reply, no_objection, …): moving between states of the same kind keeps
-    the running deadline, and leaving a state that stops the clock resumes it. Settings name Authority
-    fields, so each authority keeps its own durations.
+    the running deadline, and leaving a state that stops the clock resumes it.
     """
 
     kind: str
-    working_days_setting: str | None = None  # working days from entry
-    from_validity_end_days_setting: str | None = None  # calendar days after valid_until_on
-    at_validity_end: bool = False  # the end of the approval's last valid day
+    working_days_setting: str | None = None
+    working_days_setting_when: tuple[tuple[str, str], ...] = ()
+    calendar_days_setting: str | None = None
+    after: str | None = None
+    before: str | None = None
+    closes_by_silence: bool = False
+
+    def __post_init__(self):
+        rules = [self.working_days_setting, self.after, self.before]
+        if sum(rule is not None for rule in rules) != 1:
+            raise ValueError(f"Deadline {self.kind}: give exactly one of working_days_setting, after and before")
+        if self.working_days_setting_when and not self.working_days_setting:
+            raise ValueError(f"Deadline {self.kind}: working_days_setting_when needs working_days_setting")
+        if self.calendar_days_setting and self.working_days_setting:
+            raise ValueError(f"Deadline {self.kind}: calendar_days_setting counts calendar days after or before")
+
+    @property
+    def rule(self) -> str:
+        if self.working_days_setting:
+            return WORKING_DAYS_FROM_ENTRY
+        return CALENDAR_DAYS_AFTER if self.after else CALENDAR_DAYS_BEFORE
+
+    @property
+    def at_validity_end(self) -> bool:
+        """The deadline is the end of the approval's last valid day: its expiry."""
+        return self.after == "valid_until_on" and not self.calendar_days_setting
+
+    @property
+    def counts_working_days(self) -> bool:
+        return self.rule == WORKING_DAYS_FROM_ENTRY
+
+    def days_setting(self, flag_is_set) -> str | None:
+        """The Authority setting that holds N for a filing; `flag_is_set(name)` tells the filing's flags."""
+        for flag, setting in self.working_days_setting_when:
+            if flag_is_set(flag):
+                return setting
+        return self.working_days_setting or self.calendar_days_setting
 
 
 @dataclass(frozen=True)
@@ -122,9 +169,6 @@ class Procedure:
     states: tuple[State, ...]
     transitions: tuple[Transition, ...]
     required_elements: tuple[str, ...] = IAN7_ELEMENTS
-    # An expedited request (urgent, an extension, an amendment) runs on these deadlines instead of the states'
-    # own deadlines of the same kind (UN 1718: the expedited no-objection period).
-    expedited_deadlines: tuple[Deadline, ...] = ()
     _states_by_name: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -142,6 +186,13 @@ class Procedure:
                 raise ValueError(f"{self.key}.{t.name}: unknown guard {t.guard}")
         if set(self.required_elements) - DOSSIER_ELEMENTS.keys():
             raise ValueError(f"{self.key} requires unknown dossier elements")
+        for s in self.states:
+            closers = self.closed_by_silence(s.name)
+            if bool(s.deadline and s.deadline.closes_by_silence) != bool(closers) or len(closers) > 1:
+                raise ValueError(
+                    f"{self.key}.{s.name}: a state whose deadline closes by silence has exactly one "
+                    f"{DEADLINE_PASSED} system transition, and only such a state has one"
+                )
 
     def state(self, name: str) -> State:
         return self._states_by_name[name]
@@ -168,6 +219,10 @@ class Procedure:
 
     def triggered_by(self, trigger: str) -> list[Transition]:
         return [t for t in self.transitions if t.trigger == trigger]
+
+    def closed_by_silence(self, state: str) -> list[Transition]:
+        """The system transition that runs when the window of `state` passes with nobody acting (or none)."""
+        return [t for t in self.triggered_by(DEADLINE_PASSED) if state in t.sources]
 
     def with_effect(self, effect: str) -> list[Transition]:
         return [t for t in self.transitions if effect in t.effects]
@@ -199,11 +254,18 @@ class Procedure:
         """Requests reach this authority directly or through a forwarding body, as each filing's channel says."""
         return any(t.guard for t in self.transitions)
 
-    def deadline_of(self, state: State, *, expedited: bool = False) -> Deadline | None:
-        """The deadline a filing runs against in `state`: the expedited one of the same kind when `expedited`."""
-        if expedited and state.deadline:
-            return next((d for d in self.expedited_deadlines if d.kind == state.deadline.kind), state.deadline)
-        return state.deadline
+    @property
+    def expedited_deadlines(self) -> tuple[tuple[str, str], ...]:
+        """(deadline kind, Authority setting) of the deadlines an expedited request runs on instead (UN 1718: the
+        expedited no-objection period); empty when the procedure has no expedited track."""
+        pairs = {
+            (s.deadline.kind, setting)
+            for s in self.states
+            if s.deadline
+            for flag, setting in s.deadline.working_days_setting_when
+            if flag == EXPEDITED
+        }
+        return tuple(sorted(pairs))
 
     def path_to(self, state: str, *, start: str = "", admits=None) -> list[Transition]:
         """The shortest run of state-changing transitions from `start` (the initial state) into `state`,
@@ -276,6 +338,6 @@ class Procedure:
                 for t in self.transitions
             ],
             "expedited_deadlines": [
-                {"kind": d.kind, "working_days_setting": d.working_days_setting} for d in self.expedited_deadlines
+                {"kind": kind, "working_days_setting": setting} for kind, setting in self.expedited_deadlines
             ],
         }

@@ -8,7 +8,6 @@ from .core import (
     CONDITIONS,
     CONFIRMATION,
     CORE_STATES,
-    EXPEDITED_NO_OBJECTION,
     HOLD,
     NO_OBJECTION,
     REASONS,
@@ -258,5 +257,4 @@ UN1718 = Procedure(
         ),
         retention_transition(UN1718_STATES),
     ),
-    expedited_deadlines=(EXPEDITED_NO_OBJECTION,),
 )

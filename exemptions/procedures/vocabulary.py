@@ -20,6 +20,12 @@ APPLICANTS, ASSIGNED_REVIEWER, REVIEWERS, AUTHORITY_STAFF = "applicants", "revie
 DEADLINE_PASSED = "deadline"  # the state's due_at has passed
 VALIDITY_ENDED = "validity_end"  # the approval's last valid day has ended in the authority's zone
 
+# How a deadline counts (`procedures.Deadline.rule`).
+WORKING_DAYS_FROM_ENTRY = "working_days_from_entry"  # N working days of the authority's calendar
+CALENDAR_DAYS_AFTER = "calendar_days_after"  # N calendar days after an event (ENTRY or a date of the filing)
+CALENDAR_DAYS_BEFORE = "calendar_days_before"  # N calendar days before a date of the dossier
+ENTRY = "entry"  # `Deadline.after`: the moment the filing enters the state
+
 # How a transition's button reads (`Transition.tone`).
 PRIMARY, SECONDARY, DANGER = "primary", "secondary", "danger"
 
@@ -42,6 +48,10 @@ RECORD_COMMITTEE_APPROVAL = "record_committee_approval"  # validity counted from
 # transitions of one name and source with different guards route a case (e.g. a submit direct or via a forwarder).
 FILED_DIRECT = "filed_direct"  # the filing's channel is direct submission
 FILED_THROUGH_FORWARDER = "filed_through_forwarder"  # a Member State, the Resident Coordinator or the Secretary
+# The filing's flag that puts it on an authority's expedited track (`Deadline.working_days_setting_when`): urgent
+# requests, extensions and amendments (Filing.is_expedited).
+EXPEDITED = "is_expedited"
+
 GUARD_DESCRIPTIONS = {
     FILED_DIRECT: "when filed directly",
     FILED_THROUGH_FORWARDER: "when sent through a Member State, the Resident Coordinator or the Committee Secretary",

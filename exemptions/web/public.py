@@ -7,6 +7,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from exemptions import procedures
 from exemptions.models import Authority, Filing, Item
 
 from . import diagram
@@ -27,13 +28,12 @@ def workflow_detail(request, code):
             for t in wf.transitions
             if state.name in t.sources
         ]
-        expedited = wf.deadline_of(state, expedited=True)
-        shorter = expedited if expedited is not state.deadline and expedited.working_days_setting else None
+        shorter = dict(state.deadline.working_days_setting_when).get(procedures.EXPEDITED) if state.deadline else None
         states.append(
             {
                 "state": state,
                 "outgoing": outgoing,
-                "expedited": getattr(authority, shorter.working_days_setting) if shorter else None,
+                "expedited": getattr(authority, shorter) if shorter else None,
             }
         )
     context = {
