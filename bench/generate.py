@@ -301,8 +301,11 @@ class Replayer:
         """`engine.apply()` without the database: the engine's own plan, kept in memory with its hashed event."""
         filing = case.filing
         outcome = engine.plan(filing, transition, actor, note, cleaned, at)
+        side = Message.Side.APPLICANT if procedures.APPLICANT in transition.roles else Message.Side.AUTHORITY
         case.messages.extend(
-            Message(filing_id=filing.pk, author_id=actor.pk, kind=kind, body=body, created_at=at)
+            Message(
+                filing_id=filing.pk, author_id=actor.pk, kind=kind, side=side, body=body, created_at=at, notified_at=at
+            )
             for kind, body in outcome.messages
         )
         event = engine.new_event(filing, outcome, len(case.events) + 1, "")  # chained once the filing has its reference
@@ -325,8 +328,10 @@ class Replayer:
                     filing_id=filing.pk,
                     author_id=author.pk,
                     kind=Message.Kind.MESSAGE,
+                    side=Message.Side.APPLICANT if author is applicant else Message.Side.AUTHORITY,
                     body=f"Message {n + 1} on this case: shipping schedule and documents.",
                     created_at=when,
+                    notified_at=when,  # its emails went out long ago
                 )
             )
 

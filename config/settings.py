@@ -294,6 +294,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # A note's and a payload field's audience share one set of choices.
+    "ENUM_NAME_OVERRIDES": {"TextAudienceEnum": "exemptions.procedures.AUDIENCES"},
 }
 # The public register changes only when an authority decides; proxies may keep it this long.
 REGISTER_CACHE_SECONDS = env.int("REGISTER_CACHE_SECONDS", default=300)

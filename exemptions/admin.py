@@ -29,6 +29,7 @@ from .models import (
     OutgoingEmail,
     Party,
     Profile,
+    ThreadReadMark,
 )
 from .templatetags.dates import local_date
 
@@ -49,8 +50,16 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Authority)
 class AuthorityAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "workflow_key", "holiday_calendar", "time_zone", "review_sla_working_days"]
-    list_filter = ["workflow_key"]
+    list_display = [
+        "code",
+        "name",
+        "workflow_key",
+        "holiday_calendar",
+        "time_zone",
+        "review_sla_working_days",
+        "publishes_register",
+    ]
+    list_filter = ["workflow_key", "publishes_register"]
     search_fields = ["code", "name", "jurisdiction"]
     inlines = [MembershipInline]
 
@@ -198,9 +207,16 @@ class FilingViewAdmin(ReadOnlyAdmin):
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["filing", "kind", "author", "created_at"]
-    list_filter = ["kind"]
+    list_display = ["filing", "kind", "side", "author", "created_at", "notified_at"]
+    list_filter = ["kind", "side"]
     search_fields = ["filing__reference", "body"]
+
+
+@admin.register(ThreadReadMark)
+class ThreadReadMarkAdmin(ReadOnlyAdmin):
+    list_display = ["read_at", "filing", "user"]
+    search_fields = ["filing__reference", "user__username"]
+    list_select_related = ["filing", "user"]
 
 
 @admin.register(OutgoingEmail)
@@ -209,7 +225,8 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     list_filter = ["family", "deadline_kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["filing__reference", "authority__code", "recipient__username", "recipient__email", "error"]
     readonly_fields = [
-        "family", "filing", "deadline_kind", "offset", "event", "authority", "due_at", "recipient", "claimed_at",
+        "family", "filing", "deadline_kind", "offset", "event", "message", "authority", "due_at", "recipient",
+        "claimed_at",
         "sent_at", "attempts", "next_attempt_at", "error",
     ]  # fmt: skip
     list_select_related = ["filing", "event", "authority", "recipient"]

@@ -405,8 +405,24 @@ def _file_dossier(title, row, group, authorities, organization, applicant, users
     )
     for filing, state, started, people in plans:
         drive(filing, state, started_at=started, **people)
+        attach_licence(filing, people["reviewer"])
     extensions = [_extension(filing, people) for filing, _, _, people in plans if _extends(filing)]
     return len(plans) + len(extensions)
+
+
+def attach_licence(filing, reviewer) -> None:
+    """An approval's licence, as its reviewer would have sent it with the decision (dated the decision)."""
+    if not (filing.decided_at and filing.valid_until_on and filing.state.accepts_correspondence):
+        return
+    number = filing.authority_reference or filing.reference
+    content = b"%PDF-1.4\n% demo licence " + number.encode() + b"\n%%EOF\n"
+    licence = services.attach_document(
+        by=reviewer,
+        uploaded_file=ContentFile(content, name=f"licence-{number}.pdf"),
+        kind=Document.Kind.LICENCE,
+        filing=filing,
+    )
+    Document.objects.filter(pk=licence.pk).update(uploaded_at=filing.decided_at)
 
 
 def _extends(filing) -> bool:

@@ -17,8 +17,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import deadlines, procedures
-from .models import Document, Filing, Membership, OutgoingEmail, Profile, Role
+from . import deadlines, procedures, visibility
+from .models import DECISION_KINDS, Filing, Membership, OutgoingEmail, Profile, Role
 from .reminder_schedule import DEADLINE_WORDING
 
 
@@ -57,6 +57,8 @@ def compose(email: OutgoingEmail) -> EmailMultiAlternatives:
         return _compose_event_notice(email)
     if email.family == OutgoingEmail.Family.DIGEST:
         return _compose_digest(email)
+    if email.family == OutgoingEmail.Family.MESSAGE:
+        return _compose_message_notice(email)
     return _compose_deadline_reminder(email)
 
 
@@ -103,9 +105,26 @@ def _compose_event_notice(email: OutgoingEmail) -> EmailMultiAlternatives:
         "decision": bool(transition and filing.procedure.is_decision(transition)),
         "granted": filing.procedure.state(event.to_status).grants_validity,
         "url": filing_url(filing),
-        "decision_letters": filing.documents.filter(kind=Document.Kind.DECISION_LETTER),
+        "decision_letters": filing.documents.filter(kind__in=DECISION_KINDS),
+        # The authority's internal note goes to the authority's people only (visibility.py).
+        "note": visibility.shown_note(filing, event, visibility.reads_internal(email.recipient, filing)),
     }
     return render_email("event", context, email.recipient)
+
+
+def _compose_message_notice(email: OutgoingEmail) -> EmailMultiAlternatives:
+    filing, message = email.filing, email.message
+    author = message.author
+    name = (author.get_full_name() or author.get_username()) if author else ""
+    side = filing.authority.code if message.side == message.Side.AUTHORITY else filing.application.organization.name
+    context = {
+        "filing": filing,
+        "message": message,
+        "sender": f"{name} ({side})" if name else side,
+        "url": filing_url(filing) + "#thread",
+        "answers_nothing": filing.state.waits_on_applicant and message.side == message.Side.APPLICANT,
+    }
+    return render_email("message", context, email.recipient)
 
 
 def _compose_digest(email: OutgoingEmail) -> EmailMultiAlternatives:

@@ -207,7 +207,9 @@ def _record_transmission(filing, plan, cleaned):
 
 
 def _record_refusal(filing, plan, cleaned):
-    plan.changes.update(decided_at=plan.at, decision_reasons=cleaned.get("reasons") or plan.note)
+    # Only a note the applicant may read can stand in for reasons: an internal note never becomes the decision.
+    shared_note = "" if plan.transition.note_is_internal else plan.note
+    plan.changes.update(decided_at=plan.at, decision_reasons=cleaned.get("reasons") or shared_note)
 
 
 def _check_extension_request(filing, plan, cleaned):
@@ -350,8 +352,11 @@ def apply(
         if won != 1:
             raise Conflict(f"{filing.reference} was changed by someone else a moment ago. Reload and try again.")
         event.save(force_insert=True)
+        # The event's own notice tells the other side of a request or a reply: its thread message needs no second.
+        side = Message.Side.APPLICANT if p.APPLICANT in transition.roles else Message.Side.AUTHORITY
         Message.objects.bulk_create(
-            Message(filing=filing, author=actor, kind=kind, body=body, created_at=at) for kind, body in outcome.messages
+            Message(filing=filing, author=actor, kind=kind, side=side, body=body, created_at=at, notified_at=at)
+            for kind, body in outcome.messages
         )
         for key, value in outcome.changes.items():
             setattr(filing, key, value)

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from . import deadlines, engine, procedures
 from .emails import profile_of
-from .models import Authority, Event, Filing, Membership, OutgoingEmail, Role
+from .models import Authority, Event, Filing, Membership, Message, OutgoingEmail, Role
 from .outbox import SweepReport, claim, deliver, deliver_pending
 from .reminder_schedule import merged_schedule, rule_due_now, rules_for
 
@@ -218,6 +218,71 @@ def claim_unnotified_events(now: dt.datetime, report: SweepReport, directory: Di
                 report.claimed[f"{event.action} notice"] += len(rows)
 
 
+# A message is news to the other side: the applicant's reaches the assigned reviewer (every reviewer while none
+# is assigned), the authority's reaches the applicant organization.
+MESSAGE_AUDIENCE = {Message.Side.APPLICANT: procedures.ASSIGNED_REVIEWER, Message.Side.AUTHORITY: procedures.APPLICANTS}
+
+
+def claim_message_notices(message: Message, now: dt.datetime, directory: Directory | None = None) -> list:
+    """Mark a message notified and claim the other side's emails about it, in one transaction; people who turned
+    case emails off (Profile.wants_event_emails) get none."""
+    directory = directory or Directory()
+    with transaction.atomic():
+        if Message.objects.filter(pk=message.pk, notified_at=None).update(notified_at=now) != 1:
+            return []
+        filing = message.filing
+        people = [
+            u
+            for u in directory.audience(filing, [MESSAGE_AUDIENCE[message.side]])
+            if u.pk != message.author_id and profile_of(u).wants_event_emails
+        ]
+        rows = [
+            OutgoingEmail(
+                family=OutgoingEmail.Family.MESSAGE,
+                filing=filing,
+                message=message,
+                due_at=message.created_at,
+                recipient=user,
+                next_attempt_at=now,
+            )
+            for user in people
+        ]
+        for row in rows:
+            row.save(force_insert=True)
+    return rows
+
+
+def claim_unnotified_messages(now: dt.datetime, report: SweepReport, directory: Directory) -> None:
+    """Messages whose emails were never queued are caught up here, as events are; stale ones are marked."""
+    stale = Message.objects.filter(notified_at=None, created_at__lt=now - settings.EVENT_NOTICE_MAX_AGE)
+    report.stale_events += stale.update(notified_at=now)
+    unnotified = Message.objects.filter(notified_at=None, created_at__lte=now).select_related(
+        "filing__authority", "filing__application__organization", "filing__assigned_to"
+    )
+    for message in unnotified.order_by("created_at", "id"):
+        with isolated(report, "message notice", f"message {message.pk} on {message.filing.reference}"):
+            if rows := claim_message_notices(message, now, directory):
+                report.claimed["message notice"] += len(rows)
+
+
+def send_message_notices(message_id: int) -> SweepReport:
+    """Claim and send the emails about one new message (no-op if they were already claimed)."""
+    report = SweepReport()
+    message = (
+        Message.objects.filter(pk=message_id, notified_at=None)
+        .select_related("filing__authority", "filing__application__organization", "filing__assigned_to")
+        .first()
+    )
+    if message is None:
+        return report
+    now = timezone.now()
+    rows = claim_message_notices(message, now)
+    claimed = OutgoingEmail.objects.filter(pk__in=[r.pk for r in rows]).select_related("message", "recipient__profile")
+    for email in claimed:
+        report.outcomes[deliver(email, now)] += 1
+    return report
+
+
 def digest_time(now: dt.datetime, time_zone: str) -> dt.datetime:
     """The digest moment of the recipient's current day (DIGEST_HOUR local time)."""
     tz = deadlines.zone_or_utc(time_zone)
@@ -278,6 +343,7 @@ def sweep(now: dt.datetime | None = None, on_progress: Callable | None = None) -
     deliver_pending(now, report)
     run_clock_transitions(now, report)
     claim_unnotified_events(now, report, Directory())
+    claim_unnotified_messages(now, report, Directory())
     claim_digests(now, report)
     deliver_pending(now, report)
     log.info("Reminder sweep at %s: %s", now.isoformat(), report)

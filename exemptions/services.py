@@ -4,11 +4,13 @@ admin and commands alike; each validates fully (model validators) before anythin
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import unicodedata
 from contextlib import contextmanager
 
 import filetype
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -30,8 +32,12 @@ from .models import (
     Party,
     channel_errors,
     linked_filing_errors,
+    mark_thread_read,
+    organization_ids,
     validate_text_length,
 )
+
+log = logging.getLogger(__name__)
 
 
 class DossierLocked(ValidationError):
@@ -404,14 +410,22 @@ def remove_document(document: Document) -> None:
 
 
 def run_action(filing: Filing, action: str, by, note: str = "", /, *, files=None, **payload):
-    """Run a transition as a person, with the files its DOCUMENT fields ask for (`files`: field name →
-    uploaded file): the documents and the transition stand or fall together. Returns the Event."""
+    """Run a transition as a person, with the files its DOCUMENT fields ask for (`files`: field name → an
+    uploaded file or a list of them): the documents and the transition stand or fall together, each file checked
+    as any upload is. Returns the Event."""
     transition = engine.available_action(filing, by, action)
+    document_fields = {f.name: f for f in transition.payload if f.kind == procedures.DOCUMENT}
+    files = {name: uploaded for name, uploaded in (files or {}).items() if uploaded}
+    unknown = sorted(set(files) - set(document_fields))
+    if unknown:
+        raise ValidationError({name: [f"'{action}' takes no file '{name}'."] for name in unknown})
     with transaction.atomic():
-        for field in transition.payload:
-            uploaded = (files or {}).get(field.name)
-            if field.kind == procedures.DOCUMENT and uploaded is not None:
-                attach_document(by=by, uploaded_file=uploaded, kind=field.document_kind, filing=filing)
+        for name, uploaded in files.items():
+            for one in uploaded if isinstance(uploaded, list | tuple) else [uploaded]:
+                try:
+                    attach_document(by=by, uploaded_file=one, kind=document_fields[name].document_kind, filing=filing)
+                except ValidationError as error:
+                    raise ValidationError({name: error.messages}) from error
         return engine.apply(filing, action, by, note, None, **payload)
 
 
@@ -426,7 +440,26 @@ def post_message(filing: Filing, by, body: str) -> Message:
         validate_text_length(body, MESSAGE_MAX_LENGTH, "The message")
     except ValidationError as error:
         raise ValidationError({"body": error.messages}) from error
-    return Message.objects.create(filing=filing, author=by, body=body)
+    writes_for_applicant = filing.application.organization_id in organization_ids(by)
+    side = Message.Side.APPLICANT if writes_for_applicant else Message.Side.AUTHORITY
+    with transaction.atomic():
+        message = Message.objects.create(filing=filing, author=by, side=side, body=body)
+        mark_thread_read(by, filing, message.created_at)  # one's own message is no news to oneself
+        transaction.on_commit(lambda: announce_message(message.pk))
+    return message
+
+
+# The Celery task that emails a message to the other side, by name: services sit below tasks.
+MESSAGE_TASK = "exemptions.tasks.send_message_notices"
+
+
+def announce_message(message_id: int) -> None:
+    """Queue the other side's emails about a new message. Never raises: the message is saved, and the sweep
+    claims the emails of messages still unnotified (e.g. when the broker was down)."""
+    try:
+        current_app.tasks[MESSAGE_TASK].delay(message_id)
+    except Exception:
+        log.warning("Could not queue the emails of message %s; the sweep will send them", message_id, exc_info=True)
 
 
 def record_view(filing: Filing, user, channel: str) -> FilingView | None:

@@ -24,6 +24,11 @@ def send_event_notices(event_id: int) -> None:
 
 
 @shared_task(acks_late=True)
+def send_message_notices(message_id: int) -> None:
+    notifications.send_message_notices(message_id)
+
+
+@shared_task(acks_late=True)
 def seal_audit_checkpoint() -> str:
     """Seal the audit events appended since the last checkpoint (exemptions/audit.py)."""
     return str(audit.write_checkpoint())

@@ -4,9 +4,11 @@ import pytest
 from django.apps import apps
 from django.core.cache import cache
 
-from exemptions.models import Role
+from exemptions import procedures
+from exemptions.models import Authority, Role
 from exemptions.models.calendars import forget_stored_calendars
 from tests import factories
+from tests.browser_fixtures import browser, open_as  # noqa: F401 (one browser per session for every UI test)
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +37,8 @@ def _seeded_authorities(request):
         request.getfixturevalue("transactional_db")
         importlib.import_module("exemptions.migrations.0002_seed_authorities").seed(apps, None)
         importlib.import_module("exemptions.migrations.0008_holiday_calendars").seed(apps, None)
+        # …and, as a later migration does, let the UN 1718 Committee publish its register.
+        Authority.objects.filter(workflow_key=procedures.UN1718.key).update(publishes_register=True)
 
 
 @pytest.fixture(autouse=True)

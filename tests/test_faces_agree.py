@@ -120,7 +120,7 @@ def test_web_and_api_registers_list_the_same_approvals_in_force(db):
         )
     assert ended.status == "approved"  # no sweep has run: only its dates say it has ended
 
-    in_force = set(Filing.objects.in_force(today).values_list("reference", flat=True))
+    in_force = set(Filing.objects.on_register(today).values_list("reference", flat=True))
     assert in_force and not_yet.reference not in in_force and ended.reference not in in_force
     assert web_register() == in_force
     assert api_register() == in_force

@@ -19,7 +19,7 @@ ALLOWED = {"applicant_a", "reviewer_un", "staff_un"}
 # Endpoints that only take POST are called with an empty body: the answer shows the access rule first.
 POST_ONLY = {
     "logout", "api:token", "api:filing-action", "api:application-filings",
-    "application_file", "filing_action", "filing_message", "filing_follow", "api_token_revoke",
+    "application_file", "filing_action", "filing_message", "filing_document", "filing_follow", "api_token_revoke",
 }  # fmt: skip
 
 # One row per URL name, one status per persona, in the order of PERSONAS. 404 means "no such case" to the
@@ -59,6 +59,7 @@ EXPECTED = {
     "filing_detail": (200, 404, 200, 404, 200, 302),
     "filing_action": (403, 404, 302, 404, 302, 302),
     "filing_message": (400, 404, 400, 404, 400, 302),
+    "filing_document": (400, 404, 400, 404, 400, 302),
     # An extension or amendment: the applicant's, of an approval only (this filing is pending).
     "filing_follow": (403, 404, 403, 404, 403, 302),
     "document_download": (200, 404, 200, 404, 200, 302),

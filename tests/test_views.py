@@ -139,8 +139,8 @@ def test_a_document_whose_file_left_storage_is_a_404_not_a_500(dossier, applican
 
 
 def test_public_pages_need_no_sign_in(dossier, applicant):
-    approved = factories.approved_filing(dossier, "OFAC", applicant, dt.date(2026, 1, 1), dt.date(2027, 12, 31))
-    pending = factories.submitted_filing(dossier, "UN1718", applicant)
+    approved = factories.approved_filing(dossier, "UN1718", applicant, dt.date(2027, 3, 1), dt.date(2027, 9, 30))
+    pending = factories.submitted_filing(dossier, "OFAC", applicant)
     with time_machine.travel(dt.datetime(2027, 6, 1, 12, tzinfo=dt.UTC)):  # within its validity
         register = client_for().get(reverse("register"))
     assert register.status_code == 200

@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from exemptions import clearance, engine, procedures, services
+from exemptions import clearance, engine, procedures, services, visibility
 from exemptions.models import (
     MAX_ITEMS_PER_DOSSIER,
     MAX_PARTIES_PER_DOSSIER,
@@ -23,11 +23,12 @@ from exemptions.models import (
     Message,
     Organization,
     Party,
+    filings_with_unread_messages,
     organization_ids,
 )
 
-from .authorities import PayloadFieldSerializer
 from .fields import ModelSerializer, _date
+from .workflow_serializers import NOTE_AUDIENCE_HELP, PayloadFieldSerializer
 
 # --- the dossier -------------------------------------------------------------------------------
 
@@ -235,6 +236,7 @@ class AllowedActionSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()
     note_required = serializers.BooleanField()
+    note_audience = serializers.ChoiceField(choices=procedures.AUDIENCES, help_text=NOTE_AUDIENCE_HELP)
     payload = PayloadFieldSerializer(many=True)
 
 
@@ -299,7 +301,10 @@ class FilingSerializer(ModelSerializer):
                 "name": t.name,
                 "label": t.label,
                 "note_required": t.note_required,
-                "payload": [{"name": f.name, "kind": f.kind, "required": f.required} for f in t.payload],
+                "note_audience": t.note_audience,
+                "payload": [
+                    {"name": f.name, "kind": f.kind, "required": f.required, "audience": f.audience} for f in t.payload
+                ],
             }
             for t in engine.available_actions(filing, self.context["request"].user)
         ]
@@ -311,14 +316,20 @@ class FilingDetailSerializer(FilingSerializer):
         slug_field="reference", read_only=True, allow_null=True, help_text="The approval this request extends or amends"
     )
     followed_by = serializers.SerializerMethodField(help_text="Later requests that extend or amend this one")
+    unread_messages = serializers.SerializerMethodField(
+        help_text="The other side wrote since you last listed this filing's messages (or opened its page)"
+    )
 
     class Meta(FilingSerializer.Meta):
-        fields = [*FilingSerializer.Meta.fields, "follows", "followed_by", "snapshot"]
+        fields = [*FilingSerializer.Meta.fields, "follows", "followed_by", "snapshot", "unread_messages"]
         read_only_fields = fields
 
     def get_followed_by(self, filing) -> list[str]:
         visible = Filing.objects.visible_to(self.context["request"].user)
         return list(visible.filter(follows=filing).order_by("id").values_list("reference", flat=True))
+
+    def get_unread_messages(self, filing) -> bool:
+        return filing.pk in filings_with_unread_messages(self.context["request"].user, [filing.pk])
 
 
 def _action_field(field: procedures.PayloadField, labels: list[str]) -> serializers.Field:
@@ -367,8 +378,25 @@ class ActionSerializer(serializers.Serializer):
 
 
 class EventSerializer(ModelSerializer):
+    """An event as the caller may read it: the applicant gets neither the authority's internal note (empty) nor
+    its internal payload fields (visibility.py); `hash` and `prev_hash` still chain the full record."""
+
     actor = serializers.CharField(source="actor_label", read_only=True)
-    payload = serializers.DictField(read_only=True)
+    note = serializers.SerializerMethodField()
+    payload = serializers.SerializerMethodField()
+
+    def _internal(self, event) -> bool:
+        filing = self.context["filing"]
+        if "reads_internal" not in self.context:
+            self.context["reads_internal"] = visibility.reads_internal(self.context["request"].user, filing)
+        return self.context["reads_internal"]
+
+    def get_note(self, event) -> str:
+        return visibility.shown_note(self.context["filing"], event, self._internal(event))
+
+    @extend_schema_field(serializers.DictField())
+    def get_payload(self, event) -> dict:
+        return visibility.shown_payload(self.context["filing"], event, self._internal(event))
 
     class Meta:
         model = Event

@@ -21,10 +21,10 @@ from rest_framework.views import APIView
 
 from exemptions import procedures, services
 from exemptions.filters import FilingFilter
-from exemptions.models import Application, Authority, Document, Event, Filing, FilingView, Message
+from exemptions.models import Application, Authority, Document, Event, Filing, FilingView, Message, mark_thread_read
 
 from . import serializers as s
-from .authorities import AuthoritySerializer
+from . import workflow_serializers
 from .errors import ErrorSerializer
 from .pagination import DeadlineCursorPagination
 from .permissions import IsApplicantOfDossier, IsApplicantToCreate
@@ -88,11 +88,11 @@ class SchemaView(SpectacularAPIView):
 # --- authorities -------------------------------------------------------------------------------
 
 
-@extend_schema(responses={200: AuthoritySerializer(many=True), **errors(401, 404)})
+@extend_schema(responses={200: workflow_serializers.AuthoritySerializer(many=True), **errors(401, 404)})
 class AuthorityListView(generics.ListAPIView):
     """Authorities with their workflow: states, transitions, who may run each, and what each asks for."""
 
-    serializer_class = AuthoritySerializer
+    serializer_class = workflow_serializers.AuthoritySerializer
     queryset = Authority.objects.order_by("code", "id")
     filter_backends = []
 
@@ -198,15 +198,19 @@ class FilingActionView(APIView):
         responses={200: s.FilingDetailSerializer, **errors(400, 401, 403, 404, 409)},
     )
     def post(self, request, reference, action):
-        """Run a workflow transition: `{"note": …, …payload}` as listed in the filing's `allowed_actions`."""
+        """Run a workflow transition: `{"note": …, …payload}` as listed in the filing's `allowed_actions`. Send
+        its `document` fields as files of a multipart/form-data body (several under one name are all attached);
+        each is checked as any upload is, and the action and its files stand or fall together."""
         filing = visible_filing(request, reference)
-        serializer = s.ActionSerializer(data=request.data)
+        files = {name: request.FILES.getlist(name) for name in request.FILES}
+        data = {k: v for k, v in request.data.items() if k not in files} if files else request.data
+        serializer = s.ActionSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         payload = {k: v for k, v in serializer.validated_data.items() if v not in (None, "")}
         note = payload.pop("note", "")
         # Fields no action knows are passed on so that apply() names them in its error.
-        payload.update({k: v for k, v in request.data.items() if k not in serializer.fields})
-        services.run_action(filing, action, request.user, note, **payload)
+        payload.update({k: v for k, v in request.data.items() if k not in serializer.fields and k not in files})
+        services.run_action(filing, action, request.user, note, files=files, **payload)
         return Response(s.FilingDetailSerializer(filing, context={"request": request}).data)
 
 
@@ -253,6 +257,11 @@ class FilingMessageListView(FilingChildMixin, generics.ListCreateAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Message.objects.none()
         return self.filing.messages.select_related("author").order_by("created_at", "id")
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        mark_thread_read(request.user, self.filing)  # the caller has read the thread: nothing is new any more
+        return response
 
     def perform_create(self, serializer):
         serializer.instance = services.post_message(self.filing, self.request.user, serializer.validated_data["body"])
@@ -313,9 +322,19 @@ class FilingDocumentDownloadView(APIView):
 # --- public register ---------------------------------------------------------------------------
 
 
-@extend_schema(responses={200: s.RegisterEntrySerializer(many=True), **errors(404)}, auth=[{}])
+@extend_schema(
+    parameters=[
+        OpenApiParameter("authority", str, description="Only this authority's approvals (its code, e.g. UN1718)"),
+        OpenApiParameter(
+            "search", str, description="Organization name, case reference or the authority's own number (licence)"
+        ),
+    ],
+    responses={200: s.RegisterEntrySerializer(many=True), **errors(404)},
+    auth=[{}],
+)
 class RegisterView(generics.ListAPIView):
-    """Public register of exemptions in force today (no sign-in), as on the web page /register/. Cacheable for
+    """Public register (no sign-in), as on the web page /register/: approvals in force today (valid from on or
+    before today and until on or after it) of the authorities that publish theirs. Cacheable for
     REGISTER_CACHE_SECONDS."""
 
     serializer_class = s.RegisterEntrySerializer
@@ -323,12 +342,10 @@ class RegisterView(generics.ListAPIView):
     filter_backends = []
 
     def get_queryset(self):
-        return (
-            Filing.objects.in_force(timezone.localdate())
-            .select_related("application__organization", "authority")
-            .prefetch_related("application__items")
-            .order_by("-decided_at", "-id")
-        )
+        params = self.request.query_params
+        return Filing.objects.on_register(
+            timezone.localdate(), authority=params.get("authority", ""), search=params.get("search", "")
+        ).prefetch_related("application__items")
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

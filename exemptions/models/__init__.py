@@ -14,6 +14,7 @@ from .channels import (
     recent_approvals,
 )
 from .dossiers import (
+    DECISION_KINDS,
     Application,
     ApplicationQuerySet,
     Document,
@@ -30,7 +31,10 @@ from .filings import (
     FilingQuerySet,
     FilingView,
     Message,
+    ThreadReadMark,
     deadline_key,
+    filings_with_unread_messages,
+    mark_thread_read,
 )
 from .outgoing import (
     OutgoingEmail,
@@ -99,6 +103,7 @@ __all__ = [
     "authority_ids",
     "memberships_of",
     "organization_ids",
+    "DECISION_KINDS",
     "Application",
     "ApplicationQuerySet",
     "Document",
@@ -112,6 +117,9 @@ __all__ = [
     "FilingQuerySet",
     "FilingView",
     "Message",
+    "ThreadReadMark",
+    "filings_with_unread_messages",
+    "mark_thread_read",
     "NO_DEADLINE",
     "deadline_key",
     "OutgoingEmail",

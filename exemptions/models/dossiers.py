@@ -307,6 +307,7 @@ class Document(models.Model):
         END_USER_STATEMENT = "end_user_statement", "End-user statement"
         MONITORING_PLAN = "monitoring_plan", "Monitoring plan"
         DECISION_LETTER = "decision_letter", "Decision letter"
+        LICENCE = "licence", "Licence"
         DELIVERY_REPORT = "delivery_report", "Delivery report"
         OTHER = "other", "Other"
 
@@ -344,7 +345,9 @@ class Document(models.Model):
 
 # Who may attach what: a decision letter is the authority's word (it goes out in the decision email), and the
 # evidence of the request and of the delivery is the applicant's. Anyone may attach "other".
-_AUTHORITY_KINDS = (Document.Kind.DECISION_LETTER, Document.Kind.OTHER)
+_AUTHORITY_KINDS = (Document.Kind.DECISION_LETTER, Document.Kind.LICENCE, Document.Kind.OTHER)
+# The kinds the decision email names and the holder looks for: the authority's word on the case.
+DECISION_KINDS = (Document.Kind.DECISION_LETTER, Document.Kind.LICENCE)
 DOCUMENT_KINDS_BY_ROLE = {
     procedures.APPLICANT: (
         Document.Kind.COVER_LETTER,
@@ -357,3 +360,10 @@ DOCUMENT_KINDS_BY_ROLE = {
     procedures.REVIEWER: _AUTHORITY_KINDS,
     procedures.STAFF: _AUTHORITY_KINDS,
 }
+
+_declared_kinds = {
+    f.document_kind for p in procedures.PROCEDURES.values() for t in p.transitions for f in t.payload if f.document_kind
+}
+assert _declared_kinds <= set(Document.Kind.values), (
+    f"unknown document kinds {_declared_kinds - set(Document.Kind.values)}"
+)

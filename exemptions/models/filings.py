@@ -6,7 +6,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -94,6 +94,23 @@ class FilingQuerySet(models.QuerySet):
         The one answer of the public register, on the web and in the API."""
         granting = procedures.states_where(grants_validity=True)
         return self.filter(status__in=granting, valid_from_on__lte=today, valid_until_on__gte=today)
+
+    def on_register(self, today: datetime.date, *, authority: str = "", search: str = ""):
+        """The public register: approvals in force today of the authorities that publish theirs, optionally of one
+        authority (by code) and matching `search` in the organization's name, the case reference or the
+        authority's own number (the licence or letter number a bank or supplier holds). The web page and the
+        API both list this."""
+        entries = self.in_force(today).filter(authority__publishes_register=True)
+        if authority:
+            entries = entries.filter(authority__code=authority)
+        search = (search or "").strip()
+        if search:
+            entries = entries.filter(
+                Q(application__organization__name__icontains=search)
+                | Q(reference__icontains=search)
+                | Q(authority_reference__icontains=search)
+            )
+        return entries.select_related("application__organization", "authority").order_by("-decided_at", "-id")
 
     def due_between(self, start, end):
         return self.filter(due_at__gte=start, due_at__lt=end)
@@ -348,17 +365,72 @@ class Message(models.Model):
         INFORMATION_REQUEST = "information_request", "Information request"
         RESPONSE = "response", "Response"
 
+    class Side(models.TextChoices):
+        """Which side of the case wrote it: the other side is told, and reads it as new until it opens the case."""
+
+        APPLICANT = procedures.APPLICANT, "Applicant"
+        AUTHORITY = procedures.AUTHORITY, "Authority"
+
     filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.MESSAGE)
+    side = models.CharField(max_length=20, choices=Side.choices, default=Side.AUTHORITY)
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(null=True, blank=True, help_text="When the other side's emails were claimed")
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["created_at"], name="message_unnotified", condition=Q(notified_at__isnull=True)),
+            models.Index(fields=["filing", "side", "created_at"], name="message_thread_side"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} on {self.filing_id}"
+
+
+class ThreadReadMark(models.Model):
+    """When a person last read a case's messages (opened the case page, or listed its messages in the API):
+    what the other side wrote after that is new to them."""
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="read_marks")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "filing"], name="thread_read_once_per_user")]
+
+    def __str__(self):
+        return f"{self.user_id} read {self.filing_id} at {self.read_at:%Y-%m-%d %H:%M}"
+
+
+def mark_thread_read(user, filing: Filing, at=None) -> None:
+    if not getattr(user, "is_authenticated", False):
+        return
+    ThreadReadMark.objects.update_or_create(user=user, filing=filing, defaults={"read_at": at or timezone.now()})
+
+
+def filings_with_unread_messages(user, filing_ids) -> set[int]:
+    """Of `filing_ids`, the filings on which the other side wrote since `user` last read the thread: for the
+    applicant's organization, the authority's messages; for an authority's members, the applicant's. One query
+    for a whole page of filings."""
+    filing_ids = list(filing_ids)
+    if not filing_ids or not getattr(user, "is_authenticated", False):
+        return set()
+    from_other_side = Q(pk__in=[])
+    if organizations := organization_ids(user):
+        from_other_side |= Q(filing__application__organization_id__in=organizations, side=Message.Side.AUTHORITY)
+    if authorities := authority_ids(user):
+        from_other_side |= Q(filing__authority_id__in=authorities, side=Message.Side.APPLICANT)
+    last_read = ThreadReadMark.objects.filter(user=user, filing=OuterRef("filing")).values("read_at")[:1]
+    unread = (
+        Message.objects.filter(from_other_side, filing_id__in=filing_ids)
+        .exclude(author=user)
+        .annotate(last_read=Subquery(last_read))
+        .filter(Q(last_read__isnull=True) | Q(created_at__gt=F("last_read")))
+    )
+    return set(unread.values_list("filing_id", flat=True).distinct())
 
 
 class FilingView(models.Model):

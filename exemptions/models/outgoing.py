@@ -5,20 +5,22 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .filings import Event, Filing
+from .filings import Event, Filing, Message
 from .people import Authority
 
 
 class OutgoingEmail(models.Model):
-    """Every email the app sends: a deadline reminder, an event notice or a daily digest. The row is claimed
-    (inserted under a unique constraint) before the email goes out, so it is sent at most once; a failed send
-    is retried from it (the outbox). What the email is about is held in the fields of its family; the check
-    constraint keeps them filled, so that no NULL slips through a family's unique constraint."""
+    """Every email the app sends: a deadline reminder, an event notice, a daily digest or a new message's
+    notice. The row is claimed (inserted under a unique constraint) before the email goes out, so it is sent at
+    most once; a failed send is retried from it (the outbox). What the email is about is held in the fields of
+    its family; the check constraint keeps them filled, so that no NULL slips through a family's unique
+    constraint."""
 
     class Family(models.TextChoices):
         REMINDER = "reminder", "Deadline reminder"
         EVENT_NOTICE = "event_notice", "Event notice"
         DIGEST = "digest", "Daily digest"
+        MESSAGE = "message", "New message"
 
     family = models.CharField(max_length=20, choices=Family.choices)
     filing = models.ForeignKey(
@@ -43,6 +45,14 @@ class OutgoingEmail(models.Model):
         related_name="notices",
         help_text="Event notices: the transition announced",
     )
+    message = models.ForeignKey(
+        Message,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notices",
+        help_text="New-message emails: the message the other side wrote",
+    )
     authority = models.ForeignKey(
         Authority,
         null=True,
@@ -66,7 +76,13 @@ class OutgoingEmail(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(family="reminder", filing__isnull=False, event__isnull=True, authority__isnull=True)
+                    Q(
+                        family="reminder",
+                        filing__isnull=False,
+                        event__isnull=True,
+                        message__isnull=True,
+                        authority__isnull=True,
+                    )
                     & ~Q(deadline_kind="")
                     & ~Q(offset="")
                 )
@@ -74,6 +90,7 @@ class OutgoingEmail(models.Model):
                     family="event_notice",
                     filing__isnull=False,
                     event__isnull=False,
+                    message__isnull=True,
                     authority__isnull=True,
                     deadline_kind="",
                     offset="",
@@ -82,7 +99,17 @@ class OutgoingEmail(models.Model):
                     family="digest",
                     filing__isnull=True,
                     event__isnull=True,
+                    message__isnull=True,
                     authority__isnull=False,
+                    deadline_kind="",
+                    offset="",
+                )
+                | Q(
+                    family="message",
+                    filing__isnull=False,
+                    event__isnull=True,
+                    message__isnull=False,
+                    authority__isnull=True,
                     deadline_kind="",
                     offset="",
                 ),
@@ -100,6 +127,9 @@ class OutgoingEmail(models.Model):
             models.UniqueConstraint(
                 fields=["authority", "due_at", "recipient"], condition=Q(family="digest"), name="outgoing_digest_once"
             ),
+            models.UniqueConstraint(
+                fields=["message", "recipient"], condition=Q(family="message"), name="outgoing_message_notice_once"
+            ),
         ]
         indexes = [models.Index(fields=["claimed_at"], name="outgoing_email_unsent", condition=Q(sent_at__isnull=True))]
 
@@ -113,4 +143,6 @@ class OutgoingEmail(models.Model):
             return f"{self.deadline_kind} {self.offset} on {self.filing_id}"
         if self.family == self.Family.EVENT_NOTICE:
             return f"{self.event.action} on {self.filing_id}"
+        if self.family == self.Family.MESSAGE:
+            return f"message {self.message_id} on {self.filing_id}"
         return f"{self.authority.code} digest"

@@ -69,6 +69,12 @@ class Authority(models.Model):
     max_shipments = models.PositiveIntegerField(null=True, blank=True)
     report_due_days = models.PositiveIntegerField(default=30, help_text="Calendar days after expiry")
     contact_email = models.EmailField(blank=True)
+    publishes_register = models.BooleanField(
+        "publishes approvals on the public register",
+        default=False,
+        help_text="The UN 1718 Committee publishes its exemptions; OFAC does not publish specific licences and BIS "
+        "licence information is confidential by law, so an authority's approvals stay off the register unless set.",
+    )
     reminder_schedule = models.JSONField(
         default=dict,
         blank=True,

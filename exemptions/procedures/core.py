@@ -32,6 +32,7 @@ from .vocabulary import (
     REVIEWER_CHOICE,
     REVIEWERS,
     SECONDARY,
+    SHARED,
     SNAPSHOT_DOSSIER,
     STAFF,
     SYSTEM,
@@ -110,6 +111,29 @@ CONDITIONS = PayloadField("conditions", "Conditions", help_text="Conditions the 
 VALIDITY_FIELDS = (VALIDITY_FROM, VALIDITY_UNTIL, CONDITIONS)
 REASONS = PayloadField("reasons", "Reasons", required=True, help_text="Shown to the applicant", max_length=20_000)
 REVIEWER_FIELD = PayloadField("reviewer", "Reviewer", REVIEWER_CHOICE, required=True)
+# Files that go with an action (`document_kind` names a models.Document.Kind): the licence the holder shows at
+# the border and to the bank, the letter that gives a refusal's reasons, the documents that answer a request.
+LICENCE_DOCUMENT = PayloadField(
+    "licence",
+    "Licence or approval letter (file)",
+    DOCUMENT,
+    document_kind="licence",
+    help_text="Sent to the applicant with the decision; they download it from the case page",
+)
+DECISION_DOCUMENT = PayloadField(
+    "decision_letter",
+    "Decision letter (file)",
+    DOCUMENT,
+    document_kind="decision_letter",
+    help_text="Sent to the applicant with the decision",
+)
+REPLY_DOCUMENTS = PayloadField(
+    "attachments",
+    "Attach files",
+    DOCUMENT,
+    document_kind="other",
+    help_text="Documents that answer the request, e.g. a signed end-user statement",
+)
 
 
 def retention_transition(states: tuple[State, ...]) -> Transition:
@@ -150,6 +174,7 @@ def core_transitions(
             AUTHORITY_ROLES,
             note_required=True,
             note_label="What do you need from the applicant?",
+            note_audience=SHARED,  # the note is the request: it opens the thread's question to the applicant
             effects=(POST_INFORMATION_REQUEST,),
             notice=APPLICANTS,
             tone=SECONDARY,
@@ -157,12 +182,13 @@ def core_transitions(
         ),
         Transition(
             "respond",
-            "Send the requested information",
+            "Send your reply",
             ("information_requested",),
             "in_review",
             frozenset({APPLICANT}),
             note_required=True,
             note_label="Your answer",
+            payload=(REPLY_DOCUMENTS,),
             effects=(POST_RESPONSE,),
             notice=ASSIGNED_REVIEWER,
             example_note="The distribution plan is attached; each county hospital has two 400-litre refrigerators.",
@@ -215,7 +241,7 @@ def _deny(review_states) -> tuple[Transition, ...]:
             review_states,
             "denied",
             AUTHORITY_ROLES,
-            payload=(REASONS,),
+            payload=(REASONS, DECISION_DOCUMENT),
             effects=(RECORD_REFUSAL,),
             notice=APPLICANTS,
             tone=DANGER,
@@ -244,7 +270,7 @@ def _extensions_in_place() -> tuple[Transition, ...]:
             ("extension_requested",),
             "approved",
             AUTHORITY_ROLES,
-            payload=(PayloadField("valid_until_on", "New end of validity", DATE, required=True),),
+            payload=(PayloadField("valid_until_on", "New end of validity", DATE, required=True), LICENCE_DOCUMENT),
             effects=(EXTEND_VALIDITY,),
             notice=APPLICANTS,
         ),
@@ -254,7 +280,7 @@ def _extensions_in_place() -> tuple[Transition, ...]:
             ("extension_requested",),
             "approved",
             AUTHORITY_ROLES,
-            note_required=True,
+            payload=(REASONS, DECISION_DOCUMENT),
             notice=APPLICANTS,
             tone=DANGER,
         ),
@@ -276,6 +302,7 @@ GENERIC = Procedure(
                 payload=(
                     *VALIDITY_FIELDS,
                     PayloadField("authority_reference", "Licence or letter number", max_length=100),
+                    LICENCE_DOCUMENT,
                 ),
                 effects=(RECORD_APPROVAL,),
                 notice=APPLICANTS,

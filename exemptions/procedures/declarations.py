@@ -10,6 +10,7 @@ from .vocabulary import (
     APPLICANT,
     APPLICANTS,
     AUTHORITY,
+    AUTHORITY_ROLES,
     CALENDAR_DAYS_AFTER,
     CALENDAR_DAYS_BEFORE,
     DEADLINE_PASSED,
@@ -18,7 +19,11 @@ from .vocabulary import (
     GUARD_DESCRIPTIONS,
     IAN7_ELEMENTS,
     INITIAL,
+    INTERNAL,
+    POST_INFORMATION_REQUEST,
+    POST_RESPONSE,
     PRIMARY,
+    SHARED,
     SYSTEM,
     TEXT,
     WORKING_DAYS_FROM_ENTRY,
@@ -131,6 +136,9 @@ class PayloadField:
     # `justify_above_setting` the text field named `justification` must be given.
     justify_above_setting: str | None = None
     justification: str | None = None
+    # What the applicant may read: the fields an authority fills in for them (reasons, conditions, validity) are
+    # SHARED; a field only the authority should read is INTERNAL.
+    audience: str = SHARED
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,20 @@ class Transition:
     tone: str = PRIMARY
     example_note: str = ""  # what a real note reads like: the demo data and the forms' placeholders
     guard: str | None = None  # a condition on the filing (FILED_DIRECT, …); None: always possible
+    # Who reads the note: an authority's note is INTERNAL unless declared otherwise (what the applicant reads
+    # goes in explicit payload fields); an applicant's note is SHARED (it is their word to the authority).
+    note_audience: str | None = None
+
+    def __post_init__(self):
+        if self.note_audience is None:
+            object.__setattr__(self, "note_audience", INTERNAL if self.roles & AUTHORITY_ROLES else SHARED)
+
+    @property
+    def note_is_internal(self) -> bool:
+        return self.note_audience == INTERNAL
+
+    def shared_fields(self) -> list[PayloadField]:
+        return [f for f in self.payload if f.audience == SHARED]
 
     @property
     def is_system(self) -> bool:
@@ -184,6 +206,8 @@ class Procedure:
                 raise ValueError(f"{self.key}.{t.name}: only system transitions have a trigger")
             if t.guard and t.guard not in GUARD_DESCRIPTIONS:
                 raise ValueError(f"{self.key}.{t.name}: unknown guard {t.guard}")
+            if {POST_INFORMATION_REQUEST, POST_RESPONSE} & set(t.effects) and t.note_is_internal:
+                raise ValueError(f"{self.key}.{t.name} posts its note to the thread, so the note must be shared")
         if set(self.required_elements) - DOSSIER_ELEMENTS.keys():
             raise ValueError(f"{self.key} requires unknown dossier elements")
         for s in self.states:
@@ -329,7 +353,11 @@ class Procedure:
                     "to": t.target,
                     "roles": sorted(t.roles),
                     "note_required": t.note_required,
-                    "payload": [{"name": f.name, "kind": f.kind, "required": f.required} for f in t.payload],
+                    "note_audience": t.note_audience,
+                    "payload": [
+                        {"name": f.name, "kind": f.kind, "required": f.required, "audience": f.audience}
+                        for f in t.payload
+                    ],
                     "effects": list(t.effects),
                     "trigger": t.trigger,
                     "notice": t.notice,

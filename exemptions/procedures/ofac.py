@@ -2,6 +2,8 @@
 
 from .core import (
     CORE_STATES,
+    DECISION_DOCUMENT,
+    LICENCE_DOCUMENT,
     REASONS,
     REVIEW,
     VALIDITY_FIELDS,
@@ -56,6 +58,7 @@ OFAC = Procedure(
                 payload=(
                     *VALIDITY_FIELDS,
                     PayloadField("authority_reference", "Licence number", required=True, max_length=100),
+                    LICENCE_DOCUMENT,
                 ),
                 effects=(RECORD_APPROVAL,),
                 notice=APPLICANTS,
@@ -82,7 +85,7 @@ OFAC = Procedure(
             ("submitted", "in_review", "interagency_consultation"),
             "returned_without_action",
             AUTHORITY_ROLES,
-            payload=(REASONS,),
+            payload=(REASONS, DECISION_DOCUMENT),
             effects=(RECORD_REFUSAL,),
             notice=APPLICANTS,
             tone=DANGER,

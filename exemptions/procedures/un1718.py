@@ -8,7 +8,9 @@ from .core import (
     CONDITIONS,
     CONFIRMATION,
     CORE_STATES,
+    DECISION_DOCUMENT,
     HOLD,
+    LICENCE_DOCUMENT,
     NO_OBJECTION,
     REASONS,
     REPLY,
@@ -42,6 +44,7 @@ from .vocabulary import (
     RECORD_TRANSMISSION,
     REVIEWERS,
     SECONDARY,
+    SHARED,
     SNAPSHOT_DOSSIER,
     STAFF,
     SYSTEM,
@@ -141,6 +144,7 @@ UN1718 = Procedure(
             ),
             effects=(RECORD_TRANSMISSION,),
             notice=REVIEWERS,
+            note_audience=SHARED,  # the applicant may record it too: both sides read the transmittal
             example_note="Transmitted by the Permanent Mission's note verbale of the same date.",
         ),
         *(
@@ -154,7 +158,7 @@ UN1718 = Procedure(
             ("submitted", "in_review"),
             "returned_incomplete",
             AUTHORITY_ROLES,
-            payload=(REASONS,),
+            payload=(REASONS, DECISION_DOCUMENT),
             effects=(RECORD_REFUSAL,),
             notice=APPLICANTS,
             tone=DANGER,
@@ -187,6 +191,7 @@ UN1718 = Procedure(
             effects=(POST_INFORMATION_REQUEST,),
             notice=APPLICANTS,
             tone=SECONDARY,
+            note_audience=SHARED,  # the note is the member's questions, put to the applicant
             example_note="Please confirm who stores the syringes between delivery and use at each county hospital.",
         ),
         Transition(
@@ -227,6 +232,7 @@ UN1718 = Procedure(
                     help_text="Shown to the applicant; the Committee does not name the objecting member",
                     max_length=20_000,
                 ),
+                DECISION_DOCUMENT,
             ),
             effects=(RECORD_REFUSAL,),
             notice=APPLICANTS,
@@ -251,6 +257,7 @@ UN1718 = Procedure(
                 VALIDITY_JUSTIFICATION,
                 CONDITIONS,
                 PayloadField("authority_reference", "Committee letter number", max_length=100),
+                LICENCE_DOCUMENT,
             ),
             effects=(RECORD_COMMITTEE_APPROVAL,),
             notice=APPLICANTS,

@@ -12,6 +12,11 @@ HUMAN_ROLES = frozenset({APPLICANT, REVIEWER, STAFF})
 
 AUTHORITY = "authority"  # `State.waits_on`: the authority has the next move (or APPLICANT)
 
+# Who may read a text an action records (`Transition.note_audience`, `PayloadField.audience`): the authority
+# alone, never the applicant (in no page, API response, email, export or register entry), or both sides.
+INTERNAL, SHARED = "internal", "shared"
+AUDIENCES = (SHARED, INTERNAL)
+
 # Who hears of an event (`Transition.notice`): members of the applicant organization, the assigned reviewer
 # (every reviewer while none is assigned), every reviewer of the authority, the authority's staff.
 APPLICANTS, ASSIGNED_REVIEWER, REVIEWERS, AUTHORITY_STAFF = "applicants", "reviewer", "reviewers", "staff"

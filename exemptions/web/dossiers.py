@@ -24,6 +24,7 @@ from exemptions.models import (
     Organization,
     Party,
     authority_ids,
+    filings_with_unread_messages,
     organization_ids,
 )
 
@@ -72,7 +73,9 @@ def home(request):
         .with_related()
         .by_deadline()[:10]
     )
-    return render(request, "exemptions/home.html", {"page": page, "rows": rows, "needs_action": needs_action})
+    unread = filings_with_unread_messages(user, [filing.pk for _, filings, _ in rows for filing in filings])
+    context = {"page": page, "rows": rows, "needs_action": needs_action, "unread": unread}
+    return render(request, "exemptions/home.html", context)
 
 
 @login_required

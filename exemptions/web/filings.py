@@ -11,10 +11,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from exemptions import engine, procedures, services
-from exemptions.models import BENEFICIARY_CATEGORIES, Document, Filing, FilingView, Item, Party
+from exemptions import engine, procedures, services, visibility
+from exemptions.models import (
+    BENEFICIARY_CATEGORIES,
+    Document,
+    Filing,
+    FilingView,
+    Item,
+    Message,
+    Party,
+    ThreadReadMark,
+    filings_with_unread_messages,
+    mark_thread_read,
+)
 
-from .forms import ActionForm, LinkedRequestForm, MessageForm, reviewers_of
+from .forms import ActionForm, DocumentForm, LinkedRequestForm, MessageForm, reviewers_of
 from .shortcuts import own_applications, safe_next, visible_filing_or_404
 
 DEADLINE_LABELS = {
@@ -41,7 +52,7 @@ def may_request_linked(filing, roles) -> bool:
     )
 
 
-def filing_context(request, filing, bound_form=None, message_form=None, linked_form=None):
+def filing_context(request, filing, bound_form=None, message_form=None, document_form=None, linked_form=None):
     user = request.user
     roles = engine.roles_for(user, filing)
     as_authority = bool(roles & procedures.AUTHORITY_ROLES)
@@ -55,14 +66,14 @@ def filing_context(request, filing, bound_form=None, message_form=None, linked_f
         else ActionForm(t, filing, reviewers=reviewers)
         for t in actions
     ]
+    # The applicant's answer to an information request is the reply action, offered on its own, open, above
+    # everything else: a plain message beside it does not answer the request.
+    reply_form = next((f for f in action_forms if procedures.POST_RESPONSE in f.transition.effects), None)
+    action_forms = [f for f in action_forms if f is not reply_form]
     wf = filing.procedure
-    labels = {t.name: t.label for t in wf.transitions}
     state_label = (lambda s: wf.state(s).staff_label) if as_authority else (lambda s: wf.state(s).applicant_label)
-    events = [
-        {"event": e, "label": labels.get(e.action, e.action), "to_label": state_label(e.to_status)}
-        for e in filing.events.all()
-    ]
-    documents = [*filing.application.documents.all(), *filing.documents.all()]
+    documents = listed_documents(filing, user, as_authority)
+    kinds = services.attachable_kinds(user, filing=filing) if filing.state.accepts_correspondence else []
     by_authority = Filing.objects.select_related("authority").order_by("authority__code", "id")
     prefetch_related_objects([filing.application], Prefetch("filings", queryset=by_authority))
     siblings = [f for f in filing.application.filings_visible_to(user) if f.pk != filing.pk]
@@ -74,11 +85,14 @@ def filing_context(request, filing, bound_form=None, message_form=None, linked_f
         "as_authority": as_authority,
         "as_applicant": procedures.APPLICANT in roles,
         "action_forms": action_forms,
-        "events": events,
-        "thread": filing.messages.select_related("author"),
-        "message_form": message_form or MessageForm(),
+        "events": visibility.timeline(filing, user),
+        "reply_form": reply_form,
+        "open_request": open_request(filing) if reply_form else None,
+        "thread": thread_for(filing, user),
+        "message_form": message_form or MessageForm(answers_nothing=reply_form is not None),
         "can_write": bool(roles - {engine.SYSTEM}) and filing.state.accepts_correspondence,
         "documents": documents,
+        "document_form": document_form or (DocumentForm(kinds=kinds, prefix="document") if kinds else None),
         "siblings": siblings,
         "snapshot": snapshot_for_display(filing.snapshot),
         # Authority staff see who has opened the case file (the access log).
@@ -88,6 +102,36 @@ def filing_context(request, filing, bound_form=None, message_form=None, linked_f
         "followed_by": [f for f in siblings if f.follows_id == filing.pk],
         "hold_started_at": filing.clock_stopped_at if filing.state.stops_clock else None,
     }
+
+
+def open_request(filing) -> Message | None:
+    """The information request the applicant is asked to answer: the newest in the thread."""
+    return filing.messages.filter(kind=Message.Kind.INFORMATION_REQUEST).order_by("-created_at", "-id").first()
+
+
+def thread_for(filing, user) -> list[Message]:
+    """The thread, each message marked `is_new` when the other side wrote it since `user` last read the case."""
+    mark = ThreadReadMark.objects.filter(filing=filing, user=user).values_list("read_at", flat=True).first()
+    unread = filing.pk in filings_with_unread_messages(user, [filing.pk])
+    messages_ = list(filing.messages.select_related("author"))
+    for message in messages_:
+        message.is_new = unread and message.author_id != user.pk and (mark is None or message.created_at > mark)
+    return messages_
+
+
+def listed_documents(filing, user, as_authority) -> list[dict]:
+    """The dossier's and the filing's files with who added them and when. The applicant reads the authority's
+    files as coming from the authority, as on the timeline, never from a named official."""
+    applicants = set(filing.application.organization.memberships.values_list("user_id", flat=True))
+    rows = []
+    for document in [*filing.application.documents.all(), *filing.documents.select_related("uploaded_by")]:
+        uploader = document.uploaded_by
+        if uploader is not None and (as_authority or uploader.pk in applicants):
+            by = uploader.get_full_name() or uploader.get_username()
+        else:
+            by = filing.authority.code if document.filing_id else filing.application.organization.name
+        rows.append({"document": document, "by": by})
+    return rows
 
 
 def snapshot_for_display(snapshot):
@@ -111,7 +155,9 @@ def snapshot_for_display(snapshot):
 def filing_detail(request, reference):
     filing = visible_filing_or_404(request.user, reference)
     services.record_view(filing, request.user, FilingView.Channel.WEB)
-    return render(request, "exemptions/filing_detail.html", filing_context(request, filing))
+    response = render(request, "exemptions/filing_detail.html", filing_context(request, filing))
+    mark_thread_read(request.user, filing)  # after the page marked what was new
+    return response
 
 
 @login_required
@@ -212,6 +258,30 @@ def filing_message(request, reference):
     context = filing_context(request, filing, message_form=form)
     if request.htmx:
         return render(request, "exemptions/_thread.html", context, status=400 if form else 200)
+    return render(request, "exemptions/filing_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def filing_document(request, reference):
+    """A file added to a filed case by either side: each checked as any upload is (services.attach_document)."""
+    filing = visible_filing_or_404(request.user, reference)
+    kinds = services.attachable_kinds(request.user, filing=filing)
+    form = DocumentForm(request.POST, request.FILES, kinds=kinds, prefix="document")
+    if form.is_valid():
+        try:
+            document = services.attach_document(
+                by=request.user, uploaded_file=form.cleaned_data["file"], kind=form.cleaned_data["kind"], filing=filing
+            )
+        except services.ClosedToCorrespondence as error:
+            messages.error(request, f"{error} Nothing was added.")
+            return redirect("filing_detail", filing.reference)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Added {document.original_name} to {filing.reference}.")
+            return redirect(reverse("filing_detail", args=[filing.reference]) + "#documents")
+    context = filing_context(request, filing, document_form=form)
     return render(request, "exemptions/filing_detail.html", context, status=400)
 
 

@@ -252,8 +252,35 @@ class LinkedRequestForm(forms.Form):
 class MessageForm(forms.Form):
     body = forms.CharField(label="Message", max_length=MESSAGE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
 
+    def __init__(self, *args, answers_nothing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if answers_nothing:  # an information request is open: only the reply form answers it
+            self.fields["body"].label = "Message (does not answer the information request)"
+            self.fields[
+                "body"
+            ].help_text = "A message keeps the case waiting on you. To answer the request, use “Send your reply” above."
+
 
 _LONG_TEXT = {"conditions", "reasons", "validity_justification"}
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one field (Django's documented recipe); cleans to a list, empty when none is sent."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        cleaned = [super(MultipleFileField, self).clean(one, initial) for one in files if one] or [
+            super().clean(None, initial)
+        ]
+        return [one for one in cleaned if one]
 
 
 class ActionForm(forms.Form):
@@ -269,11 +296,26 @@ class ActionForm(forms.Form):
             self.fields[field.name] = self._payload_field(field, filing, reviewers)
         if transition.note_required or transition.payload:
             self.fields["note"] = forms.CharField(
-                label=transition.note_label if transition.note_required else "Note (optional)",
+                label=self._note_label(transition),
                 required=transition.note_required,
                 max_length=NOTE_MAX_LENGTH,
+                help_text=self._note_help(transition),
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
+
+    @staticmethod
+    def _note_label(transition: Transition) -> str:
+        if transition.note_is_internal:
+            return "Internal note" + ("" if transition.note_required else " (optional)")
+        return transition.note_label if transition.note_required else "Note (optional)"
+
+    @staticmethod
+    def _note_help(transition: Transition) -> str:
+        if transition.note_is_internal:
+            return "Seen only by the authority; never shown or emailed to the applicant."
+        if transition.roles & procedures.AUTHORITY_ROLES:
+            return "Shown to the applicant."
+        return ""
 
     @staticmethod
     def _payload_field(field, filing, reviewers):
@@ -281,7 +323,7 @@ class ActionForm(forms.Form):
         if field.kind == procedures.DATE:
             return forms.DateField(widget=DateInput(), **options)
         if field.kind == procedures.DOCUMENT:
-            return forms.FileField(**options)
+            return MultipleFileField(**options)
         if field.kind == procedures.MONTHS:
             return forms.IntegerField(min_value=1, **options)
         if field.kind == procedures.REVIEWER_CHOICE:

@@ -2,7 +2,6 @@
 the health check."""
 
 from django.db import connection
-from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -48,20 +47,9 @@ def workflow_detail(request, code):
 
 def register(request):
     """Approvals in force, for anyone: what a bank or a shipper checks before moving goods."""
-    today = timezone.localdate()
-    approvals = (
-        Filing.objects.in_force(today)
-        .select_related("application__organization", "authority")
-        .order_by("-decided_at", "-id")
-    )
     authority = request.GET.get("authority", "")
     search = request.GET.get("search", "").strip()
-    if authority:
-        approvals = approvals.filter(authority__code=authority)
-    if search:
-        approvals = approvals.filter(
-            Q(application__organization__name__icontains=search) | Q(reference__icontains=search)
-        )
+    approvals = Filing.objects.on_register(timezone.localdate(), authority=authority, search=search)
     page = page_of(request, approvals)
     rows = [
         (
@@ -75,7 +63,7 @@ def register(request):
     context = {
         "page": page,
         "rows": rows,
-        "authorities": Authority.objects.all(),
+        "authorities": Authority.objects.filter(publishes_register=True),
         "authority": authority,
         "search": search,
     }

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from exemptions import engine, procedures
 from exemptions.filters import OPEN, FilingFilter, status_choices
-from exemptions.models import Authority, Filing, Role, authority_ids
+from exemptions.models import Authority, Filing, Role, authority_ids, filings_with_unread_messages
 from exemptions.pagination import Cursor, InvalidCursor, deadline_page, page_size
 
 from .forms import ActionForm, reviewers_of
@@ -82,6 +82,7 @@ def review_queue(request):
         "cursor_error": cursor_error,
         "now": timezone.now(),
         "multiple_authorities": len(authorities) > 1,
+        "unread": filings_with_unread_messages(request.user, [filing.pk for filing in page]),
     }
     template = "exemptions/_queue_results.html" if request.htmx else "exemptions/review_queue.html"
     return render(request, template, context)

@@ -8,7 +8,7 @@ def test_authorities_list_their_workflow_states_and_transitions(client_for, appl
     circulate = next(t for t in un["transitions"] if t["name"] == "circulate")
     assert circulate["from"] == ["in_review"] and circulate["to"] == "no_objection_period"
     confirm = next(t for t in un["transitions"] if t["name"] == "confirm_approval")
-    assert {"name": "validity_months", "kind": "months", "required": False} in confirm["payload"]
+    assert {"name": "validity_months", "kind": "months", "required": False, "audience": "shared"} in confirm["payload"]
     submits = [(t["to"], t["guard"]) for t in un["transitions"] if t["name"] == "submit"]
     assert submits == [("submitted", "filed_direct"), ("with_forwarder", "filed_through_forwarder")]
     assert un["expedited_deadlines"] == [

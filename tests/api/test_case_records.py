@@ -130,8 +130,8 @@ def test_json_upload_is_415(client_for, ofac_filing, applicant):
 
 
 def test_register_lists_approved_exemptions_publicly_and_is_cacheable(anon, org, applicant, dossier):
-    approved = factories.approved_filing(dossier, "OFAC", applicant, dt.date(2027, 3, 1), dt.date(2027, 9, 30))
-    factories.submitted_filing(dossier, "UN1718", applicant)  # pending: not in the register
+    approved = factories.approved_filing(dossier, "UN1718", applicant, dt.date(2027, 3, 1), dt.date(2027, 9, 30))
+    factories.submitted_filing(dossier, "OFAC", applicant)  # pending: not in the register
     with time_machine.travel(dt.datetime(2027, 6, 1, 12, tzinfo=dt.UTC)):  # within its validity
         response = anon.get("/api/v1/register/")
     assert response.status_code == 200
@@ -140,8 +140,8 @@ def test_register_lists_approved_exemptions_publicly_and_is_cacheable(anon, org,
     assert entry == {
         "reference": approved.reference,
         "organization": org.name,
-        "authority": "OFAC",
-        "authority_reference": approved.authority_reference,  # the licence number the approval recorded
+        "authority": "UN1718",
+        "authority_reference": approved.authority_reference,  # the letter number the approval recorded
         "approved_on": approved.decided_at.date().isoformat(),
         "valid_from_on": "2027-03-01",
         "expires_on": "2027-09-30",

@@ -1,5 +1,4 @@
-"""Shapes of the API's JSON for authorities and the procedures they run: states, transitions, what each asks for,
-and the expedited deadlines."""
+"""Shapes of the API's JSON for authorities and their procedures, as declared (procedures.Procedure.describe)."""
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -10,6 +9,9 @@ from exemptions.models import Authority
 from .fields import ModelSerializer
 
 # --- authorities and their workflows -----------------------------------------------------------
+
+
+NOTE_AUDIENCE_HELP = "`internal`: the note is the authority's alone, never shown to the applicant"
 
 
 class WorkflowStateSerializer(serializers.Serializer):
@@ -31,6 +33,9 @@ class PayloadFieldSerializer(serializers.Serializer):
         help_text="`document`: a file attached with the action in the web form; `months`: a whole number of months",
     )
     required = serializers.BooleanField()
+    audience = serializers.ChoiceField(
+        choices=procedures.AUDIENCES, help_text="`internal`: never shown to the applicant"
+    )
 
 
 class WorkflowTransitionSerializer(serializers.Serializer):
@@ -41,6 +46,7 @@ class WorkflowTransitionSerializer(serializers.Serializer):
     to = serializers.CharField(allow_null=True, help_text="Target state; null when the state does not change")
     roles = serializers.ListField(child=serializers.CharField())
     note_required = serializers.BooleanField()
+    note_audience = serializers.ChoiceField(choices=procedures.AUDIENCES, help_text=NOTE_AUDIENCE_HELP)
     payload = PayloadFieldSerializer(many=True)
     effects = serializers.ListField(child=serializers.CharField(), help_text="What it records besides the state")
     trigger = serializers.CharField(allow_null=True, help_text="What sets off a system transition: the clock's event")

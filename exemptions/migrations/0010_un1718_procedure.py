@@ -19,7 +19,7 @@ def move_retired_states(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exemptions', '0008_holiday_calendars'),
+        ('exemptions', '0009_audiences'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
