@@ -29,6 +29,10 @@ from .models import (
     OutgoingEmail,
     Party,
     Profile,
+    SanctionsListEntry,
+    SanctionsListVersion,
+    ScreeningHit,
+    ScreeningRun,
     ThreadReadMark,
 )
 from .templatetags.dates import local_date
@@ -368,3 +372,39 @@ class FilingAdmin(admin.ModelAdmin):
             "payload_help": json.dumps({t.name: [f.name for f in t.payload] for t in actions}, indent=1),
         }
         return TemplateResponse(request, "admin/exemptions/filing/override.html", context)
+
+
+# --- sanctions lists: loaded by `manage.py load_sanctions_list`, read here --------------------
+
+
+@admin.register(SanctionsListVersion)
+class SanctionsListVersionAdmin(ReadOnlyAdmin):
+    list_display = ["source", "published_on", "record_count", "changed_count", "loaded_at", "rescreened_at", "sha256"]
+    list_filter = ["source"]
+    date_hierarchy = "loaded_at"
+
+
+@admin.register(SanctionsListEntry)
+class SanctionsListEntryAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "external_id", "reference", "version", "changed"]
+    list_filter = ["version__source", "kind", "changed"]
+    search_fields = ["name", "external_id", "reference"]
+    list_select_related = ["version"]
+
+
+@admin.register(ScreeningRun)
+class ScreeningRunAdmin(ReadOnlyAdmin):
+    list_display = ["application", "filing", "occasion", "created_at", "requested_by"]
+    list_filter = ["occasion"]
+    search_fields = ["application__reference", "filing__reference"]
+    list_select_related = ["application", "filing", "requested_by"]
+
+
+@admin.register(ScreeningHit)
+class ScreeningHitAdmin(ReadOnlyAdmin):
+    """Verdicts are given on the filing page (through the engine, into the audit trail), never edited here."""
+
+    list_display = ["party_name", "matched_name", "rule", "score", "filing", "disposition", "disposed_by"]
+    list_filter = ["disposition", "rule"]
+    search_fields = ["party_name", "matched_name", "filing__reference"]
+    list_select_related = ["filing", "disposed_by"]

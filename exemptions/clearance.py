@@ -1,7 +1,8 @@
 """Cleared to ship: is every approval the activity needs granted and valid over the whole shipment window?
 
 Reads prefetched relations only (`filings`, `required_authorities`), so a list of applications can
-show a badge each without a query per row.
+show a badge each without a query per row. Screening hits that block (undisposed or confirmed) are read from
+`filing.blocking_hits` when a list prefetched them there (`BLOCKING_HITS`), else queried per filing.
 """
 
 from __future__ import annotations
@@ -9,9 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
-from .models import Application
+from .models import Application, ScreeningHit
+
+# Prefetch it inside the filings' queryset: `Prefetch("filings", queryset=….prefetch_related(BLOCKING_HITS))`.
+BLOCKING_HITS = Prefetch("screening_hits", queryset=ScreeningHit.objects.blocking(), to_attr="blocking_hits")
 
 
 @dataclass
@@ -58,6 +63,7 @@ def cleared_to_ship(application: Application, today: dt.date | None = None) -> C
 
     blockers = []
     filings = list(application.filings.all())
+    blockers += screening_blockers(filings)
     for authority in authorities:
         own = [f for f in filings if f.authority_id == authority.pk]
         if not own:
@@ -88,6 +94,29 @@ def cleared_to_ship(application: Application, today: dt.date | None = None) -> C
             else:
                 blockers.append(f"{authority.code} approvals leave a gap from {_day(gap_start)} to {_day(gap_end)}.")
     return Clearance(not blockers, blockers)
+
+
+def blocking_hits(filing) -> list[ScreeningHit]:
+    prefetched = getattr(filing, "blocking_hits", None)
+    return list(prefetched) if prefetched is not None else list(ScreeningHit.objects.blocking().filter(filing=filing))
+
+
+def screening_blockers(filings) -> list[str]:
+    """A sanctions screening hit nobody has cleared, or one confirmed as the listed party, stops the shipment
+    (on a filing still in play: a withdrawn or closed one ships nothing)."""
+    blockers = []
+    for filing in filings:
+        hits = blocking_hits(filing) if filing.submitted_at and not filing.state.terminal else []
+        confirmed = [h for h in hits if h.disposition == ScreeningHit.Disposition.CONFIRMED]
+        open_hits = len(hits) - len(confirmed)
+        if confirmed:
+            names = ", ".join(sorted({h.party_name for h in confirmed}))
+            blockers.append(f"{filing.authority.code}: screening confirmed a sanctioned party ({names}).")
+        if open_hits:
+            blockers.append(
+                f"{filing.authority.code}: {open_hits} screening hit{'s' * (open_hits != 1)} await a reviewer's verdict."
+            )
+    return blockers
 
 
 def _why_not_approved(code: str, filings, today: dt.date) -> str:

@@ -23,7 +23,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import deadlines, engine, payloads, procedures, services
-from .models import Application, Authority, Document, Filing, Membership, Organization, Profile, Role
+from .models import Application, Authority, Document, Filing, Membership, Organization, Profile, Role, ScreeningHit
+from .screening import store
+from .screening.formats import FIXTURE_FILES
 
 DEMO_PASSWORD = "demo"
 
@@ -97,12 +99,20 @@ EXTENSION_REQUEST = (
     "Extend by three months: the second shipment waits for rail capacity at Dandong; goods, quantities and "
     "consignees are unchanged."
 )
+# The sanctions lists the demo screens against: the fixture files, in each list's published format (invented
+# entries; bench/sanctions_files.py writes them).
+SANCTIONS_FOLDER = settings.BASE_DIR / "tests" / "fixtures" / "sanctions"
+# One demo dossier ships through a forwarder the lists name, so a reviewer has a real hit to rule on.
+LISTED_FORWARDER = ("freight_forwarder", "Hengtai Industrial Development Co.", "CN", "Zhenxing District, Dandong")
+LISTED_ROW = 1
+CLEARED_NOTE = "Humanitarian consignee named in the request; the exemption covers dealings with it."
 
 # What the text fields of a transition's payload read like, by field name.
 TEXTS = {
     "authority_reference": "{code}-LIC-{number}",
     "conditions": "Report each shipment to the authority within 14 days.",
     "reasons": "End-user assurances are insufficient for the listed dual-use items.",
+    "verdict": ScreeningHit.Disposition.FALSE_POSITIVE,
 }
 
 SHIPMENT_WINDOW = dt.timedelta(days=150)  # a demo dossier ships over five months …
@@ -126,8 +136,9 @@ def item_fields(row: int) -> list[dict]:
     ]
 
 
-def party_fields(count: int = len(PARTIES)) -> list[dict]:
-    return [dict(role=r, name=n, country=c, address=a) for r, n, c, a in PARTIES[:count]]
+def party_fields(count: int = len(PARTIES), row: int = 0) -> list[dict]:
+    parties = [LISTED_FORWARDER if row == LISTED_ROW and p[0] == LISTED_FORWARDER[0] else p for p in PARTIES]
+    return [dict(role=r, name=n, country=c, address=a) for r, n, c, a in parties[:count]]
 
 
 def dossier_fields(row: int, ship_from_on: dt.date) -> dict:
@@ -169,6 +180,10 @@ def payload_for(transition, filing, at: dt.datetime, *, reviewer, valid_from_on=
     for f in transition.payload:
         if f.kind == procedures.REVIEWER_CHOICE:
             payload[f.name] = reviewer.get_username()
+        elif f.kind == procedures.SCREENING_HIT:
+            hit = ScreeningHit.objects.filter(filing=filing).order_by("id").first()
+            if hit is not None:
+                payload[f.name] = str(hit.pk)
         elif f.name in TEXTS:
             payload[f.name] = TEXTS[f.name].format(code=filing.authority.code, number=1000 + filing.pk)
         elif f.kind != procedures.DATE:
@@ -303,11 +318,29 @@ def seed(now: dt.datetime | None = None) -> tuple[dict, int]:
     """Organizations, the demo logins (password DEMO_PASSWORD) and a filing in every state of every
     authority's procedure; returns (the logins, the number of filings made). A second run makes nothing."""
     now = now or timezone.now()
+    load_sanctions_lists()
     with transaction.atomic():
         organizations = {key: _organization(**fields) for key, fields in ORGANIZATIONS.items()}
         users = {name: _user(name, *spec, organizations) for name, spec in USERS.items()}
         users[ADMIN[0]] = _superuser(*ADMIN)
     return users, _cases(organizations, users, now)
+
+
+def load_sanctions_lists() -> None:
+    """The fixture lists, so that demo filings are screened when filed (a reload changes nothing)."""
+    for source, filename in FIXTURE_FILES.items():
+        store.load(source, (SANCTIONS_FOLDER / filename).read_bytes(), origin=f"demo: {filename}")
+
+
+def _clear_rule_flags(filing, reviewer) -> None:
+    """A case the authority ruled on had its screening hits ruled on first: the demo's are rule flags on the
+    humanitarian consignee and the forwarder, cleared with a reason."""
+    if not filing.state.decided or filing.state.terminal:
+        return
+    action = filing.procedure.action_with_effect(procedures.RECORD_DISPOSITION)
+    for hit in ScreeningHit.objects.filter(filing=filing, disposition="").exclude(rule=""):
+        verdict = ScreeningHit.Disposition.FALSE_POSITIVE
+        engine.apply(filing, action, reviewer, CLEARED_NOTE, None, hit=str(hit.pk), verdict=verdict)
 
 
 def _organization(**fields):
@@ -374,7 +407,7 @@ def _file_dossier(title, row, group, authorities, organization, applicant, users
         applicant,
         **{**dossier_fields(row, now.date()), "title": title},
         items=[{**fields, "specification": "As per supplier datasheet."} for fields in item_fields(row)],
-        parties=party_fields(),
+        parties=party_fields(row=row),
     )
     content = b"%PDF-1.4\n% demo cover letter for " + application.reference.encode() + b"\n%%EOF\n"
     services.attach_document(
@@ -406,6 +439,7 @@ def _file_dossier(title, row, group, authorities, organization, applicant, users
     for filing, state, started, people in plans:
         drive(filing, state, started_at=started, **people)
         attach_licence(filing, people["reviewer"])
+        _clear_rule_flags(filing, people["reviewer"])
     extensions = [_extension(filing, people) for filing, _, _, people in plans if _extends(filing)]
     return len(plans) + len(extensions)
 

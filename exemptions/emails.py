@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from . import deadlines, procedures, visibility
-from .models import DECISION_KINDS, Filing, Membership, OutgoingEmail, Profile, Role
+from .models import DECISION_KINDS, Filing, Membership, OutgoingEmail, Profile, Role, ScreeningHit
 from .reminder_schedule import DEADLINE_WORDING
 
 
@@ -59,6 +59,8 @@ def compose(email: OutgoingEmail) -> EmailMultiAlternatives:
         return _compose_digest(email)
     if email.family == OutgoingEmail.Family.MESSAGE:
         return _compose_message_notice(email)
+    if email.family == OutgoingEmail.Family.SCREENING_HIT:
+        return _compose_screening_hit(email)
     return _compose_deadline_reminder(email)
 
 
@@ -143,3 +145,12 @@ def _compose_digest(email: OutgoingEmail) -> EmailMultiAlternatives:
         f.url = filing_url(f)
     context = {"authority": authority, "overdue": overdue, "due_soon": due_soon, "as_of": now}
     return render_email("digest", context, email.recipient)
+
+
+def _compose_screening_hit(email: OutgoingEmail) -> EmailMultiAlternatives:
+    hit = ScreeningHit.objects.select_related("entry__version").get(pk=email.screening_hit_id)
+    if hit.disposition == ScreeningHit.Disposition.FALSE_POSITIVE:
+        raise Obsolete(f"hit {hit.pk} was cleared as a false positive before the email went out")
+    filing = email.filing
+    context = {"filing": filing, "hit": hit, "url": filing_url(filing) + "#screening"}
+    return render_email("screening_hit", context, email.recipient)

@@ -29,10 +29,12 @@ from .models import (
     Event,
     Filing,
     Message,
+    ScreeningHit,
     channel_errors,
     linked_filing_errors,
     memberships_of,
 )
+from .screening import runs as screening
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +144,9 @@ class Plan:
     changes: dict = field(default_factory=dict)
     messages: list[tuple[str, str]] = field(default_factory=list)  # (Message.Kind, body)
     event_payload: dict = field(default_factory=dict)
+    screen_parties: bool = False  # screen the dossier as filed, once the event exists (the run records it)
+    disposition: screening.Disposition | None = None  # a verdict on a screening hit
+    redact_screening: bool = False  # the parties named in screening runs go with the snapshot's
 
 
 def _snapshot_dossier(filing, plan, cleaned):
@@ -232,6 +237,26 @@ def _extend_validity(filing, plan, cleaned):
 def _redact_snapshot(filing, plan, cleaned):
     plan.changes.update(snapshot=snapshot.redact(filing.snapshot), anonymized_at=plan.at)
     plan.event_payload["submitted_snapshot_sha256"] = filing.snapshot_sha256  # what was filed stays provable
+    plan.redact_screening = True
+
+
+def _screen_parties(filing, plan, cleaned):
+    plan.screen_parties = True
+
+
+def _record_disposition(filing, plan, cleaned):
+    hit, verdict = cleaned["hit"], cleaned["verdict"]
+    if verdict not in ScreeningHit.Disposition.values:
+        choices = " or ".join(ScreeningHit.Disposition.values)
+        raise ValidationError({"verdict": f"Verdict: {choices}."})
+    plan.disposition = screening.Disposition(hit, verdict, plan.note)
+    plan.event_payload.update(
+        party=hit.party_name,
+        matched=hit.matched_name or hit.get_rule_display(),
+        match_key=hit.match_key,
+        score=str(hit.score),
+        previous_verdict=hit.disposition,
+    )
 
 
 EFFECTS = {
@@ -250,6 +275,8 @@ EFFECTS = {
     p.CHECK_EXTENSION_REQUEST: _check_extension_request,
     p.EXTEND_VALIDITY: _extend_validity,
     p.REDACT_SNAPSHOT: _redact_snapshot,
+    p.SCREEN_PARTIES: _screen_parties,
+    p.RECORD_DISPOSITION: _record_disposition,
 }
 assert set(EFFECTS) == {e for proc in p.PROCEDURES.values() for t in proc.transitions for e in t.effects}
 
@@ -361,6 +388,12 @@ def apply(
         for key, value in outcome.changes.items():
             setattr(filing, key, value)
         filing.version += 1
+        if outcome.screen_parties:
+            screening.screen_filing(filing, event)
+        if outcome.disposition:
+            screening.record_disposition(outcome.disposition, event)
+        if outcome.redact_screening:
+            screening.redact(filing)
         transaction.on_commit(lambda: announce(event.pk))
     return event
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date
 
 from . import procedures as p
-from .models import NOTE_MAX_LENGTH, Filing, assignable_reviewers
+from .models import NOTE_MAX_LENGTH, Filing, ScreeningHit, assignable_reviewers
 
 
 def _as_date(raw) -> dt.date | None:
@@ -121,6 +121,14 @@ def clean(transition: p.Transition, filing: Filing, note: str, payload: dict) ->
             if reviewer is None:
                 errors.setdefault(f.name, []).append(f"{f.label}: choose a reviewer of {filing.authority.code}.")
             cleaned[f.name] = reviewer
+        elif f.kind == p.SCREENING_HIT:
+            text = str(raw)
+            hit = None
+            if text.isascii() and text.isdigit() and len(text) < 19:
+                hit = ScreeningHit.objects.filter(filing=filing, pk=int(text)).first()
+            if hit is None:
+                errors.setdefault(f.name, []).append(f"{f.label}: no such hit on {filing.reference}.")
+            cleaned[f.name] = hit
         elif f.kind == p.DOCUMENT:
             errors.setdefault(f.name, []).append(f"{f.label}: attach the file with the action's form.")
         elif not isinstance(raw, str) or "\x00" in raw:
@@ -139,6 +147,14 @@ def clean(transition: p.Transition, filing: Filing, note: str, payload: dict) ->
 
 def for_event(cleaned: dict) -> dict:
     return {
-        k: (v.isoformat() if isinstance(v, dt.date) else v.get_username() if hasattr(v, "get_username") else v)
+        k: (
+            v.isoformat()
+            if isinstance(v, dt.date)
+            else v.get_username()
+            if hasattr(v, "get_username")
+            else v.pk
+            if isinstance(v, ScreeningHit)
+            else v
+        )
         for k, v in cleaned.items()
     }

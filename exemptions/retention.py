@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from . import engine, procedures, snapshot
 from .models import Application, Filing, Party
+from .screening import runs as screening_runs
 
 
 def _closed_states() -> set[str]:
@@ -51,6 +52,7 @@ def anonymize_application(application: Application, at: dt.datetime | None = Non
         )
         for n, party in enumerate(Party.objects.filter(application=application).order_by("id"), start=1):
             Party.objects.filter(pk=party.pk).update(name=snapshot.party_placeholder(party.role, n), address="")
+        screening_runs.redact_drafts(application)
         filings = application.filings.select_related("authority").filter(anonymized_at__isnull=True)
         count = 0
         for filing in filings.select_for_update():

@@ -55,7 +55,8 @@ def take(application) -> dict:
         for i in application.items.all()
     ]
     data["parties"] = [
-        {"role": p.role, "name": p.name, "country": p.country, "address": p.address} for p in application.parties.all()
+        {"role": p.role, "name": p.name, "country": p.country, "address": p.address, "identifier": p.identifier}
+        for p in application.parties.all()
     ]
     data["documents"] = [
         {"kind": d.kind, "name": d.original_name, "size": d.size, "sha256": d.sha256}

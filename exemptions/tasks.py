@@ -5,6 +5,7 @@ from celery import shared_task
 from django.conf import settings
 
 from . import audit, notifications
+from .screening import rescreening
 
 
 # A long sweep cut short loses nothing (its claims are rows); the hard limit only stops a hung one.
@@ -32,3 +33,9 @@ def send_message_notices(message_id: int) -> None:
 def seal_audit_checkpoint() -> str:
     """Seal the audit events appended since the last checkpoint (exemptions/audit.py)."""
     return str(audit.write_checkpoint())
+
+
+@shared_task(acks_late=True)
+def rescreen(version_id: int) -> str:
+    """Rescreen open and approved filings against what a new list version changed (each new hit emailed once)."""
+    return str(dict(rescreening.rescreen(version_id)))

@@ -3,10 +3,11 @@
 import datetime as dt
 
 import pytest
+from django.db.models import Prefetch
 
 from exemptions import engine, services
-from exemptions.clearance import cleared_to_ship
-from exemptions.models import Application, Authority
+from exemptions.clearance import BLOCKING_HITS, cleared_to_ship
+from exemptions.models import Application, Authority, Filing
 from tests import factories
 
 TODAY = dt.date(2027, 1, 15)
@@ -109,6 +110,8 @@ def test_without_authorities_or_window_the_application_is_not_cleared(org, appli
 
 def test_clearance_of_a_listed_application_needs_no_extra_queries(application, applicant, django_assert_num_queries):
     factories.approved_filing(application, "UN1718", applicant, dt.date(2027, 2, 1), dt.date(2027, 7, 31))
-    fresh = Application.objects.prefetch_related("filings__authority", "required_authorities").get(pk=application.pk)
+    filings = Filing.objects.select_related("authority").prefetch_related(BLOCKING_HITS)
+    listed = Application.objects.prefetch_related(Prefetch("filings", queryset=filings), "required_authorities")
+    fresh = listed.get(pk=application.pk)
     with django_assert_num_queries(0):
         cleared_to_ship(fresh, today=TODAY)

@@ -65,9 +65,12 @@ def test_an_internal_note_reaches_no_face_the_applicant_reads(org, applicant, co
     Authority.objects.filter(code=code).update(publishes_register=True)  # the register shows every decision here
     reviewer = factories.member_of(code, Role.REVIEWER)
     staff = factories.member_of(code, Role.STAFF)
+    # A verdict needs a hit: a DPRK ministry is flagged by rule on filing, with or without lists loaded.
+    disposes = action == AUTHORITY_OF[code].action_with_effect(procedures.RECORD_DISPOSITION)
+    parties = [dict(role="end_user", name="Ministry of Public Health", country="KP", address="Pyongyang")]
+    dossier = factories.complete_dossier(org, applicant, **({"parties": parties} if disposes else {}))
     # A request waits with a forwarding body only when it was sent through one.
     channel = {"submission_channel": "resident_coordinator"} if source == "with_forwarder" else None
-    dossier = factories.complete_dossier(org, applicant)
     filing = services.create_filing(dossier, Authority.objects.get(code=code), applicant, channel=channel)
     demo.drive(filing, source, applicant=applicant, reviewer=reviewer, staff=staff)
     transition = filing.procedure.transition(action, filing.status)

@@ -112,3 +112,15 @@ def test_demo_un_cases_come_through_every_channel_with_holds_and_an_expedited_ex
         assert dt.timedelta(weeks=2) <= approval.decided_at - approval.submitted_at <= dt.timedelta(weeks=6)
         if approval.forwarded_at:
             assert approval.authority_time < approval.decided_at - approval.submitted_at
+
+
+def test_seed_demo_loads_the_fixture_lists_and_screens_every_filed_case(seeded):
+    from exemptions.models import SanctionsListVersion, ScreeningHit, ScreeningRun
+
+    assert SanctionsListVersion.objects.count() == 5
+    filed = Filing.objects.filter(submitted_at__isnull=False)
+    assert ScreeningRun.objects.filter(filing__in=filed).count() == filed.count()
+    listed = ScreeningHit.objects.filter(rule="", matched_name__icontains="hengtai")
+    assert listed.exists() and not listed.exclude(disposition="").exists()  # a real hit awaits a reviewer
+    decided = [f for f in filed if f.state.decided and not f.state.terminal]
+    assert decided and not ScreeningHit.objects.filter(filing__in=decided, disposition="").exists()

@@ -20,6 +20,7 @@ ALLOWED = {"applicant_a", "reviewer_un", "staff_un"}
 POST_ONLY = {
     "logout", "api:token", "api:filing-action", "api:application-filings",
     "application_file", "filing_action", "filing_message", "filing_document", "filing_follow", "api_token_revoke",
+    "api:filing-screening-disposition", "application_screen",
 }  # fmt: skip
 
 # One row per URL name, one status per persona, in the order of PERSONAS. 404 means "no such case" to the
@@ -43,6 +44,9 @@ EXPECTED = {
     "api:filing-documents": (200, 404, 200, 404, 200, 401),
     "api:filing-document-download": (200, 404, 200, 404, 200, 401),
     "api:register": (200, 200, 200, 200, 200, 200),
+    "api:filing-screening": (200, 404, 200, 404, 200, 401),
+    "api:filing-screening-disposition": (404, 404, 404, 404, 404, 401),  # the filing has no such hit
+    "api:sanctions-lists": (200, 200, 200, 200, 200, 401),
     "api:application-list": (200, 200, 200, 200, 200, 401),  # each sees only its own rows
     "api:application-detail": (200, 404, 200, 404, 200, 401),  # the authority it was filed with sees it
     "api:application-filings": (400, 404, 403, 404, 403, 401),  # visible to the authority, not its role
@@ -55,6 +59,7 @@ EXPECTED = {
     "application_new": (200, 200, 404, 404, 404, 302),
     "application_detail": (200, 404, 404, 404, 404, 302),
     "application_file": (400, 404, 404, 404, 404, 302),
+    "application_screen": (302, 404, 404, 404, 404, 302),  # the owner screens its parties, back to the dossier
     "application_edit": (302, 404, 404, 404, 404, 302),  # filed: the owner is sent back to the overview
     "filing_detail": (200, 404, 200, 404, 200, 302),
     "filing_action": (403, 404, 302, 404, 302, 302),
@@ -113,6 +118,7 @@ def world(db):
         "document_id": document.pk,
         "code": "UN1718",
         "token_key": "0123456789abcde",
+        "hit_id": 1,
     }
     secrets = [dossier.reference, filing.reference, dossier.title, "Helvetic Pharma SA"]
     return people, dossier, filing, values, secrets

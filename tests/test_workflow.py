@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from exemptions import engine, procedures, services
 from exemptions.demo import drive, payload_for
-from exemptions.models import Authority, Event, Filing, Role
+from exemptions.models import Authority, Event, Filing, Role, ScreeningHit, ScreeningRun
 from tests import factories
 
 AUTHORITY_OF = {"un1718": "UN1718", "ofac": "OFAC", "generic": "BIS"}
@@ -128,6 +128,8 @@ def test_every_action_and_role_from_every_state(key, state, people, dossier):
     wf = procedures.PROCEDURES[key]
     filing = filing_in(state, code, who, dossier)
     assert filing.status == state
+    if filing.submitted_at:
+        with_a_screening_hit(filing)  # so that a verdict on one can be given
     mistakes = []
     for persona, actor in who.items():
         roles = expected_roles(persona, state)
@@ -148,6 +150,14 @@ def test_every_action_and_role_from_every_state(key, state, people, dossier):
             if outcome != expected:
                 mistakes.append(f"{persona} {action}: got {outcome}, expected {expected}")
     assert mistakes == []
+
+
+def with_a_screening_hit(filing):
+    run = ScreeningRun.objects.create(application=filing.application, filing=filing, occasion="filing")
+    ScreeningHit.objects.create(
+        run=run, filing=filing, party_index=0, party_name="Ministry of Public Health", party_role="end_user",
+        match_key="rule:dprk_public_body", rule="dprk_public_body", score=100,
+    )  # fmt: skip
 
 
 def _attempt(filing, action, actor, reviewer, wf):
@@ -263,7 +273,8 @@ def test_each_declaration_reads_back_as_plain_json_with_its_triggers_and_notices
     described = json.loads(json.dumps(procedure.describe()))
     by_name = {t["name"]: t for t in described["transitions"]}
     assert by_name["expire"]["trigger"] == "validity_end" and by_name["expire"]["notice"] == "applicants"
-    assert "snapshot_dossier" in by_name["submit"]["effects"] and by_name["submit"]["notice"] == "reviewers"
+    assert {"snapshot_dossier", "screen_parties"} <= set(by_name["submit"]["effects"])
+    assert by_name["submit"]["notice"] == "reviewers"
 
 
 def test_the_path_to_an_approval_follows_each_authoritys_own_procedure():

@@ -55,7 +55,7 @@ class ItemSerializer(ModelSerializer):
 class PartySerializer(ModelSerializer):
     class Meta:
         model = Party
-        fields = ["id", "role", "name", "country", "address"]
+        fields = ["id", "role", "name", "country", "address", "identifier"]
 
 
 class FilingSummarySerializer(ModelSerializer):

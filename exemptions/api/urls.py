@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from . import tokens, views
+from . import screening, tokens, views
 
 app_name = "api"
 
@@ -22,6 +22,13 @@ v1 = [
         views.FilingDocumentDownloadView.as_view(),
         name="filing-document-download",
     ),
+    path("filings/<str:reference>/screening/", screening.FilingScreeningView.as_view(), name="filing-screening"),
+    path(
+        "filings/<str:reference>/screening/hits/<int:hit_id>/disposition/",
+        screening.HitDispositionView.as_view(),
+        name="filing-screening-disposition",
+    ),
+    path("sanctions-lists/", screening.SanctionsListVersionListView.as_view(), name="sanctions-lists"),
     path("register/", views.RegisterView.as_view(), name="register"),
     *router.urls,
 ]

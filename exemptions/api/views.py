@@ -19,7 +19,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exemptions import procedures, services
+from exemptions import clearance, procedures, services
 from exemptions.filters import FilingFilter
 from exemptions.models import Application, Authority, Document, Event, Filing, FilingView, Message, mark_thread_read
 
@@ -124,7 +124,12 @@ class ApplicationViewSet(ReferenceLookupMixin, viewsets.ModelViewSet):
                 "items",
                 "parties",
                 "required_authorities",
-                Prefetch("filings", queryset=Filing.objects.select_related("authority").order_by("created_at", "id")),
+                Prefetch(
+                    "filings",
+                    queryset=Filing.objects.select_related("authority")
+                    .order_by("created_at", "id")
+                    .prefetch_related(clearance.BLOCKING_HITS),
+                ),
             )
             .order_by("-created_at", "-id")
         )

@@ -51,6 +51,12 @@ from .people import (
     memberships_of,
     organization_ids,
 )
+from .screening import (
+    SanctionsListEntry,
+    SanctionsListVersion,
+    ScreeningHit,
+    ScreeningRun,
+)
 from .seals import (
     AuditCheckpoint,
 )
@@ -124,6 +130,10 @@ __all__ = [
     "deadline_key",
     "OutgoingEmail",
     "AuditCheckpoint",
+    "SanctionsListEntry",
+    "SanctionsListVersion",
+    "ScreeningHit",
+    "ScreeningRun",
     "ApiToken",
     "Holiday",
     "HolidayCalendar",

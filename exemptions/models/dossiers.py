@@ -276,12 +276,20 @@ class Party(models.Model):
         END_USER = "end_user", "End user"
         FREIGHT_FORWARDER = "freight_forwarder", "Freight forwarder"
         BANK = "bank", "Bank"
+        VESSEL = "vessel", "Vessel"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(max_length=20, choices=PartyRole.choices)
     name = models.CharField(max_length=200)
     country = models.CharField(max_length=2, validators=[validate_country], help_text="ISO 3166 alpha-2")
     address = models.TextField(blank=True)
+    identifier = models.CharField(
+        max_length=60,
+        blank=True,
+        default="",
+        db_default="",  # bulk SQL that names no identifier (bench/generate.py) still inserts rows
+        help_text="A vessel's IMO number; a company's registration number, if known",
+    )
 
     class Meta:
         ordering = ["id"]

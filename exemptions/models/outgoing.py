@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from .filings import Event, Filing, Message
 from .people import Authority
+from .screening import ScreeningHit
 
 
 class OutgoingEmail(models.Model):
@@ -21,6 +22,7 @@ class OutgoingEmail(models.Model):
         EVENT_NOTICE = "event_notice", "Event notice"
         DIGEST = "digest", "Daily digest"
         MESSAGE = "message", "New message"
+        SCREENING_HIT = "screening_hit", "Screening hit"
 
     family = models.CharField(max_length=20, choices=Family.choices)
     filing = models.ForeignKey(
@@ -61,6 +63,14 @@ class OutgoingEmail(models.Model):
         related_name="digests",
         help_text="Digests: the authority whose work is listed",
     )
+    screening_hit = models.ForeignKey(
+        ScreeningHit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Screening hits: the new hit a rescreen found",
+    )
     due_at = models.DateTimeField(help_text="The deadline a reminder is about, the event's time, or the digest's")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outgoing_emails")
     claimed_at = models.DateTimeField(default=timezone.now)
@@ -81,6 +91,7 @@ class OutgoingEmail(models.Model):
                         filing__isnull=False,
                         event__isnull=True,
                         message__isnull=True,
+                        screening_hit__isnull=True,
                         authority__isnull=True,
                     )
                     & ~Q(deadline_kind="")
@@ -91,6 +102,7 @@ class OutgoingEmail(models.Model):
                     filing__isnull=False,
                     event__isnull=False,
                     message__isnull=True,
+                    screening_hit__isnull=True,
                     authority__isnull=True,
                     deadline_kind="",
                     offset="",
@@ -100,6 +112,7 @@ class OutgoingEmail(models.Model):
                     filing__isnull=True,
                     event__isnull=True,
                     message__isnull=True,
+                    screening_hit__isnull=True,
                     authority__isnull=False,
                     deadline_kind="",
                     offset="",
@@ -109,6 +122,17 @@ class OutgoingEmail(models.Model):
                     filing__isnull=False,
                     event__isnull=True,
                     message__isnull=False,
+                    screening_hit__isnull=True,
+                    authority__isnull=True,
+                    deadline_kind="",
+                    offset="",
+                )
+                | Q(
+                    family="screening_hit",
+                    filing__isnull=False,
+                    screening_hit__isnull=False,
+                    event__isnull=True,
+                    message__isnull=True,
                     authority__isnull=True,
                     deadline_kind="",
                     offset="",
@@ -130,6 +154,11 @@ class OutgoingEmail(models.Model):
             models.UniqueConstraint(
                 fields=["message", "recipient"], condition=Q(family="message"), name="outgoing_message_notice_once"
             ),
+            models.UniqueConstraint(
+                fields=["screening_hit", "recipient"],
+                condition=Q(family="screening_hit"),
+                name="outgoing_screening_hit_once",
+            ),
         ]
         indexes = [models.Index(fields=["claimed_at"], name="outgoing_email_unsent", condition=Q(sent_at__isnull=True))]
 
@@ -145,4 +174,6 @@ class OutgoingEmail(models.Model):
             return f"{self.event.action} on {self.filing_id}"
         if self.family == self.Family.MESSAGE:
             return f"message {self.message_id} on {self.filing_id}"
+        if self.family == self.Family.SCREENING_HIT:
+            return f"screening hit {self.screening_hit_id} on {self.filing_id}"
         return f"{self.authority.code} digest"

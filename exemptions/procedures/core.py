@@ -27,10 +27,13 @@ from .vocabulary import (
     POST_INFORMATION_REQUEST,
     POST_RESPONSE,
     RECORD_APPROVAL,
+    RECORD_DISPOSITION,
     RECORD_REFUSAL,
     REDACT_SNAPSHOT,
     REVIEWER_CHOICE,
     REVIEWERS,
+    SCREEN_PARTIES,
+    SCREENING_HIT,
     SECONDARY,
     SHARED,
     SNAPSHOT_DOSSIER,
@@ -144,6 +147,28 @@ def retention_transition(states: tuple[State, ...]) -> Transition:
     )
 
 
+def screening_transition(states: tuple[State, ...]) -> Transition:
+    """A reviewer's verdict on a screening hit: an audited event of the filing that leaves its state as it is.
+    Through the engine, so that the same guard decides who may give it and the trail records it."""
+    filed = tuple(s.name for s in states if not (s.initial or s.terminal))
+    return Transition(
+        "dispose_screening_hit",
+        "Dispose of a screening hit",
+        filed,
+        None,
+        AUTHORITY_ROLES,
+        note_required=True,
+        note_label="Why (kept in the audit trail)",
+        payload=(
+            PayloadField("hit", "Screening hit", SCREENING_HIT, required=True),
+            PayloadField("verdict", "Verdict", required=True, max_length=20, help_text="false_positive or confirmed"),
+        ),
+        effects=(RECORD_DISPOSITION,),
+        tone=SECONDARY,
+        example_note="Different company: the listed entity is in Pyongyang, this supplier is registered in Lyon.",
+    )
+
+
 def core_transitions(
     *, review_states=("in_review",), approve: Transition | None, withdrawable=(), deny=True, extend_in_place=True
 ):
@@ -160,7 +185,7 @@ def core_transitions(
             (INITIAL,),
             "submitted",
             frozenset({APPLICANT}),
-            effects=(SNAPSHOT_DOSSIER,),
+            effects=(SNAPSHOT_DOSSIER, SCREEN_PARTIES),
             notice=REVIEWERS,
         ),
         Transition("take", "Take this case", ("submitted",), "in_review", AUTHORITY_ROLES, effects=(ASSIGN_ACTOR,)),
@@ -309,6 +334,7 @@ GENERIC = Procedure(
             ),
         ),
         retention_transition(CORE_STATES),
+        screening_transition(CORE_STATES),
     ),
     required_elements=LICENCE_ELEMENTS,
 )

@@ -9,6 +9,7 @@ from .core import (
     VALIDITY_FIELDS,
     core_transitions,
     retention_transition,
+    screening_transition,
 )
 from .declarations import (
     PayloadField,
@@ -91,6 +92,7 @@ OFAC = Procedure(
             tone=DANGER,
         ),
         retention_transition(OFAC_STATES),
+        screening_transition(OFAC_STATES),
     ),
     required_elements=LICENCE_ELEMENTS,
 )

@@ -16,6 +16,7 @@ from .core import (
     REPLY,
     core_transitions,
     retention_transition,
+    screening_transition,
 )
 from .declarations import (
     PayloadField,
@@ -43,6 +44,7 @@ from .vocabulary import (
     RECORD_REFUSAL,
     RECORD_TRANSMISSION,
     REVIEWERS,
+    SCREEN_PARTIES,
     SECONDARY,
     SHARED,
     SNAPSHOT_DOSSIER,
@@ -116,7 +118,7 @@ _FILE = dict(
     label="File the request",
     sources=(INITIAL,),
     roles=frozenset({APPLICANT}),
-    effects=(CHECK_CHANNEL, SNAPSHOT_DOSSIER),
+    effects=(CHECK_CHANNEL, SNAPSHOT_DOSSIER, SCREEN_PARTIES),
 )
 _BEFORE_DECISION = ("with_forwarder", "no_objection_period", ON_HOLD, "hold_questions", "approval_proposed")
 
@@ -263,5 +265,6 @@ UN1718 = Procedure(
             notice=APPLICANTS,
         ),
         retention_transition(UN1718_STATES),
+        screening_transition(UN1718_STATES),
     ),
 )

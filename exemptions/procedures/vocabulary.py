@@ -61,6 +61,8 @@ GUARD_DESCRIPTIONS = {
     FILED_DIRECT: "when filed directly",
     FILED_THROUGH_FORWARDER: "when sent through a Member State, the Resident Coordinator or the Committee Secretary",
 }
+SCREEN_PARTIES = "screen_parties"  # the filed dossier's parties against the sanctions lists, frozen on the filing
+RECORD_DISPOSITION = "record_disposition"  # a reviewer's verdict on a screening hit
 
 # Dates anyone types are checked against this range, so a slip such as 9999-12-31 is a field error,
 # not a deadline in the year 10000 that every page and the sweep then trip over.
@@ -97,3 +99,4 @@ INITIAL = "draft"  # every procedure's first state: a filing being prepared, not
 
 # Kinds of payload field (`PayloadField.kind`).
 DATE, TEXT, REVIEWER_CHOICE, DOCUMENT, MONTHS = "date", "text", "reviewer", "document", "months"
+SCREENING_HIT = "screening_hit"  # a hit of one of the filing's screening runs, by id

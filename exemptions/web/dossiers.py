@@ -27,6 +27,7 @@ from exemptions.models import (
     filings_with_unread_messages,
     organization_ids,
 )
+from exemptions.screening.runs import latest_draft_run
 
 from .forms import (
     BasicsForm,
@@ -59,7 +60,12 @@ def home(request):
         .select_related("organization")
         .prefetch_related(
             "required_authorities",
-            Prefetch("filings", queryset=Filing.objects.select_related("authority").order_by("authority__code", "id")),
+            Prefetch(
+                "filings",
+                queryset=Filing.objects.select_related("authority")
+                .order_by("authority__code", "id")
+                .prefetch_related(clearance.BLOCKING_HITS),
+            ),
         )
         .order_by("-updated_at", "-id")
     )
@@ -101,7 +107,11 @@ def application_new(request):
 
 @login_required
 def application_detail(request, reference, file_form=None):
-    filings = Filing.objects.select_related("authority", "assigned_to").order_by("authority__code", "id")
+    filings = (
+        Filing.objects.select_related("authority", "assigned_to")
+        .order_by("authority__code", "id")
+        .prefetch_related(clearance.BLOCKING_HITS)
+    )
     application = get_object_or_404(
         own_applications(request.user)
         .select_related("organization")
@@ -112,6 +122,7 @@ def application_detail(request, reference, file_form=None):
         "application": application,
         "filings": application.filings_visible_to(request.user),
         "clearance": clearance.cleared_to_ship(application),
+        "screening_run": latest_draft_run(application),
         "missing": application.missing_elements(),
         "locked": application.is_locked,
         "sections": SECTIONS,

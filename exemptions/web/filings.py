@@ -25,6 +25,7 @@ from exemptions.models import (
     mark_thread_read,
 )
 
+from . import screening
 from .forms import ActionForm, DocumentForm, LinkedRequestForm, MessageForm, reviewers_of
 from .shortcuts import own_applications, safe_next, visible_filing_or_404
 
@@ -65,6 +66,7 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
         if bound_form is not None and bound_form.transition.name == t.name
         else ActionForm(t, filing, reviewers=reviewers)
         for t in actions
+        if not screening.is_disposition(t)  # given per hit, in the screening section
     ]
     # The applicant's answer to an information request is the reply action, offered on its own, open, above
     # everything else: a plain message beside it does not answer the request.
@@ -101,6 +103,7 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
         "follows": next((f for f in siblings if f.pk == filing.follows_id), None),
         "followed_by": [f for f in siblings if f.follows_id == filing.pk],
         "hold_started_at": filing.clock_stopped_at if filing.state.stops_clock else None,
+        "screening": screening.filing_screening(filing, actions, user, bound_form),
     }
 
 

@@ -163,7 +163,7 @@ class ItemForm(forms.ModelForm):
 class PartyForm(forms.ModelForm):
     class Meta:
         model = Party
-        fields = ["role", "name", "country", "address"]
+        fields = ["role", "name", "country", "address", "identifier"]
         labels = {"country": "Country (ISO code)"}
         widgets = {"country": forms.TextInput(attrs={"size": 2, "maxlength": 2}), "address": forms.TextInput()}
 

@@ -7,7 +7,7 @@ import statistics
 import django_filters
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.shortcuts import render
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from exemptions import engine, procedures
 from exemptions.filters import OPEN, FilingFilter, status_choices
-from exemptions.models import Authority, Filing, Role, authority_ids, filings_with_unread_messages
+from exemptions.models import Authority, Filing, Role, ScreeningHit, authority_ids, filings_with_unread_messages
 from exemptions.pagination import Cursor, InvalidCursor, deadline_page, page_size
 
 from .forms import ActionForm, reviewers_of
@@ -66,7 +66,10 @@ def review_queue(request):
     if not authorities:
         raise Http404("The review queue is for members of an authority.")
     filings = Filing.objects.visible_to(request.user).filter(authority__in=authorities, submitted_at__isnull=False)
-    queue = QueueFilter(request.GET, queryset=filings.for_listing(), request=request, authorities=authorities)
+    # The flag column: a screening hit awaits a verdict or was confirmed (an EXISTS per row of the page only).
+    flagged = Exists(ScreeningHit.objects.blocking().filter(filing=OuterRef("pk")))
+    listing = filings.for_listing().annotate(screening_flag=flagged)
+    queue = QueueFilter(request.GET, queryset=listing, request=request, authorities=authorities)
     rows = queue.qs
     cursor, cursor_error = None, None
     if request.GET.get("cursor"):

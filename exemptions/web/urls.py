@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dossiers, filings, preferences, public, queue, tokens
+from . import dossiers, filings, preferences, public, queue, screening, tokens
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
@@ -8,6 +8,7 @@ urlpatterns = [
     path("applications/<str:reference>/", dossiers.application_detail, name="application_detail"),
     path("applications/<str:reference>/file/", dossiers.application_file, name="application_file"),
     path("applications/<str:reference>/edit/<slug:section>/", dossiers.application_edit, name="application_edit"),
+    path("applications/<str:reference>/screen/", screening.application_screen, name="application_screen"),
     path("filings/<str:reference>/", filings.filing_detail, name="filing_detail"),
     path("filings/<str:reference>/actions/<slug:action>/", filings.filing_action, name="filing_action"),
     path("filings/<str:reference>/messages/", filings.filing_message, name="filing_message"),

@@ -4,7 +4,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from exemptions import engine
+from exemptions import engine, procedures
 from exemptions.models import Filing
 from tests import factories
 from tests.api.conftest import assert_error
@@ -30,7 +30,8 @@ def test_detail_shows_allowed_actions_deadline_and_snapshot_hash(client_for, un_
     assert body["due_at"] is not None
     assert body["snapshot_sha256"] == un_filing.snapshot_sha256 and len(body["snapshot_sha256"]) == 64
     assert body["snapshot"]["reference"] == un_filing.application.reference
-    assert [a["name"] for a in body["allowed_actions"]] == ["take", "return_incomplete"]
+    dispose = procedures.UN1718.action_with_effect(procedures.RECORD_DISPOSITION)  # a verdict on a screening hit
+    assert [a["name"] for a in body["allowed_actions"]] == ["take", "return_incomplete", dispose]
     assert body["status_label"] == "Submitted — unassigned"
 
 
