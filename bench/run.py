@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/clearance_benchdata"
 QUEUE_URL, API_URL, STATIC_URL = "/review/", "/api/v1/filings/", "/bench/static-list/"
-QUERY_ONLY_URL = "/bench/query-only-list/"
+QUERY_ONLY_URL, NAIVE_URL = "/bench/query-only-list/", "/bench/naive-list/"
 # The indexes the benchmarks argued for (bench/README.md); the plans benchmark measures with and without them.
 BENCHMARK_INDEXES = ("application_newest", "filing_deadline_order", "filing_queue_keyset")
 
@@ -50,6 +50,7 @@ class Sizes:
     repeats: int = 5
     http_seconds: float = 3.0
     http_threads: int = 4
+    rounds: int = 7  # alternating rounds of the HTTP benchmark
 
 
 QUICK = Sizes(
@@ -62,6 +63,7 @@ QUICK = Sizes(
     requests=5,
     repeats=3,
     http_seconds=1.0,
+    rounds=3,
 )
 
 
@@ -257,27 +259,102 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVER_APPLICATION_NAME = "clearance-bench-server"  # how the runner finds the server's database backends
+
+
 @contextlib.contextmanager
-def gunicorn(static_file: str, workers: int):
+def serve(static_file: str, workers: int):
+    """`scripts/serve --web-only` (gunicorn with gunicorn.conf.py, DEBUG off) on a free loopback port; yields
+    the base URL and the gunicorn master's pid."""
+    from django.conf import settings
+
     port = free_port()
-    env = dict(os.environ, BENCH_STATIC_LIST_FILE=static_file, DJANGO_SETTINGS_MODULE="bench.settings")
-    process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
-        [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+    env = dict(
+        os.environ,
+        SECRET_KEY=settings.SECRET_KEY,  # the runner's sessions must be valid in the server
+        AUDIT_KEY=settings.AUDIT_KEY,
+        BENCH_STATIC_LIST_FILE=static_file,
+        BENCH_APPLICATION_NAME=SERVER_APPLICATION_NAME,
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        PORT=str(port),
+        WEB_CONCURRENCY=str(workers),
+        GUNICORN_MAX_REQUESTS="0",  # no worker recycled mid-round: its CPU time would be lost from the count
+        GUNICORN_LOG_LEVEL="warning",
+    )
+    process = subprocess.Popen([str(ROOT / "scripts" / "serve"), "--web-only"], cwd=ROOT, env=env)  # noqa: S603
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 break
             time.sleep(0.2)
         else:
-            raise RuntimeError("gunicorn did not start within 30 s")
-        yield f"http://127.0.0.1:{port}"
+            raise RuntimeError("scripts/serve did not start within 60 s")
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU time the processes have used so far (Linux /proc), 0 for any gone meanwhile."""
+    ticks = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_processes(master_pid: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The gunicorn workers (children of the master), and the PostgreSQL backends serving them."""
+    from django.db import connection
+
+    workers = ()
+    with contextlib.suppress(OSError):
+        workers = tuple(int(p) for p in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [SERVER_APPLICATION_NAME])
+        backends = tuple(row[0] for row in cursor.fetchall())
+    return workers, backends
+
+
+@dataclass
+class Round:
+    rate: float  # requests per second
+    app_ms: float  # CPU per request in the gunicorn workers
+    db_ms: float  # CPU per request in their PostgreSQL backends (nan when PostgreSQL runs elsewhere)
+    failed: int
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.app_ms + (0 if self.db_ms != self.db_ms else self.db_ms)
+
+
+def measure_round(url: str, cookie: str, seconds: float, threads: int, master_pid: int) -> Round:
+    """One round of `throughput` with the CPU the server (workers and their database backends) spent on it."""
+    workers, backends = server_processes(master_pid)
+    app, db = cpu_seconds(workers), cpu_seconds(backends)
+    started = time.monotonic()
+    rate, failed = throughput(url, cookie, seconds, threads)
+    count = rate * (time.monotonic() - started) or 1
+    after_workers, after_backends = server_processes(master_pid)
+    app_ms = (cpu_seconds(workers) - app) * 1000 / count if after_workers == workers else float("nan")
+    local = backends and Path(f"/proc/{backends[0]}").exists()
+    db_ms = (cpu_seconds(backends) - db) * 1000 / count if local and after_backends == backends else float("nan")
+    return Round(rate, app_ms, db_ms, failed)
+
+
+def measure_endpoints(base: str, master_pid: int, paths, cookie: str, sizes: Sizes) -> dict[str, list[Round]]:
+    """`sizes.rounds` rounds; each runs every endpoint for `sizes.http_seconds`, in an order reversed every other
+    round, so load from elsewhere on the machine falls on all of them alike."""
+    for path in paths:  # every worker loads its code and opens its connection before anything counts
+        throughput(base + path, cookie, max(1.0, sizes.http_seconds), sizes.http_threads)
+    rounds = {path: [] for path in paths}
+    for n in range(sizes.rounds):
+        for path in paths if n % 2 == 0 else reversed(paths):
+            rounds[path].append(measure_round(base + path, cookie, sizes.http_seconds, sizes.http_threads, master_pid))
+    return rounds
 
 
 def throughput(url: str, cookie: str, seconds: float, threads: int) -> tuple[float, int]:
@@ -304,13 +381,23 @@ def throughput(url: str, cookie: str, seconds: float, threads: int) -> tuple[flo
     return sum(done) / (time.monotonic() - started), sum(failed)
 
 
+def _ratio(rounds: list[Round], floor: list[Round], by: str) -> float:
+    """Median over rounds of this endpoint's ratio to the floor: throughput over the floor's, or the floor's CPU
+    per request over this one's (both: higher is better, 1× is as cheap as the floor)."""
+    if by == "rate":
+        ratios = [r.rate / f.rate for r, f in zip(rounds, floor, strict=True) if f.rate]
+    else:
+        ratios = [f.cpu_ms / r.cpu_ms for r, f in zip(rounds, floor, strict=True) if r.cpu_ms == r.cpu_ms and r.cpu_ms]
+    return median(ratios)
+
+
 def framework_floor(report: Report, sizes: Sizes) -> None:
     from django.db import connections
     from django.test import Client
 
     from bench import generate
 
-    title = "2. List endpoint vs the framework floor (same server)"
+    title = "2. List endpoint vs the framework floor and the naive peer (same server)"
     if not is_routed(API_URL):
         report.add(title, [f"Not available yet: no `{API_URL}` in this build; skipped."])
         return
@@ -327,44 +414,52 @@ def framework_floor(report: Report, sizes: Sizes) -> None:
         return
     connections.close_all()
     workers = max(2, os.cpu_count() or 2)
+    paths = [API_URL, NAIVE_URL, QUERY_ONLY_URL, STATIC_URL]
+    load_before = os.getloadavg()
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(body.json(), f)
     try:
-        with gunicorn(f.name, workers) as base:
-            rates = {API_URL: [], QUERY_ONLY_URL: [], STATIC_URL: []}
-            cookie = client.cookies["sessionid"].value
-            for path in rates:  # every worker loads its code and opens its connection before anything counts
-                throughput(base + path, cookie, max(1.0, sizes.http_seconds), sizes.http_threads)
-            failures = 0
-            for _ in range(sizes.repeats):
-                for path in rates:
-                    rate, failed = throughput(base + path, cookie, sizes.http_seconds, sizes.http_threads)
-                    rates[path].append(rate)
-                    failures += failed
+        with serve(f.name, workers) as (base, master_pid):
+            rounds = measure_endpoints(base, master_pid, paths, client.cookies["sessionid"].value, sizes)
     finally:
         os.unlink(f.name)
-    ratios = [a / s for a, s in zip(rates[API_URL], rates[STATIC_URL], strict=True)]
-    query_ratios = [q / s for q, s in zip(rates[QUERY_ONLY_URL], rates[STATIC_URL], strict=True)]
-    report.add(
-        title,
-        [
-            f"gunicorn with {workers} sync workers on loopback, {sizes.http_threads} client threads, "
-            f"{sizes.repeats} rounds of {sizes.http_seconds:g} s per endpoint, at {Filing.objects.count():,} filings. "
-            f"The static endpoint (`bench/views.py`, bench settings only) returns the saved body of the same "
-            f"`GET {API_URL}` ({len(body.content):,} bytes) through the same authentication and renderer. "
-            "A third endpoint, also `bench/views.py`, runs the list's query alone (same rows, order, page and columns "
-            "as `values()`, no models, no serializer): it bounds what any serializer work could win. "
-            "Goal: ≥ 0.5× the floor's throughput.",
-            "",
-            "| endpoint | median requests/s | ratio to the floor (median per round) |",
-            "|---|---|---|",
-            f"| `GET {API_URL}` | {median(rates[API_URL]):.0f} | **{median(ratios):.2f}×** |",
-            f"| the same query alone, as `values()` | {median(rates[QUERY_ONLY_URL]):.0f} | {median(query_ratios):.2f}× |",
-            f"| static DRF list (floor) | {median(rates[STATIC_URL]):.0f} | 1× |",
-            "",
-            f"Failed requests: {failures}.",
-        ],
-    )
+    load_after = os.getloadavg()
+    floor, naive = rounds[STATIC_URL], rounds[NAIVE_URL]
+    names = {
+        API_URL: f"`GET {API_URL}`",
+        NAIVE_URL: "naive peer: ModelViewSet, `select_related`, page numbers",
+        QUERY_ONLY_URL: "the list's query alone, as `values()`",
+        STATIC_URL: "static DRF list (floor)",
+    }
+    lines = [
+        f"`scripts/serve --web-only` (gunicorn, `gunicorn.conf.py`, DEBUG off) with {workers} sync workers on "
+        f"loopback, {sizes.http_threads} client threads, {sizes.rounds} alternating rounds of {sizes.http_seconds:g} s "
+        f"per endpoint, at {Filing.objects.count():,} filings. CPU per request is the server's own: its workers' "
+        "and their PostgreSQL backends' user + system time over the round (/proc), divided by the requests served, "
+        "which load elsewhere on the machine barely moves. The static endpoint (`bench/views.py`) returns the saved "
+        f"body of the same `GET {API_URL}` ({len(body.content):,} bytes) through the same authentication and "
+        "renderer; the naive peer is a plain DRF ModelViewSet of the same rows, serializer and order. "
+        "Goal: ≥ 0.5× the floor by CPU, ≥ 2× the naive peer.",
+        "",
+        "| endpoint | requests/s | CPU ms per request (app + database) | vs floor by CPU | vs floor by throughput |"
+        " vs naive peer by CPU |",
+        "|---|---|---|---|---|---|",
+    ]
+    for path in paths:
+        r = rounds[path]
+        app, db = median([x.app_ms for x in r]), median([x.db_ms for x in r])
+        versus_naive = median([n.cpu_ms / x.cpu_ms for x, n in zip(r, naive, strict=True) if x.cpu_ms])
+        lines.append(
+            f"| {names[path]} | {median([x.rate for x in r]):.0f} | {app + (db if db == db else 0):.2f} "
+            f"({app:.2f} + {db:.2f}) | **{_ratio(r, floor, 'cpu'):.2f}×** | {_ratio(r, floor, 'rate'):.2f}× "
+            f"| {versus_naive:.2f}× |"
+        )
+    lines += [
+        "",
+        f"Failed requests: {sum(x.failed for r in rounds.values() for x in r)}. Load average (1, 5, 15 min) before: "
+        f"{', '.join(f'{x:.1f}' for x in load_before)}; after: {', '.join(f'{x:.1f}' for x in load_after)}.",
+    ]
+    report.add(title, lines)
 
 
 # --- 3. the reminder sweep: O(due) --------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The framework floor: a DRF endpoint that returns a fixed body with no query of its own.
+"""The framework floor (a DRF endpoint that returns a fixed body with no query of its own), the list's query
+alone, and the naive peer (a plain ModelViewSet of the same rows).
 
 The runner saves a real `GET /api/v1/filings/` response to a file and starts the server with
 BENCH_STATIC_LIST_FILE pointing at it, so this endpoint sends the same bytes through the same
@@ -9,9 +10,12 @@ import json
 import os
 from functools import cache
 
+from rest_framework import viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from exemptions.api.pagination import PageNumberPagination
+from exemptions.api.serializers import FilingSerializer
 from exemptions.models import Filing
 
 
@@ -42,3 +46,16 @@ class QueryOnlyListView(APIView):
     def get(self, request):
         filings = Filing.objects.visible_to(request.user).by_deadline()
         return Response({"results": list(filings.values(*filings.listing_columns())[:25])})
+
+
+class NaiveFilingViewSet(viewsets.ReadOnlyModelViewSet):
+    """The naive peer: what a plain DRF list of the same rows costs. A ModelViewSet with `select_related`, the
+    same serializer, visibility and order, and page-number pagination (which counts every visible filing)."""
+
+    serializer_class = FilingSerializer
+    pagination_class = PageNumberPagination
+    filter_backends = []
+
+    def get_queryset(self):
+        visible = Filing.objects.visible_to(self.request.user)
+        return visible.select_related("application__organization", "authority", "assigned_to").by_deadline()

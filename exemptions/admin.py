@@ -223,15 +223,34 @@ class ThreadReadMarkAdmin(ReadOnlyAdmin):
     list_select_related = ["filing", "user"]
 
 
+class DeliveryFilter(admin.SimpleListFilter):
+    title = "delivery"
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [("in_doubt", "In doubt"), ("sending", "Being sent"), ("failed", "Failed, to be retried")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        started = queryset.filter(sent_at=None, send_started_at__isnull=False)
+        if self.value() == "in_doubt":
+            return started.exclude(next_attempt_at__gt=now)
+        if self.value() == "sending":
+            return started.filter(next_attempt_at__gt=now)
+        if self.value() == "failed":
+            return queryset.filter(sent_at=None, send_started_at=None, next_attempt_at__isnull=False).exclude(error="")
+        return queryset
+
+
 @admin.register(OutgoingEmail)
 class OutgoingEmailAdmin(admin.ModelAdmin):
     list_display = ["family", "about", "filing", "recipient", "due_at", "claimed_at", "delivery", "attempts", "error"]
-    list_filter = ["family", "deadline_kind", ("sent_at", admin.EmptyFieldListFilter)]
+    list_filter = [DeliveryFilter, "family", "deadline_kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["filing__reference", "authority__code", "recipient__username", "recipient__email", "error"]
     readonly_fields = [
-        "family", "filing", "deadline_kind", "offset", "event", "message", "authority", "due_at", "recipient",
-        "claimed_at",
-        "sent_at", "attempts", "next_attempt_at", "error",
+        "family", "filing", "deadline_kind", "offset", "event", "message", "screening_hit", "authority", "due_at",
+        "recipient", "claimed_at", "sent_at", "attempts", "attempts_in_doubt", "send_started_at", "next_attempt_at",
+        "error",
     ]  # fmt: skip
     list_select_related = ["filing", "event", "authority", "recipient"]
     actions = ["retry_now"]
@@ -242,8 +261,16 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         # the action only to holders of the change permission; the check here also covers a forged POST.
         if not self.has_change_permission(request):
             raise PermissionDenied
-        count = queryset.filter(sent_at=None).update(attempts=0, next_attempt_at=timezone.now(), error="")
+        now = timezone.now()
+        unsent = queryset.filter(sent_at=None)
+        # A row a sender holds right now is refused: retrying it would send it a second time. One in doubt
+        # (its sender died) is retried, keeping send_started_at, so the retry counts it in doubt.
+        being_sent = unsent.filter(send_started_at__isnull=False, next_attempt_at__gt=now)
+        refused = being_sent.count()
+        count = unsent.exclude(pk__in=being_sent.values("pk")).update(attempts=0, next_attempt_at=now, error="")
         messages.success(request, f"{count} email(s) will be retried by the next sweep.")
+        if refused:
+            messages.warning(request, f"{refused} email(s) not retried: being sent right now.")
 
     @admin.display(description="About")
     def about(self, email):
@@ -251,14 +278,27 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
 
     @admin.display(description="Delivery")
     def delivery(self, email):
-        if email.sent_at:
-            return f"sent {email.sent_at:%Y-%m-%d %H:%M}"
-        if email.next_attempt_at:
+        state = email.delivery_state()
+        doubt = (
+            f" (in doubt {email.attempts_in_doubt}×: the recipient may have it twice)"
+            if email.attempts_in_doubt
+            else ""
+        )
+        if state == "sent":
+            return f"sent {email.sent_at:%Y-%m-%d %H:%M}{doubt}"
+        if state == "sending":
+            return f"being sent since {email.send_started_at:%Y-%m-%d %H:%M:%S}"
+        if state == "in doubt":
+            return (
+                f"in doubt since {email.send_started_at:%Y-%m-%d %H:%M}: the sender died while handing it over; "
+                "resent under the same Message-ID by the next sweep"
+            )
+        if state in ("failed", "queued"):
             tried = f"failed {email.attempts}×, " if email.attempts else ""
             return f"{tried}next try {email.next_attempt_at:%Y-%m-%d %H:%M}"
-        if email.error.startswith("Not sent:"):
+        if state == "dropped":
             return "dropped (case moved on)"
-        return f"gave up after {email.attempts} attempts"
+        return f"gave up after {email.attempts} attempts{doubt}"
 
 
 class EventInline(admin.TabularInline):

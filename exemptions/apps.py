@@ -14,5 +14,7 @@ class ExemptionsConfig(AppConfig):
         # tokens holds the receiver that revokes a user's API tokens when their password changes.
         from . import tasks, tokens  # noqa: F401
         from .models.seals import check_audit_key
+        from .outbox import check_in_doubt_grace
 
         checks.register(check_audit_key, checks.Tags.security)
+        checks.register(check_in_doubt_grace)

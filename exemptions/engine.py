@@ -9,16 +9,22 @@ clock triggers (an approval's expiry, the end of a no-objection period) run here
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import datetime as dt
 import logging
+import os
+import queue
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 from celery import current_app
+from celery.exceptions import SoftTimeLimitExceeded
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from . import clocks, deadlines, payloads, snapshot
@@ -33,6 +39,7 @@ from .models import (
     channel_errors,
     linked_filing_errors,
     memberships_of,
+    record_transition,
 )
 from .screening import runs as screening
 
@@ -67,6 +74,11 @@ class Conflict(WorkflowError):
 
 def roles_for(user, filing: Filing) -> frozenset[str]:
     """The roles a user holds on this filing; a superuser holds every human role (admin override)."""
+    return roles_on(user, filing.application.organization_id, filing.authority_id, filed=not filing.state.initial)
+
+
+def roles_on(user, organization_id: int, authority_id: int, filed: bool) -> frozenset[str]:
+    """`roles_for` from a filing's columns: its dossier's organization, its authority, and whether it left draft."""
     if user == SYSTEM:
         return frozenset({SYSTEM})
     if user is None or not user.is_authenticated:
@@ -74,11 +86,10 @@ def roles_for(user, filing: Filing) -> frozenset[str]:
     if user.is_superuser:
         return p.HUMAN_ROLES
     roles = set()
-    filed = not filing.state.initial
-    for role, organization_id, authority_id in memberships_of(user):
-        if role == p.APPLICANT and organization_id == filing.application.organization_id:
+    for role, member_of_organization, member_of_authority in memberships_of(user):
+        if role == p.APPLICANT and member_of_organization == organization_id:
             roles.add(p.APPLICANT)
-        elif role in AUTHORITY_ROLES and authority_id == filing.authority_id and filed:
+        elif role in AUTHORITY_ROLES and member_of_authority == authority_id and filed:
             roles.add(role)
     return frozenset(roles)
 
@@ -103,10 +114,15 @@ def path_for(filing: Filing, state: str) -> list[p.Transition]:
 
 def available_actions(filing: Filing, user) -> list[p.Transition]:
     """The transitions this user may run on this filing now: the buttons, `allowed_actions`, the guard."""
-    roles = roles_for(user, filing)
+    return actions_in(filing.procedure, filing.status, roles_for(user, filing), filing)
+
+
+def actions_in(procedure: p.Procedure, status: str, roles: frozenset[str], filing: Filing | None = None):
+    """`available_actions` from a filing's procedure, status and the caller's roles on it. Without the filing
+    (a list's fast path) a guard is not checked: transitions that differ by guard share their name."""
     seen, actions = set(), []
-    for t in filing.procedure.transitions:
-        if filing.status in t.sources and roles & t.roles and t.name not in seen and admits(filing, t):
+    for t in procedure.transitions:
+        if status in t.sources and roles & t.roles and t.name not in seen and (filing is None or admits(filing, t)):
             seen.add(t.name)
             actions.append(t)
     return actions
@@ -325,6 +341,7 @@ def new_event(filing: Filing, outcome: Plan, sequence: int, prev_hash: str) -> E
         note=outcome.note,
         payload=outcome.event_payload,
         created_at=outcome.at,
+        due_at=outcome.changes.get("due_at"),
     )
     event.link(prev_hash)
     return event
@@ -359,7 +376,7 @@ def apply(
         )
     actor = None if by == SYSTEM else by
     cleaned = payloads.clean(transition, filing, note, payload)
-    with transaction.atomic():
+    with contextlib.nullcontext() if _one_statement(transition) else transaction.atomic():
         if p.SNAPSHOT_DOSSIER in transition.effects:
             # A submit waits for an edit in progress and snapshots what it left; an edit waiting behind it then
             # finds the dossier filed (services.editing takes the same row lock).
@@ -373,18 +390,15 @@ def apply(
         # trail then stays a visible gap instead of being papered over by the next event.
         event = new_event(filing, outcome, filing.audit_tip_sequence + 1, filing.audit_tip_hash)
         outcome.changes.update(audit_tip_sequence=event.sequence, audit_tip_hash=event.hash)
-        won = Filing.objects.filter(pk=filing.pk, status=filing.status, version=filing.version).update(
-            version=F("version") + 1, **outcome.changes
-        )
-        if won != 1:
-            raise Conflict(f"{filing.reference} was changed by someone else a moment ago. Reload and try again.")
-        event.save(force_insert=True)
         # The event's own notice tells the other side of a request or a reply: its thread message needs no second.
         side = Message.Side.APPLICANT if p.APPLICANT in transition.roles else Message.Side.AUTHORITY
-        Message.objects.bulk_create(
+        messages = [
             Message(filing=filing, author=actor, kind=kind, side=side, body=body, created_at=at, notified_at=at)
             for kind, body in outcome.messages
-        )
+        ]
+        # The compare-and-set on (id, status, version), the event and the messages, in one statement.
+        if not record_transition(filing, outcome.changes, event, messages):
+            raise Conflict(f"{filing.reference} was changed by someone else a moment ago. Reload and try again.")
         for key, value in outcome.changes.items():
             setattr(filing, key, value)
         filing.version += 1
@@ -398,13 +412,92 @@ def apply(
     return event
 
 
-def announce(event_id: int) -> None:
-    """Queue the notices of a committed event. Never raises: the event is safe, and the sweep sends the
-    notices of events still unnotified (e.g. when the broker was down)."""
+# Effects that write nothing but the filing's own columns and its thread messages. A transition with no other
+# effect, run outside any transaction, is the one statement of `record_transition` (atomic by itself) and needs no
+# transaction block: BEGIN and COMMIT were two of its three round trips (issue 22). A submit (it locks the dossier)
+# and any effect not listed here, such as one that writes other rows, keep the transaction: list an effect here
+# only if everything it does happens inside that statement.
+ONE_STATEMENT_EFFECTS = frozenset(
+    {
+        p.ASSIGN_ACTOR,
+        p.ASSIGN_REVIEWER,
+        p.POST_INFORMATION_REQUEST,
+        p.POST_RESPONSE,
+        p.RECORD_APPROVAL,
+        p.RECORD_COMMITTEE_APPROVAL,
+        p.RECORD_TRANSMISSION,
+        p.RECORD_REFUSAL,
+        p.CHECK_EXTENSION_REQUEST,
+        p.EXTEND_VALIDITY,
+    }
+)
+
+
+def _one_statement(transition: p.Transition) -> bool:
+    connection = transaction.get_connection()
+    return (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and set(transition.effects) <= ONE_STATEMENT_EFFECTS
+    )
+
+
+def publish_notice_task(event_id: int) -> None:
+    """Put the notice task of one event on the broker. Never raises: the event is safe, and the sweep sends
+    the notices of events still unnotified (e.g. when the broker was down)."""
     try:
         current_app.tasks[NOTICE_TASK].delay(event_id)
     except Exception:
         log.warning("Could not queue notices for event %s; the sweep will send them", event_id, exc_info=True)
+
+
+class NoticePublisher:
+    """Publishes notice tasks from a thread of its own, so that no transition waits on the broker: a hung
+    Redis (one that accepts connections and never answers) would otherwise hold every request for the
+    broker's socket timeout. What it cannot publish (the broker is away, the queue is full, the process
+    exits first) the sweep finds unnotified in the database and sends. One thread per process, started on
+    first use and again after a fork."""
+
+    def __init__(self, capacity: int = 10_000):
+        self.capacity = capacity
+        self._lock = threading.Lock()
+        self._pid = None
+        self._queue: queue.Queue = queue.Queue()
+        atexit.register(self.drain, 2.0)
+
+    def put(self, event_id: int) -> None:
+        if current_app.conf.task_always_eager:  # tasks run in-process anyway (tests, a dev box)
+            publish_notice_task(event_id)
+            return
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid, self._queue = os.getpid(), queue.Queue(self.capacity)
+                threading.Thread(target=self._run, args=(self._queue,), name="notice-publisher", daemon=True).start()
+        try:
+            self._queue.put_nowait(event_id)
+        except queue.Full:
+            log.warning("Notice queue full; event %s is left to the sweep", event_id)
+
+    @staticmethod
+    def _run(pending: queue.Queue) -> None:
+        while True:
+            publish_notice_task(pending.get())
+            pending.task_done()
+
+    def drain(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for what is queued to be published (at exit); True if it was."""
+        deadline = time.monotonic() + timeout
+        while self._pid == os.getpid() and self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self._queue.unfinished_tasks
+
+
+notice_publisher = NoticePublisher()
+
+
+def announce(event_id: int) -> None:
+    """Queue the notices of a committed event, without waiting on the broker (NoticePublisher)."""
+    notice_publisher.put(event_id)
 
 
 # --- the clock ---------------------------------------------------------------------------------
@@ -440,6 +533,8 @@ def run_clock_transitions(now: dt.datetime) -> Counter:
             apply(filing, transition.name, SYSTEM, "", now)
         except Conflict:
             continue
+        except SoftTimeLimitExceeded:
+            raise  # the sweep's time is up: stop between filings (each transition is its own transaction)
         except Exception:
             log.exception("Clock transition %s of %s failed; skipped", transition.name, filing.reference)
             continue

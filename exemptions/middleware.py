@@ -16,11 +16,9 @@ from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
-from . import deadlines
-from .models import Profile
+from .models import activate_zone_of
 from .models.validators import validate_storable_text
 
 log = logging.getLogger(__name__)
@@ -136,14 +134,15 @@ class RequestSizeLimitMiddleware:
 
 
 class UserTimeZoneMiddleware:
+    """Times in the signed-in user's zone (UTC for anyone else). An API call made with a token is signed in only
+    once DRF has authenticated it, after this: its token authentication activates the zone then
+    (exemptions/api/authentication.py)."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        zone_name = None
-        if request.user.is_authenticated:
-            zone_name = Profile.objects.filter(user=request.user).values_list("time_zone", flat=True).first()
-        timezone.activate(deadlines.zone_or_utc(zone_name))
+        activate_zone_of(request.user)
         return self.get_response(request)
 
 

@@ -2,10 +2,10 @@
 
 The database holds the schedule (Filing.due_at, reminder_schedule.py); Celery only runs the sweep every
 few minutes and hands over fresh events. For each kind of time-driven work this module finds who is owed
-an email and claims it as an OutgoingEmail row (outbox.claim); the outbox then delivers what was claimed,
-at most once per row, rendered by emails.py. The clock-driven transitions (expiry, the end of a
-no-objection period) run here too, through engine.apply() as the system actor, between the reminders
-they follow and the notices they cause.
+an email and claims it as an OutgoingEmail row (outbox.claim_many: one INSERT per step); the outbox then
+delivers what was claimed, at least once (outbox.py says when twice), rendered by emails.py. The
+clock-driven transitions (expiry, the end of a no-objection period) run here too, through engine.apply()
+as the system actor, between the reminders they follow and the notices they cause: each announces itself.
 """
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from . import deadlines, engine, procedures
-from .emails import profile_of
+from .emails import Composer, profile_of
 from .models import Authority, Event, Filing, Membership, Message, OutgoingEmail, Role
-from .outbox import SweepReport, claim, deliver, deliver_pending
+from .outbox import SweepReport, claim, claim_many, deliver_pending, deliver_rows
 from .reminder_schedule import merged_schedule, rule_due_now, rules_for
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,11 @@ def deadline_states(authority: Authority, deadline_kind: str) -> list[str]:
 def isolated(report: SweepReport, step: str, subject) -> Iterator[None]:
     """One filing's share of a sweep step (or one event's, one digest's). If it raises, it is logged, counted
     and skipped, and the next sweep tries it again: one bad row (a deadline forced to the year 1, say) never
-    stops the sweep for everyone else. A lost database is no bad row: that still ends the sweep."""
+    stops the sweep for everyone else. A lost database is no bad row, nor is the task's time limit: those
+    still end the sweep."""
     try:
         yield
-    except (OperationalError, InterfaceError):
+    except (OperationalError, InterfaceError, SoftTimeLimitExceeded):
         raise
     except Exception:
         log.exception("Sweep: %s for %s failed; skipped", step, subject)
@@ -101,8 +103,15 @@ class Directory:
 # --- claiming what is due ----------------------------------------------------------------------
 
 
+def settled_by_the_clock(authority: Authority) -> set[str]:
+    """States whose passing deadline the system acts on itself (the end of a no-objection period): their
+    "overdue" reminder would say what the transition's own notice says, so that notice says it alone."""
+    return {s for t in authority.procedure.triggered_by(procedures.DEADLINE_PASSED) for s in t.sources}
+
+
 def claim_due_reminders(now: dt.datetime, report: SweepReport, directory: Directory) -> None:
-    """One indexed query per reminder of the schedule (the partial index on due_at), then a claim per due filing."""
+    """One indexed query per reminder of the schedule (the partial index on due_at), then one INSERT of the
+    claims of every due filing of that reminder."""
     authorities = list(Authority.objects.all())
     rules_by_authority = {a.pk: rules_for(schedule_for(a)) for a in authorities}
     keys = sorted({(rule.deadline_kind, rule.offset) for rules in rules_by_authority.values() for rule in rules})
@@ -118,7 +127,10 @@ def claim_due_reminders(now: dt.datetime, report: SweepReport, directory: Direct
             later = [r for r in rules_by_authority[authority.pk] if r.deadline_kind == deadline_kind]
             # Coarse bounds on due_at (the precise check is rule_due_now): no later reminder may have fired.
             next_days = max((r.days for r in later if r.days < rule.days), default=0)
-            bounds = Q(authority=authority, status__in=deadline_states(authority, deadline_kind))
+            states = set(deadline_states(authority, deadline_kind))
+            if rule.is_overdue:
+                states -= settled_by_the_clock(authority)
+            bounds = Q(authority=authority, status__in=sorted(states))
             if rule.is_overdue:
                 bounds &= Q(due_at__lte=now)
             else:
@@ -137,18 +149,30 @@ def claim_due_reminders(now: dt.datetime, report: SweepReport, directory: Direct
             .filter(~Exists(already))
             .select_related("authority", "application__organization", "assigned_to")
         )
+        occasions, due_rules = [], {}
         for filing in candidates:
             with isolated(report, "reminder", filing.reference):
-                claim_reminder(filing, deadline_kind, offset, rules_by_authority, now, report, directory)
+                occasions.append(
+                    reminder_rows(filing, deadline_kind, offset, rules_by_authority, now, directory, due_rules)
+                )
+        for rows in claim_many(occasions):
+            report.claimed[f"{deadline_kind} {offset}"] += len(rows)
 
 
-def claim_reminder(filing, deadline_kind, offset, rules_by_authority, now, report, directory) -> None:
-    """Claim the reminder (`deadline_kind`, `offset`) of one filing, if it is the one due now."""
-    rules = [r for r in rules_by_authority[filing.authority_id] if r.deadline_kind == deadline_kind]
-    rule = rule_due_now(rules, filing.due_at, filing.authority, now)
+def reminder_rows(
+    filing, deadline_kind, offset, rules_by_authority, now, directory, due_rules=None
+) -> list[OutgoingEmail]:
+    """The rows of the reminder (`deadline_kind`, `offset`) of one filing, if it is the one due now.
+    `due_rules` remembers the answer per authority and deadline: many filings share a day's end."""
+    due_rules = {} if due_rules is None else due_rules
+    key = (filing.authority_id, deadline_kind, filing.due_at)
+    if key not in due_rules:
+        rules = [r for r in rules_by_authority[filing.authority_id] if r.deadline_kind == deadline_kind]
+        due_rules[key] = rule_due_now(rules, filing.due_at, filing.authority, now)
+    rule = due_rules[key]
     if rule is None or rule.offset != offset:
-        return
-    rows = [
+        return []
+    return [
         OutgoingEmail(
             family=OutgoingEmail.Family.REMINDER,
             filing=filing,
@@ -160,8 +184,6 @@ def claim_reminder(filing, deadline_kind, offset, rules_by_authority, now, repor
         )
         for user in directory.audience(filing, rule.audience)
     ]
-    if claim(rows):
-        report.claimed[f"{deadline_kind} {offset}"] += len(rows)
 
 
 def run_clock_transitions(now: dt.datetime, report: SweepReport) -> None:
@@ -171,12 +193,25 @@ def run_clock_transitions(now: dt.datetime, report: SweepReport) -> None:
         report.transitions.update(engine.run_clock_transitions(now))
 
 
-def claim_event_notices(event: Event, now: dt.datetime, directory: Directory | None = None) -> list[OutgoingEmail]:
-    """Mark an event notified and claim its notices, in one transaction (so a crash loses neither)."""
+def stale_before(now: dt.datetime) -> dt.datetime:
+    """The one age rule of event notices, on every path (the notice task and the sweep): an event older than
+    EVENT_NOTICE_MAX_AGE is marked notified without email; news that stale helps nobody."""
+    return now - settings.EVENT_NOTICE_MAX_AGE
+
+
+def claim_event_notices(
+    event: Event, now: dt.datetime, directory: Directory | None = None, report: SweepReport | None = None
+) -> list[OutgoingEmail]:
+    """Mark an event notified and claim its notices, in one transaction (so a crash loses neither); an event
+    too old to announce (stale_before) is only marked."""
     directory = directory or Directory()
     with transaction.atomic():
         if Event.objects.filter(pk=event.pk, notified_at=None).update(notified_at=now) != 1:
             return []  # already handled (by the task or another sweep)
+        if event.created_at < stale_before(now):
+            if report is not None:
+                report.stale_events += 1
+            return []
         filing = event.filing
         transition = filing.procedure.transition(event.action, event.from_status)
         audience = transition.notice if transition else None
@@ -198,23 +233,21 @@ def claim_event_notices(event: Event, now: dt.datetime, directory: Directory | N
             )
             for user in people
         ]
-        for row in rows:
-            row.save(force_insert=True)
+        OutgoingEmail.objects.bulk_create(rows)
     return rows
 
 
 def claim_unnotified_events(now: dt.datetime, report: SweepReport, directory: Directory) -> None:
-    """Events whose notices were never queued (broker down at commit time) are caught up here; events older
-    than EVENT_NOTICE_MAX_AGE are marked without emails (news that stale helps nobody)."""
-    stale_before = now - settings.EVENT_NOTICE_MAX_AGE
-    stale = Event.objects.filter(notified_at=None, created_at__lt=stale_before).update(notified_at=now)
+    """Events whose notices were never queued (broker down at commit time) are caught up here; those older
+    than the age rule (stale_before) are marked without emails."""
+    stale = Event.objects.filter(notified_at=None, created_at__lt=stale_before(now)).update(notified_at=now)
     report.stale_events += stale
     unnotified = Event.objects.filter(notified_at=None, created_at__lte=now).select_related(
         "filing__authority", "filing__application__organization", "filing__assigned_to"
     )
     for event in unnotified.order_by("created_at", "id"):
         with isolated(report, "event notice", f"{event.action} on {event.filing.reference}"):
-            if rows := claim_event_notices(event, now, directory):
+            if rows := claim_event_notices(event, now, directory, report):
                 report.claimed[f"{event.action} notice"] += len(rows)
 
 
@@ -254,7 +287,7 @@ def claim_message_notices(message: Message, now: dt.datetime, directory: Directo
 
 def claim_unnotified_messages(now: dt.datetime, report: SweepReport, directory: Directory) -> None:
     """Messages whose emails were never queued are caught up here, as events are; stale ones are marked."""
-    stale = Message.objects.filter(notified_at=None, created_at__lt=now - settings.EVENT_NOTICE_MAX_AGE)
+    stale = Message.objects.filter(notified_at=None, created_at__lt=stale_before(now))
     report.stale_events += stale.update(notified_at=now)
     unnotified = Message.objects.filter(notified_at=None, created_at__lte=now).select_related(
         "filing__authority", "filing__application__organization", "filing__assigned_to"
@@ -278,8 +311,7 @@ def send_message_notices(message_id: int) -> SweepReport:
     now = timezone.now()
     rows = claim_message_notices(message, now)
     claimed = OutgoingEmail.objects.filter(pk__in=[r.pk for r in rows]).select_related("message", "recipient__profile")
-    for email in claimed:
-        report.outcomes[deliver(email, now)] += 1
+    deliver_rows(claimed.order_by("id"), now, report)
     return report
 
 
@@ -331,21 +363,28 @@ def claim_digest(membership: Membership, now: dt.datetime, report: SweepReport, 
 def sweep(now: dt.datetime | None = None, on_progress: Callable | None = None) -> SweepReport:
     """Do every piece of time-driven work that has come due, and send what it produced.
 
-    Deadline reminders are claimed and sent first (so "the no-objection period has ended" goes out before
-    the system proposes approval), then system transitions run, then notices of events not yet notified,
-    then the daily digests, and finally every claimed email still unsent (including retries) is sent.
-    Safe to run again, concurrently, or after a crash: claims make each email go out at most once.
+    Deadline reminders are claimed and sent first (so "the period ends tomorrow" goes out before anything
+    the clock does), then system transitions run (each announces itself by its own event notice), then
+    notices of events not yet notified, then the daily digests, and finally every claimed email still
+    unsent (retries and rows left in doubt included). Safe to run again, concurrently, or after a crash:
+    each occasion is claimed once. A soft time limit stops it at a row boundary; the next sweep goes on.
     """
     now = now or timezone.now()
     report = SweepReport(on_progress=on_progress)
     directory = Directory()
-    claim_due_reminders(now, report, directory)
-    deliver_pending(now, report)
-    run_clock_transitions(now, report)
-    claim_unnotified_events(now, report, Directory())
-    claim_unnotified_messages(now, report, Directory())
-    claim_digests(now, report)
-    deliver_pending(now, report)
+    composer = Composer()
+    try:
+        claim_due_reminders(now, report, directory)
+        deliver_pending(now, report, composer)
+        run_clock_transitions(now, report)
+        claim_unnotified_events(now, report, Directory())
+        claim_unnotified_messages(now, report, Directory())
+        claim_digests(now, report)
+        deliver_pending(now, report, composer)
+    except SoftTimeLimitExceeded:
+        report.stopped = "the task's soft time limit; the next sweep carries on"
+        log.warning("Reminder sweep at %s stopped by its soft time limit: %s", now.isoformat(), report)
+        return report
     log.info("Reminder sweep at %s: %s", now.isoformat(), report)
     return report
 
@@ -354,7 +393,7 @@ def sweep(now: dt.datetime | None = None, on_progress: Callable | None = None) -
 
 
 def send_event_notices(event_id: int) -> SweepReport:
-    """Claim and send the notices of one event (no-op if they were already claimed)."""
+    """Claim and send the notices of one event (no-op if they were already claimed, or if it is stale)."""
     report = SweepReport()
     event = (
         Event.objects.filter(pk=event_id, notified_at=None)
@@ -364,8 +403,9 @@ def send_event_notices(event_id: int) -> SweepReport:
     if event is None:
         return report
     now = timezone.now()
-    rows = claim_event_notices(event, now)
-    claimed = OutgoingEmail.objects.filter(pk__in=[r.pk for r in rows]).select_related("event", "recipient__profile")
-    for email in claimed:
-        report.outcomes[deliver(email, now)] += 1
+    rows = claim_event_notices(event, now, report=report)
+    claimed = OutgoingEmail.objects.filter(pk__in=[r.pk for r in rows]).select_related(
+        "filing__authority", "filing__application__organization", "event__actor", "recipient__profile"
+    )
+    deliver_rows(claimed.order_by("id"), now, report)
     return report

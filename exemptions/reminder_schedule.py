@@ -43,35 +43,53 @@ SCHEDULE_KEYS = {"working_days_before", "days_before", "overdue", "to", "overdue
 
 class Wording(NamedTuple):
     label: str  # beside the date on the case page
-    subject: str  # the reminder's subject line
+    task: str  # what is to be done, as a subject opens: "Reply needed" ("… by 15 Dec", "… overdue since 15 Dec")
     what_to_do: str  # the reminder's call to action
+    acts: str  # the audience whose move it is (an escalation is an overdue reminder to anyone else)
+    by: str = "by"  # how the date joins the task: "Reply needed by 15 Dec", "Approval ends on 30 Jun"
 
 
 DEADLINE_WORDING = {
-    "reply": Wording("Reply due", "Your reply is due", "Send the information the authority asked for."),
-    "review": Wording("Review due", "Review deadline", "Decide the request or request information from the applicant."),
+    "reply": Wording("Reply due", "Reply needed", "Send the information the authority asked for.", "applicants"),
+    "review": Wording(
+        "Review due", "Decision needed", "Decide the request or request information from the applicant.", "reviewer"
+    ),
     "no_objection": Wording(
         "No-objection period ends",
         "No-objection period ends",
         "Record any member's hold before the period ends; without one, approval is proposed.",
+        "reviewer",
+        by="on",
     ),
     "confirmation": Wording(
         "Confirmation due",
-        "Proposed approval awaits confirmation",
+        "Confirm the proposed approval",
         "Confirm the approval the Committee did not object to.",
+        "staff",
     ),
     "hold": Wording(
         "Hold reminder due",
-        "A member's hold is still in place",
+        "Follow up the member's hold",
         "Ask the member what would lift the hold, or pass its questions to the applicant.",
+        "staff",
+        by="from",
     ),
     "extension_review": Wording(
-        "Extension decision due", "Extension request deadline", "Approve or deny the requested extension."
+        "Extension decision due",
+        "Decide the extension request",
+        "Approve or deny the requested extension.",
+        "reviewer",
     ),
     "expiry": Wording(
-        "Approval expires", "Approval expires", "If shipments will not be complete by then, request an extension now."
+        "Approval expires",
+        "Approval ends",
+        "If shipments will not be complete by then, request an extension now.",
+        "applicants",
+        by="on",
     ),
-    "report": Wording("Delivery report due", "Delivery report due", "File the delivery and end-use report."),
+    "report": Wording(
+        "Delivery report due", "Delivery report needed", "File the delivery and end-use report.", "applicants"
+    ),
 }
 
 HOLIDAY_SLACK_DAYS = 12  # most holidays a stretch of working days can straddle, for the coarse SQL window

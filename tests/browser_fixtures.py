@@ -2,11 +2,13 @@
 download), one per test session, and pages signed in as a user under the app's strict Content-Security-Policy.
 tests/conftest.py offers these fixtures to every test module."""
 
+import os
+
 import pytest
 from django.test import Client
 from playwright.sync_api import sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # scripts/prerequisites checks the same one
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

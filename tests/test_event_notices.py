@@ -10,6 +10,7 @@ import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from exemptions import engine, notifications
 from exemptions.models import Event, OutgoingEmail, Profile, Role
@@ -53,7 +54,11 @@ def test_information_request_tells_every_member_of_the_applicant_organization_wi
     body = emails[colleague.email].body
     assert "Which hospitals receive the syringes?" in body
     local_due = filing.due_at.astimezone(ZoneInfo("Asia/Seoul"))
-    assert f"Next deadline: {local_due:%A} {local_due.day} {local_due:%B %Y, %H:%M} KST" in body
+    assert f"Reply due: {local_due:%A} {local_due.day} {local_due:%B %Y, %H:%M} KST" in body
+    assert (
+        emails[colleague.email].subject
+        == f"Reply needed by {local_due.day} {local_due:%b, %H:%M} KST ({filing.reference}): Information requested — your reply is needed"
+    )
 
 
 def test_response_tells_the_assigned_reviewer_not_the_others(transitions, dossier, applicant, reviewer_ofac):
@@ -265,3 +270,111 @@ def test_redis_unreachable_during_a_transition_commits_it_and_the_sweep_sends_th
     assert "Which hospitals receive the syringes?" in mail.outbox[0].body
     event.refresh_from_db()
     assert event.notified_at is not None
+
+
+# --- what a notice states, and the one age rule -----------------------------------------------
+
+
+def test_a_late_notice_states_the_deadline_and_status_of_its_event_not_of_the_filing_now(
+    db, dossier, applicant, reviewer_ofac
+):
+    """The notice of an information request is rendered only after the case has moved on (the broker was
+    down, the sweep comes later): it still names the reply deadline, not the approval's expiry."""
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=NY), tick=False) as clock:
+        filing = factories.submitted_filing(dossier, "OFAC", applicant)
+        engine.apply(filing, "take", reviewer_ofac)
+        asked = engine.apply(filing, "request_information", reviewer_ofac, "Which hospitals receive the syringes?")
+        reply_due = filing.due_at
+        assert asked.due_at == reply_due == dt.datetime(2026, 12, 15, 23, 59, 59, tzinfo=NY)
+        clock.shift(dt.timedelta(hours=2))
+        engine.apply(filing, "respond", applicant, "Sariwon and Haeju.")
+        engine.apply(
+            filing, "approve", reviewer_ofac, "", None,
+            valid_from_on="2026-12-01", valid_until_on="2027-06-30", authority_reference="DPRK-EIN-2026-7",
+        )  # fmt: skip
+        assert filing.due_at.date() == dt.date(2027, 6, 30)
+        mail.outbox.clear()
+        notifications.sweep()
+    [request] = [m for m in mail.outbox if "Information requested" in m.subject]
+    # 15 December 23:59:59 in New York, in the applicant's zone (UTC: no profile).
+    assert request.subject.startswith("Reply needed by 16 Dec, 04:59 UTC")
+    assert "Reply due: Wednesday 16 December 2026, 04:59 UTC" in request.body
+    assert "2027" not in request.subject and "June 2027" not in request.body
+    assert "Status then: Information requested" in request.body
+    # The actor of the event, as the applicant reads the authority's steps: the authority, not its official.
+    assert 'OFAC recorded "Request information"' in request.body
+    assert reviewer_ofac.get_username() not in request.body
+
+
+def test_the_notice_task_and_the_sweep_apply_the_same_age_rule(db, dossier, applicant, reviewer_ofac, settings):
+    settings.EVENT_NOTICE_MAX_AGE = dt.timedelta(hours=48)
+    with time_machine.travel(dt.datetime(2026, 3, 2, 10, tzinfo=NY), tick=False) as clock:
+        filing = factories.submitted_filing(dossier, "OFAC", applicant)
+        engine.apply(filing, "take", reviewer_ofac)
+        old = engine.apply(filing, "request_information", reviewer_ofac, "Which hospitals?")
+        clock.shift(dt.timedelta(hours=47, minutes=59))
+        assert notifications.stale_before(timezone.now()) < old.created_at
+        clock.shift(dt.timedelta(minutes=2))
+        assert notifications.stale_before(timezone.now()) > old.created_at
+        mail.outbox.clear()
+        report = notifications.send_event_notices(old.pk)  # the task, redelivered days late
+        assert report.stale_events == 1 and mail.outbox == []
+        old = Event.objects.get(pk=old.pk)
+        assert old.notified_at is not None and not old.notices.exists()
+        fresh = engine.apply(filing, "respond", applicant, "Sariwon.")
+        clock.shift(dt.timedelta(hours=49))
+        report = notifications.sweep()  # the sweep, as late
+    assert report.stale_events >= 1 and mail.outbox == []
+    assert Event.objects.get(pk=fresh.pk).notified_at is not None
+
+
+def test_every_transition_the_clock_runs_tells_someone():
+    from exemptions import procedures
+
+    for procedure in procedures.PROCEDURES.values():
+        for transition in procedure.transitions:
+            if transition.trigger:
+                assert transition.notice, f"{procedure.key}.{transition.name} would pass unannounced"
+
+
+def test_a_digest_names_states_and_reviewers_in_words(overdue_and_due_soon, staff_un):
+    [digest] = digests_at(dt.datetime(2026, 3, 2, 7, 0, tzinfo=NY))
+    assert "Submitted — unassigned" in digest.body and "unassigned" in digest.alternatives[0][0]
+    assert "· submitted" not in digest.body and "<td>submitted</td>" not in digest.alternatives[0][0]
+
+
+def test_a_late_approval_notice_states_the_validity_it_granted_not_a_later_extension(
+    db, dossier, applicant, reviewer_ofac
+):
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=NY), tick=False):
+        filing = factories.submitted_filing(dossier, "OFAC", applicant)
+        engine.apply(filing, "take", reviewer_ofac)
+        engine.apply(
+            filing, "approve", reviewer_ofac, "", None,
+            valid_from_on="2026-12-01", valid_until_on="2027-06-30", authority_reference="DPRK-EIN-2026-8",
+        )  # fmt: skip
+        engine.apply(filing, "request_extension", applicant, "Port congestion.", None, requested_until_on="2027-09-30")
+        engine.apply(filing, "approve_extension", reviewer_ofac, "", None, valid_until_on="2027-09-30")
+        mail.outbox.clear()
+        notifications.sweep()
+    approval, extension = sorted(
+        (m for m in mail.outbox if m.subject.startswith("Approved, valid until")),
+        key=lambda m: int(m.extra_headers["Message-ID"].split(".")[1].split("@")[0]),
+    )
+    assert approval.subject == f"Approved, valid until 30 Jun 2027 ({filing.reference})"
+    assert "Valid from 1 December 2026 until 30 June 2027" in approval.body
+    assert extension.subject == f"Approved, valid until 30 Sep 2027 ({filing.reference})"
+
+
+def test_a_subject_date_names_the_day_in_the_readers_zone_with_the_time_unless_it_is_the_days_end():
+    from exemptions.emails import when
+
+    end_of_day_ny = dt.datetime(2026, 12, 15, 23, 59, 59, tzinfo=NY)
+    now = dt.datetime(2026, 12, 1, tzinfo=NY)
+    assert when(end_of_day_ny, NY, now) == "15 Dec"  # the reader shares the authority's zone
+    # Further east the same instant falls the next morning: the subject says so, with the time, never a
+    # bare "16 Dec" that would read as the end of that day.
+    assert when(end_of_day_ny, ZoneInfo("Asia/Seoul"), now) == "16 Dec, 13:59 KST"
+    assert when(end_of_day_ny, ZoneInfo("UTC"), now) == "16 Dec, 04:59 UTC"
+    assert when(end_of_day_ny, NY, dt.datetime(2025, 12, 1, tzinfo=NY)) == "15 Dec 2026"  # not this year
+    assert when(None, NY, now) == "no date"

@@ -86,8 +86,8 @@ def test_reminder_email_names_the_deadline_in_the_recipients_zone_and_links_to_t
     sweep_at(clock, ny(2026, 3, 9))
     [email] = [m for m in mail.outbox if m.to == [applicant.email]]
     reference = ofac_information_requested.reference
-    assert reference in email.subject and "Your reply is due" in email.subject
-    # 16 March 23:59:59 in New York is 17 March 12:59 in Tokyo.
+    # 16 March 23:59:59 in New York is 17 March 12:59 in Tokyo: the subject says what to do and by when, there.
+    assert email.subject == f"Reply needed by 17 Mar, 12:59 JST ({reference})"
     assert "Tuesday 17 March 2026, 12:59 JST" in email.body
     assert f"https://clearance.example.org/filings/{reference}/" in email.body
     html, mimetype = email.alternatives[0]
@@ -105,7 +105,13 @@ def test_review_sla_reminds_the_reviewer_two_working_days_before_and_escalates_t
         clock, ny(2026, 3, 16, 23, 59, 59), [("review", "overdue", "reviewer-un"), ("review", "overdue", "staff-un")]
     )
     [escalation] = [m for m in emails if m.to == [staff_un.email]]
-    assert "Escalation" in escalation.body and escalation.subject.startswith("Overdue")
+    [own] = [m for m in emails if m.to != [staff_un.email]]
+    # Staff are told it is someone else's overdue work, and why they get it; the reviewer that it is theirs.
+    assert escalation.subject == f"Escalation: decision needed, overdue since 17 Mar, 03:59 UTC ({filing.reference})"
+    assert "Escalation" in escalation.body and "escalation as staff of UN Security Council" in escalation.body
+    assert "your own action" not in escalation.body
+    assert own.subject.startswith("Overdue since 17 Mar, 03:59 UTC: decision needed")
+    assert "Escalation" not in own.body and "your own action" in own.body
 
 
 def test_unassigned_filing_reminds_every_reviewer_of_the_authority(clock, dossier, applicant, reviewer_un):
@@ -130,11 +136,16 @@ def test_end_of_no_objection_period_notifies_staff_and_proposes_approval_as_the_
     assert sweep_at(clock, ny(2026, 3, 9, 23, 59, 58)) == []
     filing.refresh_from_db()
     assert filing.status == "no_objection_period"
-    assert sweep_at(clock, ny(2026, 3, 9, 23, 59, 59)) == [("no_objection", "overdue", "staff-un")]
+    # No separate "overdue" reminder: the transition the clock runs tells staff, by its own event notice.
+    assert sweep_at(clock, ny(2026, 3, 9, 23, 59, 59)) == []
     filing.refresh_from_db()
     assert filing.status == "approval_proposed"
     last = filing.events.order_by("-sequence").first()
     assert (last.action, last.actor_label, last.actor) == ("propose_approval", "system", None)
+    [notice] = mail.outbox
+    assert notice.to == [staff_un.email]
+    assert notice.subject.startswith("Confirm the proposed approval by ") and filing.reference in notice.subject
+    assert "automatically" in notice.body
 
 
 def test_approval_expiry_reminders_at_60_30_and_7_days_with_an_extension_link_then_expiry_and_report(
@@ -151,6 +162,12 @@ def test_approval_expiry_reminders_at_60_30_and_7_days_with_an_extension_link_th
     assert sweep_at(clock, ny(2026, 7, 1)) == []  # no "expired" reminder: the approval simply expires
     filing.refresh_from_db()
     assert filing.status == "expired"
+    [expired] = mail.outbox  # the expiry's own notice says what comes next (applicant's zone: UTC)
+    assert (
+        expired.subject
+        == f"Delivery report needed by 31 Jul, 03:59 UTC ({filing.reference}): Expired — delivery report due"
+    )
+    assert "Delivery report due: Friday 31 July 2026, 03:59 UTC" in expired.body
     assert filing.events.order_by("-sequence").first().actor_label == "system"
     assert filing.due_at == ny(2026, 7, 30, 23, 59, 59)  # report due 30 calendar days after validity ends
     assert_fires_only_at(clock, ny(2026, 7, 16), [("report", "T-14d", "applicant")])

@@ -50,7 +50,7 @@ def test_sweep_task_through_redis_sends_the_reminder_over_smtp(transactional_db,
     arrived = wait_for(reminder_arrived)
     assert arrived, f"no reminder reached the SMTP server; worker log:\n{log.read_text()}"
     [message] = arrived
-    assert filing.reference in message["Subject"] and "Your reply is due" in message["Subject"]
+    assert filing.reference in message["Subject"] and "reply needed" in message["Subject"]
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert f"/filings/{filing.reference}/" in text and f"/filings/{filing.reference}/" in html

@@ -9,6 +9,7 @@ from knox.auth import TokenAuthentication
 from rest_framework import exceptions
 
 from exemptions import tokens
+from exemptions.models import activate_zone_of
 
 # knox's secrets are hex; anything else cannot be a token, and checking first keeps bytes that are not UTF-8
 # (a 500 inside knox) or that PostgreSQL rejects (NUL) out of its lookup.
@@ -21,6 +22,7 @@ class ApiTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.")
         user, api_token = super().authenticate_credentials(token)
         tokens.record_use(api_token, timezone.now())
+        activate_zone_of(user)  # the zone middleware ran before the caller was known
         return user, api_token
 
 

@@ -3,7 +3,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from exemptions.pagination import MAX_PAGE_SIZE, PAGE_SIZE, Cursor, InvalidCursor, deadline_page, page_size
+from exemptions.pagination import MAX_PAGE_SIZE, PAGE_SIZE, Cursor, InvalidCursor, page_of, page_query, page_size
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -29,6 +29,11 @@ class DeadlineCursorPagination(pagination.BasePagination):
     page_size_query_param = "page_size"
 
     def paginate_queryset(self, queryset, request, view=None):
+        return self.paginate_rows(lambda cursor, size: page_query(queryset, cursor, size), request)
+
+    def paginate_rows(self, read, request, position=Cursor.at):
+        """The page whose rows `read(cursor, size)` returns, as `page_query` reads them: filings, or any rows
+        with their `position`."""
         token = request.query_params.get(self.cursor_query_param)
         try:
             cursor = Cursor.decode(token) if token else None
@@ -36,7 +41,7 @@ class DeadlineCursorPagination(pagination.BasePagination):
             raise NotFound(str(error)) from error
         self.request = request
         size = page_size(request.query_params.get(self.page_size_query_param))
-        self.page = deadline_page(queryset, cursor, size, count=False)
+        self.page = page_of(list(read(cursor, size)), cursor, size, position)
         return self.page.object_list
 
     def link(self, cursor):

@@ -240,6 +240,19 @@ class AllowedActionSerializer(serializers.Serializer):
     payload = PayloadFieldSerializer(many=True)
 
 
+def allowed_action(t: procedures.Transition) -> dict:
+    """An action the caller may run, as `allowed_actions` lists it (here and in the list's fast path)."""
+    return {
+        "name": t.name,
+        "label": t.label,
+        "note_required": t.note_required,
+        "note_audience": t.note_audience,
+        "payload": [
+            {"name": f.name, "kind": f.kind, "required": f.required, "audience": f.audience} for f in t.payload
+        ],
+    }
+
+
 class FilingSerializer(ModelSerializer):
     application = serializers.CharField(source="application.reference", read_only=True)
     title = serializers.CharField(source="application.title", read_only=True)
@@ -296,18 +309,7 @@ class FilingSerializer(ModelSerializer):
 
     @extend_schema_field(AllowedActionSerializer(many=True))
     def get_allowed_actions(self, filing):
-        return [
-            {
-                "name": t.name,
-                "label": t.label,
-                "note_required": t.note_required,
-                "note_audience": t.note_audience,
-                "payload": [
-                    {"name": f.name, "kind": f.kind, "required": f.required, "audience": f.audience} for f in t.payload
-                ],
-            }
-            for t in engine.available_actions(filing, self.context["request"].user)
-        ]
+        return [allowed_action(t) for t in engine.available_actions(filing, self.context["request"].user)]
 
 
 class FilingDetailSerializer(FilingSerializer):

@@ -22,9 +22,10 @@ from rest_framework.views import APIView
 from exemptions import clearance, procedures, services
 from exemptions.filters import FilingFilter
 from exemptions.models import Application, Authority, Document, Event, Filing, FilingView, Message, mark_thread_read
+from exemptions.pagination import page_query
 
+from . import listing, workflow_serializers
 from . import serializers as s
-from . import workflow_serializers
 from .errors import ErrorSerializer
 from .pagination import DeadlineCursorPagination
 from .permissions import IsApplicantOfDossier, IsApplicantToCreate
@@ -167,6 +168,8 @@ class ApplicationViewSet(ReferenceLookupMixin, viewsets.ModelViewSet):
 
 # --- filings -----------------------------------------------------------------------------------
 
+FILTER_PARAMETERS = frozenset(FilingFilter.base_filters)
+
 
 @extend_schema_view(
     list=extend_schema(responses={200: s.FilingSerializer(many=True), **errors(400, 401, 404)}),
@@ -182,6 +185,21 @@ class FilingViewSet(ReferenceLookupMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         filings = Filing.objects.visible_to(self.request.user)
         return filings.for_listing() if self.action == "list" else filings.with_related()  # the page orders the list
+
+    # The serializer's JSON, built from plain rows (api/listing.py). The filters run only when one is asked for:
+    # with none, django-filter would build and validate a form to change nothing. (A comment, not a docstring:
+    # drf-spectacular would publish it as the operation's description.)
+    def list(self, request, *args, **kwargs):
+        if not listing.COMPLETE:  # a serializer field the fast path cannot write yet: correct first, fast later
+            return super().list(request, *args, **kwargs)
+        if FILTER_PARAMETERS.isdisjoint(request.query_params):
+            read = listing.unfiltered_reader(request.user)
+        else:
+            filings = self.filter_queryset(Filing.objects.visible_to(request.user)).values_list(*listing.COLUMNS)
+            read = lambda cursor, size: page_query(filings, cursor, size)  # noqa: E731
+        with listing.planned_for_lists():
+            rows = self.paginator.paginate_rows(read, request, position=listing.position)
+        return self.paginator.get_paginated_response(listing.RowBuilder(request.user).rows(rows))
 
     def get_serializer_class(self):
         return s.FilingDetailSerializer if self.action == "retrieve" else s.FilingSerializer

@@ -47,9 +47,6 @@ from .people import (
     Profile,
     Role,
     assignable_reviewers,
-    authority_ids,
-    memberships_of,
-    organization_ids,
 )
 from .screening import (
     SanctionsListEntry,
@@ -60,8 +57,22 @@ from .screening import (
 from .seals import (
     AuditCheckpoint,
 )
+from .standing import (
+    Standing,
+    activate_zone_of,
+    assume_standing,
+    authority_ids,
+    forget_standing,
+    memberships_of,
+    organization_ids,
+    standing_of,
+    time_zone_of,
+)
 from .tokens import (
     ApiToken,
+)
+from .transitions import (
+    record_transition,
 )
 from .validators import (
     BENEFICIARY_CATEGORIES,
@@ -107,9 +118,16 @@ __all__ = [
     "Role",
     "assignable_reviewers",
     "authority_ids",
+    "Standing",
+    "activate_zone_of",
+    "assume_standing",
+    "forget_standing",
     "memberships_of",
     "organization_ids",
     "DECISION_KINDS",
+    "standing_of",
+    "time_zone_of",
+    "record_transition",
     "Application",
     "ApplicationQuerySet",
     "Document",

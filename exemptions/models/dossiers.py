@@ -9,7 +9,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .. import procedures
-from .people import Authority, Organization, authority_ids, organization_ids
+from .people import Authority, Organization
+from .standing import authority_ids, organization_ids
 from .validators import (
     normalize_hs_code,
     validate_beneficiaries,

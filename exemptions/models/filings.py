@@ -13,8 +13,9 @@ from django.utils import timezone
 from .. import procedures
 from ..snapshot import canonical_json, sha256_hex
 from .dossiers import Application, next_reference
-from .people import Authority, authority_ids, organization_ids
+from .people import Authority
 from .seals import seal
+from .standing import authority_ids, organization_ids
 
 # --- the case that moves -----------------------------------------------------------------------
 
@@ -316,6 +317,10 @@ class Event(models.Model):
     key_id = models.CharField(max_length=16)
     seal = models.CharField(max_length=64)
     notified_at = models.DateTimeField(null=True, blank=True, help_text="When its notifications were sent")
+    # What the event's notices state as the next deadline, however late they are rendered (the filing's own
+    # due_at may have moved on by then). Empty on events recorded before it was kept. Like notified_at, not
+    # part of the hash.
+    due_at = models.DateTimeField(null=True, blank=True, help_text="The filing's deadline right after this event")
 
     class Meta:
         ordering = ["filing_id", "sequence"]
@@ -328,6 +333,8 @@ class Event(models.Model):
     GENESIS_HASH = GENESIS_HASH
 
     def hashed_content(self) -> dict:
+        # due_at stays out: it is what the event's notices state, derived from the authority's rules at the
+        # time, and clients verify the chain from the API's fields (tests/api/test_lifecycle.py).
         return {
             "filing": self.filing.reference,
             "sequence": self.sequence,

@@ -11,11 +11,15 @@ from .screening import ScreeningHit
 
 
 class OutgoingEmail(models.Model):
-    """Every email the app sends: a deadline reminder, an event notice, a daily digest or a new message's
-    notice. The row is claimed (inserted under a unique constraint) before the email goes out, so it is sent at
-    most once; a failed send is retried from it (the outbox). What the email is about is held in the fields of
-    its family; the check constraint keeps them filled, so that no NULL slips through a family's unique
-    constraint."""
+    """Every email the app sends: a deadline reminder, an event notice, a daily digest, a new
+    message's notice or a new screening hit's. The row is claimed
+    (inserted under a unique constraint) before the email goes out, so each occasion has one row per
+    recipient; the row is then delivered at least once (exemptions/outbox.py says how, and when twice). What
+    the email is about is held in the fields of its family; the check constraint keeps them filled, so that
+    no NULL slips through a family's unique constraint."""
+
+    # The rows a sweep may (re)try now: unsent, with their next try due (a lease that ran out included).
+    DUE = Q(sent_at__isnull=True, next_attempt_at__isnull=False)
 
     class Family(models.TextChoices):
         REMINDER = "reminder", "Deadline reminder"
@@ -76,6 +80,14 @@ class OutgoingEmail(models.Model):
     claimed_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    send_started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set while the message is handed to the mail server; left set by a sender that died mid-send",
+    )
+    attempts_in_doubt = models.PositiveIntegerField(
+        default=0, help_text="Attempts cut short mid-send: the recipient may hold this message more than once"
+    )
     error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(
         null=True, blank=True, help_text="When an unsent email is (re)tried; empty once sent or given up"
@@ -177,3 +189,16 @@ class OutgoingEmail(models.Model):
         if self.family == self.Family.SCREENING_HIT:
             return f"screening hit {self.screening_hit_id} on {self.filing_id}"
         return f"{self.authority.code} digest"
+
+    def delivery_state(self, now=None) -> str:
+        """sent, sending (a sender holds it now), in doubt (its sender died mid-send: the mail server may have
+        it; the retry resends it under the same Message-ID), failed (the mail server refused; retried), queued,
+        dropped (the case moved on) or given up."""
+        now = now or timezone.now()
+        if self.sent_at:
+            return "sent"
+        if self.send_started_at:
+            return "sending" if self.next_attempt_at and self.next_attempt_at > now else "in doubt"
+        if self.next_attempt_at:
+            return "failed" if self.error else "queued"
+        return "dropped" if self.error.startswith("Not sent:") else "given up"

@@ -141,22 +141,6 @@ class Membership(models.Model):
 AUTHORITY_ROLES = procedures.AUTHORITY_ROLES
 
 
-def memberships_of(user) -> list[tuple[str, int | None, int | None]]:
-    """(role, organization_id, authority_id) of a user, read once per user object (i.e. per request)."""
-    cached = getattr(user, "_clearance_memberships", None)
-    if cached is None:
-        cached = list(Membership.objects.filter(user=user).values_list("role", "organization_id", "authority_id"))
-        user._clearance_memberships = cached
-    return cached
-
-
-def organization_ids(user) -> set[int]:
-    """The aid organizations a user applies for."""
-    if not user.is_authenticated:
-        return set()
-    return {organization for role, organization, _ in memberships_of(user) if role == Role.APPLICANT}
-
-
 def assignable_reviewers(authority):
     """Active users who review or run cases at `authority`: the people a filing there may be assigned to."""
     return (
@@ -165,13 +149,6 @@ def assignable_reviewers(authority):
         .distinct()
         .order_by("username")
     )
-
-
-def authority_ids(user, roles=AUTHORITY_ROLES) -> set[int]:
-    """The authorities at which a user holds one of `roles`."""
-    if not user.is_authenticated:
-        return set()
-    return {authority for role, _, authority in memberships_of(user) if role in roles}
 
 
 class Profile(models.Model):

@@ -247,6 +247,7 @@ UN1718 = Procedure(
             "approval_proposed",
             frozenset({SYSTEM}),
             trigger=DEADLINE_PASSED,
+            notice=AUTHORITY_STAFF,  # "the period ended without objection: confirm", even after an SMTP outage
         ),
         Transition(
             "confirm_approval",

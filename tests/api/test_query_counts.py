@@ -24,6 +24,7 @@ def _no_last_use_writes(monkeypatch):
 
 
 def queries_for(client, path):
+    client.get(path)  # the caller's first request reads their memberships and zone into the cache; later ones don't
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path, {"page_size": 100})
     assert response.status_code == 200, response.content

@@ -9,7 +9,7 @@ class Command(BaseCommand):
     help = (
         "Run the reminder sweep now (the same one Celery beat runs): send due deadline reminders and "
         "escalations, run clock-driven transitions (expiry, end of no-objection periods), send event notices "
-        "not yet sent, daily digests, and retry failed emails. Safe to run at any time: nothing is sent twice."
+        "not yet sent, daily digests, and retry failed emails. Safe to run at any time: nothing is claimed twice."
     )
 
     def handle(self, *args, **options):

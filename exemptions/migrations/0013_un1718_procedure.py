@@ -19,7 +19,7 @@ def move_retired_states(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exemptions', '0011_outgoing_families_after_merge'),
+        ('exemptions', '0012_email_delivery'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
