@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import clocks, deadlines, payloads, snapshot
+from . import clocks, committee, deadlines, payloads, snapshot
 from . import procedures as p
 from .models import (
     AUTHORITY_ROLES,
@@ -36,8 +36,6 @@ from .models import (
     Filing,
     Message,
     ScreeningHit,
-    channel_errors,
-    linked_filing_errors,
     memberships_of,
     record_transition,
 )
@@ -94,22 +92,9 @@ def roles_on(user, organization_id: int, authority_id: int, filed: bool) -> froz
     return frozenset(roles)
 
 
-# The conditions transitions are declared with (`Transition.guard`), one predicate on the filing per name.
-GUARDS = {
-    p.FILED_DIRECT: lambda filing: not filing.is_forwarded,
-    p.FILED_THROUGH_FORWARDER: lambda filing: filing.is_forwarded,
-}
-assert set(GUARDS) == {t.guard for proc in p.PROCEDURES.values() for t in proc.transitions if t.guard}
-
-
-def admits(filing: Filing, transition: p.Transition) -> bool:
-    """Whether the transition's guard, if it has one, holds for this filing."""
-    return transition.guard is None or GUARDS[transition.guard](filing)
-
-
 def path_for(filing: Filing, state: str) -> list[p.Transition]:
     """The transitions that bring this filing from where it stands into `state` (its guards respected)."""
-    return filing.procedure.path_to(state, start=filing.status, admits=lambda t: admits(filing, t))
+    return filing.procedure.path_to(state, start=filing.status, admits=lambda t: committee.admits(filing, t))
 
 
 def available_actions(filing: Filing, user) -> list[p.Transition]:
@@ -122,7 +107,12 @@ def actions_in(procedure: p.Procedure, status: str, roles: frozenset[str], filin
     (a list's fast path) a guard is not checked: transitions that differ by guard share their name."""
     seen, actions = set(), []
     for t in procedure.transitions:
-        if status in t.sources and roles & t.roles and t.name not in seen and (filing is None or admits(filing, t)):
+        if (
+            status in t.sources
+            and roles & t.roles
+            and t.name not in seen
+            and (filing is None or committee.admits(filing, t))
+        ):
             seen.add(t.name)
             actions.append(t)
     return actions
@@ -192,41 +182,6 @@ def _record_approval(filing, plan, cleaned):
         plan.changes["authority_reference"] = cleaned["authority_reference"]
 
 
-def _record_committee_approval(filing, plan, cleaned):
-    """The Committee approves when its no-objection period ends without objection (the filing entered the state
-    staff confirm from then), so the validity runs from that day, whatever holds came before."""
-    authority = filing.authority
-    approved_at = filing.status_changed_at or plan.at
-    approved_on = deadlines.in_zone(approved_at, deadlines.zone(authority.time_zone)).date()
-    months = cleaned.get("validity_months") or authority.default_validity_months
-    valid_until = approved_on + relativedelta(months=months)
-    _record_approval(filing, plan, {**cleaned, "valid_from_on": approved_on, "valid_until_on": valid_until})
-    plan.changes["validity_justification"] = cleaned.get("validity_justification", "")
-    plan.event_payload.update(
-        validity_months=months, valid_from_on=approved_on.isoformat(), valid_until_on=valid_until.isoformat()
-    )
-
-
-def _check_channel(filing, plan, cleaned):
-    errors = {**channel_errors(filing, plan.at), **linked_filing_errors(filing)}
-    if errors:
-        raise ValidationError(errors)
-
-
-def _record_transmission(filing, plan, cleaned):
-    """The forwarding body's transmission date starts the authority's clock; the time before is not the
-    authority's (Filing.forwarding_time)."""
-    zone = filing.authority.time_zone
-    transmitted_on = cleaned["transmitted_on"]
-    submitted_on = deadlines.in_zone(filing.submitted_at, deadlines.zone(zone)).date()
-    today = deadlines.in_zone(plan.at, deadlines.zone(zone)).date()
-    if not submitted_on <= transmitted_on <= today:
-        raise ValidationError(
-            {"transmitted_on": f"Give a date from the filing ({submitted_on:%d %b %Y}) to today ({today:%d %b %Y})."}
-        )
-    plan.changes["forwarded_at"] = max(deadlines.start_of_day(transmitted_on, zone), filing.submitted_at)
-
-
 def _record_refusal(filing, plan, cleaned):
     # Only a note the applicant may read can stand in for reasons: an internal note never becomes the decision.
     shared_note = "" if plan.transition.note_is_internal else plan.note
@@ -284,9 +239,11 @@ EFFECTS = {
     ),
     p.POST_RESPONSE: lambda filing, plan, cleaned: plan.messages.append((Message.Kind.RESPONSE, plan.note)),
     p.RECORD_APPROVAL: _record_approval,
-    p.RECORD_COMMITTEE_APPROVAL: _record_committee_approval,
-    p.CHECK_CHANNEL: _check_channel,
-    p.RECORD_TRANSMISSION: _record_transmission,
+    p.RECORD_COMMITTEE_APPROVAL: lambda filing, plan, cleaned: committee.record_approval(
+        filing, plan, cleaned, _record_approval
+    ),
+    p.CHECK_CHANNEL: committee.check_channel,
+    p.RECORD_TRANSMISSION: committee.record_transmission,
     p.RECORD_REFUSAL: _record_refusal,
     p.CHECK_EXTENSION_REQUEST: _check_extension_request,
     p.EXTEND_VALIDITY: _extend_validity,

@@ -262,7 +262,6 @@ class FilingSerializer(ModelSerializer):
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
     assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     allowed_actions = serializers.SerializerMethodField()
-    expedited = serializers.BooleanField(source="is_expedited", read_only=True)
 
     class Meta:
         model = Filing
@@ -283,7 +282,6 @@ class FilingSerializer(ModelSerializer):
             "channel_detail",
             "urgent",
             "urgent_reason",
-            "expedited",
             "forwarded_at",
             "clock_stopped_at",
             "link",
@@ -314,6 +312,7 @@ class FilingSerializer(ModelSerializer):
 
 class FilingDetailSerializer(FilingSerializer):
     snapshot = serializers.JSONField(read_only=True, help_text="The dossier exactly as filed (null while a draft)")
+    expedited = serializers.BooleanField(source="is_expedited", read_only=True)
     follows = serializers.SlugRelatedField(
         slug_field="reference", read_only=True, allow_null=True, help_text="The approval this request extends or amends"
     )
@@ -323,7 +322,7 @@ class FilingDetailSerializer(FilingSerializer):
     )
 
     class Meta(FilingSerializer.Meta):
-        fields = [*FilingSerializer.Meta.fields, "follows", "followed_by", "snapshot", "unread_messages"]
+        fields = [*FilingSerializer.Meta.fields, "expedited", "follows", "followed_by", "snapshot", "unread_messages"]
         read_only_fields = fields
 
     def get_followed_by(self, filing) -> list[str]:
