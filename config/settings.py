@@ -210,6 +210,7 @@ REMINDER_SWEEP_SOFT_TIME_LIMIT = env.int("REMINDER_SWEEP_SOFT_TIME_LIMIT", defau
 EVENT_NOTICE_MAX_AGE = timedelta(hours=env.int("EVENT_NOTICE_MAX_AGE_HOURS", default=48))
 DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)  # local hour of each staff member's daily digest
 FILING_PATH = env("FILING_PATH", default="/filings/{reference}/")  # joined to SITE_URL for links in emails
+SHIPMENTS_PATH = "/applications/{reference}/shipments/"  # a dossier's shipments, monitoring and incidents
 # A sweep that could not run while the broker was down is not worth queueing many times over.
 CELERY_BEAT_SCHEDULE["reminder-sweep"]["options"] = {"expires": REMINDER_SWEEP_INTERVAL.total_seconds()}
 # A web request that commits a transition must not hang on a Redis outage: fail fast, the sweep catches up.
@@ -231,8 +232,9 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env("CACHE_REDIS_URL", default=REDIS_URL),
         "KEY_PREFIX": "clearance-cache",  # apart from Celery's keys when both share one Redis database
-        # Short: when Redis is away, throttles and limits let calls through (logged) instead of stalling them.
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        # Short: when Redis is away or hung, throttles and limits let calls through (logged) and the standing of
+        # users is read from the database, instead of stalling requests (a local Redis answers in well under 1 ms).
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
     }
 }
 # Password reset (exemptions/web/password_reset.py): emails per client address and per account.

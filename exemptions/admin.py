@@ -390,7 +390,10 @@ class FilingAdmin(admin.ModelAdmin):
             try:
                 if not isinstance(payload, dict):
                     raise ValidationError("The payload must be a JSON object.")
-                engine.apply(filing, form.cleaned_data["action"], request.user, form.cleaned_data["reason"], **payload)
+                # Through services, as every face: filing the end-use report attaches the generated report.
+                services.run_action(
+                    filing, form.cleaned_data["action"], request.user, form.cleaned_data["reason"], **payload
+                )
             except engine.WorkflowError as exc:
                 form.add_error(None, str(exc))
             except ValidationError as exc:

@@ -12,7 +12,11 @@ class ExemptionsConfig(AppConfig):
         # by their registered name (they sit below tasks.py), and Celery's autodiscovery only imports tasks.py when
         # a worker starts. Here, not at the top: tasks need the models.
         # tokens holds the receiver that revokes a user's API tokens when their password changes.
-        from . import tasks, tokens  # noqa: F401
+        from . import (  # noqa: F401
+            admin_aftercare,  # noqa: F401 (the admin's after-approval lists; admin.py would pass 500 lines)
+            tasks,
+            tokens,
+        )
         from .models.seals import check_audit_key
         from .outbox import check_in_doubt_grace
 

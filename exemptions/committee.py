@@ -4,6 +4,8 @@ Committee's clock. Effects and guards as the engine calls them; nothing here wri
 
 from __future__ import annotations
 
+import datetime as dt
+
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 
@@ -44,13 +46,19 @@ def record_transmission(filing, plan, cleaned):
     plan.changes["forwarded_at"] = max(deadlines.start_of_day(transmitted_on, zone), filing.submitted_at)
 
 
+def approval_day(filing, at) -> dt.date:
+    """The day, in the authority's zone, the Committee approved `filing` (awaiting confirmation since then), or
+    `at`'s day when it has not entered that state yet."""
+    approved_at = filing.status_changed_at or at
+    return deadlines.in_zone(approved_at, deadlines.zone(filing.authority.time_zone)).date()
+
+
 def record_approval(filing, plan, cleaned, record):
     """The Committee approves when its no-objection period ends without objection (the filing entered the state
     staff confirm from then), so the validity runs from that day, whatever holds came before. `record` writes an
     approval with the dates it is given (the engine's own)."""
     authority = filing.authority
-    approved_at = filing.status_changed_at or plan.at
-    approved_on = deadlines.in_zone(approved_at, deadlines.zone(authority.time_zone)).date()
+    approved_on = approval_day(filing, plan.at)
     months = cleaned.get("validity_months") or authority.default_validity_months
     valid_until = approved_on + relativedelta(months=months)
     record(filing, plan, {**cleaned, "valid_from_on": approved_on, "valid_until_on": valid_until})

@@ -23,6 +23,9 @@ from . import deadlines, procedures, visibility
 from .models import DECISION_KINDS, Filing, Membership, OutgoingEmail, Profile, Role, ScreeningHit
 from .reminder_schedule import DEADLINE_WORDING
 
+# The two emails an unreported incident may cause (OutgoingEmail.offset of the INCIDENT family).
+INCIDENT_REMINDER, INCIDENT_ESCALATION = "reminder", "escalation"
+
 # The audiences of event notices (procedures.vocabulary) as the reminder schedule names them.
 SCHEDULE_AUDIENCE = {
     procedures.APPLICANTS: "applicants",
@@ -128,6 +131,8 @@ class Composer:
             return self._message_notice(email)
         if email.family == OutgoingEmail.Family.SCREENING_HIT:
             return self._screening_hit(email)
+        if email.family == OutgoingEmail.Family.INCIDENT:
+            return self._incident_reminder(email)
         return self._deadline_reminder(email)
 
     def _deadline_reminder(self, email: OutgoingEmail) -> EmailMultiAlternatives:
@@ -266,6 +271,20 @@ class Composer:
         filing = email.filing
         context = {"filing": filing, "hit": hit, "url": filing_url(filing) + "#screening"}
         return render_email("screening_hit", context, email.recipient)
+
+    def _incident_reminder(self, email: OutgoingEmail) -> EmailMultiAlternatives:
+        incident = email.incident
+        if incident.reported_on:
+            raise Obsolete(f"Incident {incident.pk} was reported on {incident.reported_on:%Y-%m-%d}")
+        application = incident.application
+        context = {
+            "incident": incident,
+            "application": application,
+            "escalation": email.offset == INCIDENT_ESCALATION,
+            "due_at": email.due_at,
+            "url": settings.SITE_URL + settings.SHIPMENTS_PATH.format(reference=application.reference),
+        }
+        return render_email("incident", context, email.recipient)
 
 
 def extension_anchor(filing) -> str:

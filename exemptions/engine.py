@@ -9,29 +9,24 @@ clock triggers (an approval's expiry, the end of a no-objection period) run here
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import datetime as dt
 import logging
-import os
-import queue
-import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import clocks, committee, deadlines, payloads, snapshot
+from . import clocks, committee, deadlines, payloads, publisher, snapshot
 from . import procedures as p
 from .models import (
     AUTHORITY_ROLES,
     Application,
+    Document,
     Event,
     Filing,
     Message,
@@ -44,8 +39,6 @@ from .screening import runs as screening
 log = logging.getLogger(__name__)
 
 SYSTEM = p.SYSTEM
-# The Celery task that sends an event's notices, by name: the engine sits below notifications and tasks.
-NOTICE_TASK = "exemptions.tasks.send_event_notices"
 
 
 # --- errors: each maps to one HTTP status in the API and one message in the UI -----------------
@@ -230,6 +223,14 @@ def _record_disposition(filing, plan, cleaned):
     )
 
 
+def _attach_delivery_report(filing, plan, cleaned):
+    # services.run_action, which every face runs actions through, generates the end-use report from the records
+    # and attaches it just before this; the closing event then names it and carries its hash.
+    report = filing.documents.filter(kind=Document.Kind.DELIVERY_REPORT).order_by("-uploaded_at", "-id").first()
+    if report is not None:
+        plan.event_payload.update(report=report.original_name, report_sha256=report.sha256)
+
+
 EFFECTS = {
     p.SNAPSHOT_DOSSIER: _snapshot_dossier,
     p.ASSIGN_ACTOR: lambda filing, plan, cleaned: plan.changes.update(assigned_to=plan.actor),
@@ -248,6 +249,7 @@ EFFECTS = {
     p.CHECK_EXTENSION_REQUEST: _check_extension_request,
     p.EXTEND_VALIDITY: _extend_validity,
     p.REDACT_SNAPSHOT: _redact_snapshot,
+    p.ATTACH_DELIVERY_REPORT: _attach_delivery_report,
     p.SCREEN_PARTIES: _screen_parties,
     p.RECORD_DISPOSITION: _record_disposition,
 }
@@ -399,62 +401,9 @@ def _one_statement(transition: p.Transition) -> bool:
     )
 
 
-def publish_notice_task(event_id: int) -> None:
-    """Put the notice task of one event on the broker. Never raises: the event is safe, and the sweep sends
-    the notices of events still unnotified (e.g. when the broker was down)."""
-    try:
-        current_app.tasks[NOTICE_TASK].delay(event_id)
-    except Exception:
-        log.warning("Could not queue notices for event %s; the sweep will send them", event_id, exc_info=True)
-
-
-class NoticePublisher:
-    """Publishes notice tasks from a thread of its own, so that no transition waits on the broker: a hung
-    Redis (one that accepts connections and never answers) would otherwise hold every request for the
-    broker's socket timeout. What it cannot publish (the broker is away, the queue is full, the process
-    exits first) the sweep finds unnotified in the database and sends. One thread per process, started on
-    first use and again after a fork."""
-
-    def __init__(self, capacity: int = 10_000):
-        self.capacity = capacity
-        self._lock = threading.Lock()
-        self._pid = None
-        self._queue: queue.Queue = queue.Queue()
-        atexit.register(self.drain, 2.0)
-
-    def put(self, event_id: int) -> None:
-        if current_app.conf.task_always_eager:  # tasks run in-process anyway (tests, a dev box)
-            publish_notice_task(event_id)
-            return
-        with self._lock:
-            if self._pid != os.getpid():
-                self._pid, self._queue = os.getpid(), queue.Queue(self.capacity)
-                threading.Thread(target=self._run, args=(self._queue,), name="notice-publisher", daemon=True).start()
-        try:
-            self._queue.put_nowait(event_id)
-        except queue.Full:
-            log.warning("Notice queue full; event %s is left to the sweep", event_id)
-
-    @staticmethod
-    def _run(pending: queue.Queue) -> None:
-        while True:
-            publish_notice_task(pending.get())
-            pending.task_done()
-
-    def drain(self, timeout: float) -> bool:
-        """Wait up to `timeout` seconds for what is queued to be published (at exit); True if it was."""
-        deadline = time.monotonic() + timeout
-        while self._pid == os.getpid() and self._queue.unfinished_tasks and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return not self._queue.unfinished_tasks
-
-
-notice_publisher = NoticePublisher()
-
-
 def announce(event_id: int) -> None:
-    """Queue the notices of a committed event, without waiting on the broker (NoticePublisher)."""
-    notice_publisher.put(event_id)
+    """Queue the notices of a committed event, without waiting on the broker (publisher.NoticePublisher)."""
+    publisher.notice_publisher.put(event_id)
 
 
 # --- the clock ---------------------------------------------------------------------------------

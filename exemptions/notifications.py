@@ -22,8 +22,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from . import deadlines, engine, procedures
-from .emails import Composer, profile_of
-from .models import Authority, Event, Filing, Membership, Message, OutgoingEmail, Role
+from .emails import INCIDENT_ESCALATION, INCIDENT_REMINDER, Composer, profile_of
+from .models import Authority, Event, Filing, Incident, Membership, Message, OutgoingEmail, Role
 from .outbox import SweepReport, claim, claim_many, deliver_pending, deliver_rows
 from .reminder_schedule import merged_schedule, rule_due_now, rules_for
 
@@ -78,7 +78,10 @@ class Directory:
         return self._members[key]
 
     def applicants(self, filing: Filing) -> list:
-        return self._load(Role.APPLICANT, organization_id=filing.application.organization_id)
+        return self.organization_members(filing.application.organization_id)
+
+    def organization_members(self, organization_id: int) -> list:
+        return self._load(Role.APPLICANT, organization_id=organization_id)
 
     def reviewers(self, filing: Filing) -> list:
         return self._load(Role.REVIEWER, authority_id=filing.authority_id)
@@ -360,6 +363,58 @@ def claim_digest(membership: Membership, now: dt.datetime, report: SweepReport, 
         report.claimed["digest"] += 1
 
 
+# --- diversion and loss incidents ----------------------------------------------------------------
+
+INCIDENT_REMINDER_DAYS = 2  # the reminder comes this many days before an incident's report falls due
+
+
+def claim_incident_reminders(now: dt.datetime, report: SweepReport, directory: Directory) -> None:
+    """Incidents not yet reported to their authority: one reminder as the deadline nears (to whoever recorded
+    the incident) and one escalation once it has passed (to every member of the organization). Only incidents
+    not escalated yet are read, through the partial index on unreported incidents."""
+    escalated = OutgoingEmail.objects.filter(incident=OuterRef("pk"), offset=INCIDENT_ESCALATION)
+    near = now.date() + dt.timedelta(days=INCIDENT_REMINDER_DAYS + 1)  # coarse; the authority's zone decides
+    unreported = (
+        Incident.objects.filter(reported_on__isnull=True, report_due_on__lte=near)
+        .filter(~Exists(escalated))
+        .select_related("authority", "application", "created_by")
+        .order_by("report_due_on", "id")
+    )
+    for incident in unreported:
+        with isolated(report, "incident reminder", f"incident {incident.pk}"):
+            claim_incident_reminder(incident, now, report, directory)
+
+
+def claim_incident_reminder(incident: Incident, now: dt.datetime, report: SweepReport, directory: Directory) -> None:
+    tz = incident.authority.time_zone
+    due_at = deadlines.end_of_day(incident.report_due_on, tz)
+    remind_from = deadlines.start_of_day(incident.report_due_on - dt.timedelta(days=INCIDENT_REMINDER_DAYS), tz)
+    members = directory.organization_members(incident.application.organization_id)
+    recorder = incident.created_by
+    owed = []
+    if now >= remind_from:
+        owed.append((INCIDENT_REMINDER, [recorder] if recorder in members else members))
+    if now > due_at:
+        owed.append((INCIDENT_ESCALATION, members))
+    claimed = set(incident.reminders.values_list("offset", flat=True))
+    for offset, people in owed:
+        if offset in claimed:
+            continue
+        rows = [
+            OutgoingEmail(
+                family=OutgoingEmail.Family.INCIDENT,
+                incident=incident,
+                offset=offset,
+                due_at=due_at,
+                recipient=user,
+                next_attempt_at=now,
+            )
+            for user in people
+        ]
+        if claim(rows):
+            report.claimed[f"incident {offset}"] += len(rows)
+
+
 def sweep(now: dt.datetime | None = None, on_progress: Callable | None = None) -> SweepReport:
     """Do every piece of time-driven work that has come due, and send what it produced.
 
@@ -380,6 +435,7 @@ def sweep(now: dt.datetime | None = None, on_progress: Callable | None = None) -
         claim_unnotified_events(now, report, Directory())
         claim_unnotified_messages(now, report, Directory())
         claim_digests(now, report)
+        claim_incident_reminders(now, report, directory)
         deliver_pending(now, report, composer)
     except SoftTimeLimitExceeded:
         report.stopped = "the task's soft time limit; the next sweep carries on"

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import unicodedata
 from contextlib import contextmanager
 
-import filetype
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.http import FileResponse
 from django.utils import timezone
 
-from . import engine, procedures
+from . import engine, procedures, reports
 from .models import (
     MAX_ITEMS_PER_DOSSIER,
     MAX_PARTIES_PER_DOSSIER,
@@ -36,6 +33,7 @@ from .models import (
     organization_ids,
     validate_text_length,
 )
+from .uploads import ALLOWED_UPLOAD_TYPES, SNIFF_BYTES, safe_display_name, sniff_content_type
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +45,7 @@ class DossierLocked(ValidationError):
 def ensure_editable(application: Application) -> None:
     if application.is_locked:
         raise DossierLocked(
-            "This dossier has been filed, so it can no longer be edited. Start a new application for changes."
+            "This dossier has been filed, so it can no longer be edited. Copy it into a new draft (on its page) for changes."
         )
 
 
@@ -164,14 +162,14 @@ CHANNEL_FIELDS = ("submission_channel", "channel_detail", "legal_basis", "urgent
 def create_filing(
     application: Application, authority: Authority, by, *, channel=None, follows=None, link="", linked_request=""
 ) -> Filing:
-    """A draft filing of the dossier with one authority. One pending request per authority at a time; a new
-    one may be filed beside a decided one (UN practice: extensions and amendments are new, linked requests).
-    The check runs under the dossier's lock, so two clicks cannot both pass it; the database's unique
-    constraint (filing_one_pending_per_authority) stands behind it and reads as the same error.
+    """A draft filing of the dossier with one authority, optionally `follows`ing an earlier one for a `link`
+    reason (Filing.Link). One open or approved request per authority at a time (refuse_second_open); an
+    extension or amendment may stand beside the approval it follows (UN practice: extensions and amendments are
+    new, linked requests). The check runs under the dossier's lock, so two clicks cannot both pass it; the
+    database's unique constraints stand behind it and read as the same error.
 
     `channel` holds the CHANNEL_FIELDS the filer chose (models/channels.py says which are allowed; the channel
-    applies to authorities that take forwarded requests, the legal basis to all); `follows` and `link` make it
-    an extension, amendment or resubmission of an earlier filing."""
+    applies to authorities that take forwarded requests, the legal basis to all)."""
     filing = Filing(application=application, authority=authority, created_by=by, follows=follows, link=link)
     filing.linked_request = (linked_request or "").strip()
     for name, value in (channel or {}).items():
@@ -186,15 +184,16 @@ def create_filing(
         raise ValidationError(errors)
     with transaction.atomic():
         lock_dossier(application)
-        refuse_second_pending(application, authority)
+        refuse_second_open(application, authority, link)
         try:
             with transaction.atomic():
-                # The pending rule reads as its own message below, not as the constraint's.
+                # The one-open rule reads as its own message below, not as the constraint's.
                 filing.full_clean(exclude=["reference"], validate_constraints=False)
                 filing.save()
         except IntegrityError:
-            if has_pending_filing(application, authority):
-                raise _second_pending_error(authority) from None
+            blocking = blocking_filing(application, authority, link)
+            if blocking is not None:
+                raise _second_open_error(blocking) from None
             raise
         application.required_authorities.add(authority)
     return filing
@@ -203,31 +202,66 @@ def create_filing(
 def request_linked(approval: Filing, by, link: str, linked_request: str) -> Filing:
     """A new request that extends or amends `approval`: prefilled from it (dossier, authority, channel, legal
     basis), linked to it, and expedited where the procedure has an expedited track. Filed with `submit`."""
-    if link not in (Filing.Link.EXTENSION, Filing.Link.AMENDMENT):
+    if link not in BESIDE_AN_APPROVAL:
         raise ValidationError({"link": "Choose an extension or an amendment."})
-    channel = {name: getattr(approval, name) for name in CHANNEL_FIELDS}
     return create_filing(
         approval.application,
         approval.authority,
         by,
-        channel=channel,
+        channel=channel_of(approval),
         follows=approval,
         link=link,
         linked_request=linked_request,
     )
 
 
+def channel_of(filing: Filing) -> dict:
+    """The CHANNEL_FIELDS of `filing`, for a new request that follows it."""
+    return {name: getattr(filing, name) for name in CHANNEL_FIELDS}
+
+
 def has_pending_filing(application: Application, authority: Authority) -> bool:
     return application.filings.filter(authority=authority, status__in=authority.procedure.pending_states).exists()
 
 
-def refuse_second_pending(application: Application, authority: Authority) -> None:
-    if has_pending_filing(application, authority):
-        raise _second_pending_error(authority)
+# Links that add to an approval instead of asking anew: they may stand beside the approval they follow.
+BESIDE_AN_APPROVAL = (Filing.Link.EXTENSION, Filing.Link.AMENDMENT)
 
 
-def _second_pending_error(authority: Authority) -> ValidationError:
-    return ValidationError({"authority": f"This dossier already has a pending filing with {authority.code}."})
+def blocks_new_request(filing: Filing) -> bool:
+    """Whether `filing` keeps a new, unlinked request with its authority from being filed (blocking_filing)."""
+    state = filing.state
+    return filing.status in filing.procedure.pending_states or (
+        state.grants_validity and filing.link not in BESIDE_AN_APPROVAL
+    )
+
+
+def blocking_filing(application: Application, authority: Authority, link: str = "") -> Filing | None:
+    """The filing that keeps a new one with `authority` from being created: a request still pending (one at a
+    time, whatever its link), or, for a request that is not an extension or amendment, an approval in force."""
+    procedure = authority.procedure
+    blocking = set(procedure.pending_states)
+    if link not in BESIDE_AN_APPROVAL:
+        blocking |= set(procedure.states_where(grants_validity=True))
+    return application.filings.filter(authority=authority, status__in=blocking).order_by("id").first()
+
+
+def refuse_second_open(application: Application, authority: Authority, link: str = "") -> None:
+    blocking = blocking_filing(application, authority, link)
+    if blocking is not None:
+        raise _second_open_error(blocking)
+
+
+def _second_open_error(blocking: Filing) -> ValidationError:
+    code = blocking.authority.code
+    if blocking.status in blocking.procedure.pending_states:
+        return ValidationError({"authority": f"This dossier already has a pending filing with {code}."})
+    return ValidationError(
+        {
+            "authority": f"This dossier already has an approval from {code} ({blocking.reference}). Ask for an "
+            "extension or amendment of it instead of a new request."
+        }
+    )
 
 
 def file_with(application: Application, authorities, by, channel=None) -> list[Filing]:
@@ -239,54 +273,6 @@ def file_with(application: Application, authorities, by, channel=None) -> list[F
         for filing in filings:
             engine.apply(filing, filing.procedure.action_with_effect(procedures.SNAPSHOT_DOSSIER), by)
     return filings
-
-
-# What a case file may be, judged by its bytes: the extension and the browser's claimed type are the
-# sender's word, and a disguised executable or HTML page must not reach a reviewer's machine.
-ALLOWED_UPLOAD_TYPES = {
-    "application/pdf": "PDF",
-    "image/png": "PNG image",
-    "image/jpeg": "JPEG image",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document (.docx)",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel workbook (.xlsx)",
-    "application/vnd.oasis.opendocument.text": "OpenDocument text (.odt)",
-    "application/vnd.oasis.opendocument.spreadsheet": "OpenDocument spreadsheet (.ods)",
-    "text/plain": "plain text or CSV",
-}
-TEXT_EXTENSIONS = {".txt", ".csv"}
-SNIFF_BYTES = 8192
-
-
-MARKUP_STARTS = (b"<!doctype", b"<html", b"<svg", b"<?xml", b"<script", b"<head", b"<body")
-
-
-def _looks_like_markup(head: bytes) -> bool:
-    """HTML or SVG named .txt would run as a page if a browser ever rendered it."""
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return start.startswith(MARKUP_STARTS) or b"<script" in head.lower()
-
-
-def sniff_content_type(head: bytes, name: str) -> str | None:
-    """The MIME type the file's content shows, if it is one we accept; None otherwise."""
-    kind = filetype.guess(head)
-    if kind is not None:
-        return kind.mime if kind.mime in ALLOWED_UPLOAD_TYPES else None
-    if os.path.splitext(name)[1].lower() in TEXT_EXTENSIONS and b"\x00" not in head and not _looks_like_markup(head):
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError as error:
-            if error.start < len(head) - 4:  # a multi-byte character cut at the sniff boundary is fine
-                return None
-        return "text/plain"
-    return None
-
-
-def safe_display_name(name: str | None) -> str:
-    """The user's file name, kept only for display: no folders, no control characters, bounded length."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C")
-    name = name.strip().lstrip(".") or "upload"
-    return name[-255:]
 
 
 class ClosedToCorrespondence(engine.Conflict):
@@ -411,8 +397,9 @@ def remove_document(document: Document) -> None:
 
 def run_action(filing: Filing, action: str, by, note: str = "", /, *, files=None, **payload):
     """Run a transition as a person, with the files its DOCUMENT fields ask for (`files`: field name → an
-    uploaded file or a list of them): the documents and the transition stand or fall together, each file checked
-    as any upload is. Returns the Event."""
+    uploaded file or a list of them), and the end-use report generated from the records when the transition files
+    it: the documents and the transition stand or fall together, each file checked as any upload is. Returns the
+    Event."""
     transition = engine.available_action(filing, by, action)
     document_fields = {f.name: f for f in transition.payload if f.kind == procedures.DOCUMENT}
     files = {name: uploaded for name, uploaded in (files or {}).items() if uploaded}
@@ -426,6 +413,8 @@ def run_action(filing: Filing, action: str, by, note: str = "", /, *, files=None
                     attach_document(by=by, uploaded_file=one, kind=document_fields[name].document_kind, filing=filing)
                 except ValidationError as error:
                     raise ValidationError({name: error.messages}) from error
+        if procedures.ATTACH_DELIVERY_REPORT in transition.effects:
+            reports.attach_end_use_report(filing, by)  # last: the newest report document, which the event names
         return engine.apply(filing, action, by, note, None, **payload)
 
 

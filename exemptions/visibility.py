@@ -50,6 +50,13 @@ def shown_payload(filing: Filing, event: Event, internal: bool) -> dict:
     return {k: v for k, v in event.payload.items() if k in shared}
 
 
+def person_of(event: Event) -> str:
+    """Who did it, by full name (the username only for an account without one); the clock in words."""
+    if event.actor is None:
+        return "Clearance (automatic)" if event.actor_label == procedures.SYSTEM else event.actor_label
+    return event.actor.get_full_name() or event.actor.get_username()
+
+
 def event_view(filing: Filing, event: Event, internal: bool) -> EventView:
     """`event` as read by the authority (`internal`) or by the applicant: the applicant reads the authority's
     steps as the state the case moved into, done by the authority, without its internal note or fields."""
@@ -57,13 +64,13 @@ def event_view(filing: Filing, event: Event, internal: bool) -> EventView:
     target = procedure.state(event.to_status)
     by_authority = transition is not None and not (transition.roles & {procedures.APPLICANT})
     if internal:
-        label, actor = (transition.label if transition else event.action), event.actor_label
+        label, actor = (transition.label if transition else event.action), person_of(event)
         to_label = target.staff_label
     elif by_authority:
         label, actor, to_label = target.applicant_label, filing.authority.code, ""
     else:
         label = transition.label if transition else event.action
-        actor, to_label = event.actor_label, target.applicant_label
+        actor, to_label = person_of(event), target.applicant_label
     payload = shown_payload(filing, event, internal)
     labels = {f.name: f.label for f in transition.payload} if transition else {}
     details = [(labels.get(k, k), str(v)) for k, v in payload.items() if v not in (None, "")]
@@ -76,7 +83,7 @@ def timeline(filing: Filing, user) -> list[EventView]:
     """The events of `filing` as `user` may read them. The applicant does not see the authority's steps that
     change nothing for them (a reassignment)."""
     internal = reads_internal(user, filing)
-    views = [event_view(filing, e, internal) for e in filing.events.all()]
+    views = [event_view(filing, e, internal) for e in filing.events.select_related("actor")]
     if internal:
         return views
     # An authority step that leaves the state as it was is the authority's own business (to_label is empty

@@ -5,7 +5,7 @@ from django.apps import apps
 from django.core.cache import cache
 
 from exemptions import procedures
-from exemptions.models import Authority, Role
+from exemptions.models import Authority, Role, standing
 from exemptions.models.calendars import forget_stored_calendars
 from tests import factories
 from tests.browser_fixtures import browser, open_as  # noqa: F401 (one browser per session for every UI test)
@@ -45,6 +45,12 @@ def _seeded_authorities(request):
 def _calendars_read_anew():
     """Holidays a test entered are rolled back with it: no test counts on a calendar another one loaded."""
     forget_stored_calendars()
+
+
+@pytest.fixture(autouse=True)
+def _standing_cache_trusted_again():
+    """A test that made the cache unreachable leaves no process-wide pause of it to the next test."""
+    standing._cache_unreachable_until = 0.0
 
 
 @pytest.fixture

@@ -89,8 +89,9 @@ def complete_dossier(org, by, **overrides):
     return services.create_application(org, by, **fields)
 
 
-def filing(application, code, by):
-    return services.create_filing(application, Authority.objects.get(code=code), by)
+def filing(application, code, by, **link):
+    """A draft filing; `follows=…, link=…` link it to an earlier one (an extension, an amendment, a new request)."""
+    return services.create_filing(application, Authority.objects.get(code=code), by, **link)
 
 
 def submitted_filing(application, code, by):
@@ -105,12 +106,12 @@ def member_of(code, role):
     return found.user if found else authority_member(code, role)
 
 
-def approved_filing(application, code, by, valid_from_on, valid_until_on):
+def approved_filing(application, code, by, valid_from_on, valid_until_on, **link):
     """A filing approved for the given validity, along its procedure's real path to approval (today). Where the
     authority counts validity from its own approval (UN 1718: months from the day of approval), the dates the test
     needs are then written over the computed ones."""
     approved = demo.drive(
-        filing(application, code, by),
+        filing(application, code, by, **link),
         "approved",
         applicant=by,
         reviewer=member_of(code, Role.REVIEWER),

@@ -9,17 +9,37 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from exemptions import engine, procedures
 from exemptions.demo import drive
-from exemptions.models import Filing
+from exemptions.models import Filing, Profile
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 WINDOW = (dt.date(2027, 3, 1), dt.date(2027, 6, 30))
+
+
+FULL_NAMES = {
+    "applicant": ("Leila", "Haddad"),
+    "reviewer_un": ("Tomás", "Ruiz"),
+    "staff_un": ("Mei", "Park"),
+    "reviewer_ofac": ("Grace", "Walker"),
+}
+
+
+@pytest.fixture(autouse=True)
+def people_have_names(request):
+    """The pages show people's names (their usernames only when they have none): give the personas names."""
+    for fixture, (first, last) in FULL_NAMES.items():
+        if fixture in request.fixturenames:
+            person = request.getfixturevalue(fixture)
+            person.first_name, person.last_name = first, last
+            person.save(update_fields=["first_name", "last_name"])
 
 
 def shoot(page, name, full_page=True):
@@ -133,10 +153,15 @@ def test_applicant_creates_a_dossier_with_two_items_and_files_it_with_un1718_and
 
     page.get_by_label("UN1718", exact=False).check()
     page.get_by_label("OFAC", exact=False).check()
+    page.get_by_role("button", name="Check your answers").click()
+    expect(page.get_by_role("heading", name="Check your answers before filing")).to_be_visible()
+    expect(page.get_by_text("Ready-to-use therapeutic food")).to_be_visible()
+    assert not Filing.objects.filter(application__title="Therapeutic food for children's hospitals").exists()
     page.get_by_label("How the request reaches the UN 1718 Committee").select_option("member_state")
     page.get_by_label("Forwarding Member State").fill("Switzerland")
+    shoot(page, "check-your-answers")
     page.get_by_role("button", name="File the dossier").click()
-    expect(page.get_by_text("Filed with OFAC, UN1718")).to_be_visible()
+    expect(page.get_by_text("Filed with OFAC (")).to_be_visible()
     filings = Filing.objects.filter(application__title="Therapeutic food for children's hospitals")
     assert sorted(filings.values_list("authority__code", "status")) == [
         ("OFAC", "submitted"),
@@ -217,7 +242,9 @@ def test_applicant_sees_cleared_to_ship_once_both_approvals_cover_the_window(
             "Justification for the longer validity": "Winter closes the rail route for three months.",
         },
     )
-    expect(staff.get_by_text(f"Confirm the approval: done. {un.reference} is now approved.")).to_be_visible()
+    expect(
+        staff.get_by_text(f"{un.reference}: The approval is confirmed and the applicant is notified.")
+    ).to_be_visible()
 
     home.reload()
     expect(card.locator(".clearance")).to_contain_text("Not cleared to ship")
@@ -259,3 +286,201 @@ def test_a_reviewer_of_another_authority_cannot_open_the_filing(open_as, dossier
     assert un.reference not in page.content()
     page.goto("/review/")
     expect(page.get_by_text("No cases match these filters.")).to_be_visible()
+
+
+def test_staff_confirm_sees_the_recommended_terms_prefilled(open_as, org, applicant, reviewer_un, staff_un):
+    dossier = factories.complete_dossier(org, applicant, ship_from_on=WINDOW[0], ship_until_on=WINDOW[1])
+    un = factories.submitted_filing(dossier, "UN1718", applicant)
+    engine.apply(un, "take", reviewer_un)
+    recommendation = dict(valid_from_on="2027-02-01", valid_until_on="2027-05-31", authority_reference="S/AC.49/2027/OC.7",
+                          conditions="Report each distribution within 30 days.")  # fmt: skip
+    engine.apply(un, "recommend", reviewer_un, "", None, **recommendation)
+    engine.apply(un, "propose_approval", engine.SYSTEM)
+
+    staff = open_as(staff_un)
+    staff.goto(f"/filings/{un.reference}/")
+    form = staff.locator('form[data-action="confirm_approval"]')
+    form.locator("summary").click()
+    expect(form.get_by_label("Valid from", exact=True)).to_have_value("2027-02-01")
+    expect(form.get_by_label("Valid until", exact=True)).to_have_value("2027-05-31")
+    expect(form.get_by_label("Committee letter number", exact=True)).to_have_value("S/AC.49/2027/OC.7")
+    expect(form.get_by_label("Conditions", exact=True)).to_have_value("Report each distribution within 30 days.")
+    expect(form.locator(".decision-facts")).to_contain_text("1 Feb 2027 – 31 May 2027")
+    expect(form.locator(".alert-warn")).to_contain_text("before the shipment window closes on 30 Jun 2027")
+    shoot(staff, "staff-confirm")
+    form.get_by_label("Valid until", exact=True).fill("2027-06-30")
+    form.locator("button[type=submit]").click()
+    expect(staff.get_by_text(f"{un.reference}: The approval is confirmed")).to_be_visible()
+    un.refresh_from_db()
+    assert (un.valid_from_on, un.valid_until_on, un.authority_reference) == (
+        dt.date(2027, 2, 1), dt.date(2027, 6, 30), "S/AC.49/2027/OC.7"
+    )  # fmt: skip
+
+
+def test_an_extension_request_shows_the_requested_date_to_the_reviewer(open_as, org, applicant, reviewer_ofac):
+    dossier = factories.complete_dossier(org, applicant, ship_from_on=WINDOW[0], ship_until_on=WINDOW[1])
+    approved = factories.approved_filing(dossier, "OFAC", applicant, dt.date(2027, 1, 1), dt.date(2027, 6, 30))
+    assert approved.assigned_to == reviewer_ofac
+
+    holder = open_as(applicant)
+    holder.goto(f"/filings/{approved.reference}/")
+    submit_action(holder, "request_extension", {"Extend until": "2027-09-30",
+                                                "Why is more time needed?": "Port congestion delayed the second shipment."})  # fmt: skip
+    expect(holder.get_by_text("Your extension request was sent to the authority.")).to_be_visible()
+    expect(holder.locator("#requested-extension")).to_contain_text("30 Sep 2027")
+
+    reviewer = open_as(reviewer_ofac)
+    reviewer.goto(f"/filings/{approved.reference}/")
+    expect(reviewer.locator("#requested-extension")).to_contain_text("30 Sep 2027")
+    form = reviewer.locator('form[data-action="approve_extension"]')
+    form.locator("summary").click()
+    expect(form.get_by_label("New end of validity", exact=True)).to_have_value("2027-09-30")
+    expect(form.locator(".decision-facts")).to_contain_text("Extension requested until")
+    shoot(reviewer, "extension-review")
+    form.locator("button[type=submit]").click()
+    expect(reviewer.get_by_text("The extension is granted")).to_be_visible()
+    approved.refresh_from_db()
+    assert approved.valid_until_on == dt.date(2027, 9, 30)
+
+
+def test_copy_a_filed_dossier_into_a_new_draft(open_as, dossier, applicant):
+    filed = factories.submitted_filing(dossier, "UN1718", applicant)
+    page = open_as(applicant)
+    page.goto(f"/applications/{dossier.reference}/")
+    expect(page.get_by_text("This dossier has been filed and is locked")).to_be_visible()
+    page.get_by_role("button", name="Copy into a new draft").click()
+    expect(page.get_by_role("heading", name=f"{dossier.title} (copy)")).to_be_visible()
+    expect(page.get_by_text(f"Copied {dossier.reference} into a new draft")).to_be_visible()
+    expect(page.get_by_text("Rifampicin tablets")).to_be_visible()
+    expect(page.get_by_text("Helvetic Pharma SA")).to_be_visible()
+    page.get_by_role("link", name="Edit dossier").click()
+    page.get_by_label("Title").fill("TB drugs for provincial sanatoria, second consignment")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Draft saved.", exact=True)).to_be_visible()
+    filed.refresh_from_db()
+    dossier.refresh_from_db()
+    assert dossier.title == "TB drugs for provincial sanatoria" and filed.snapshot["title"] == dossier.title
+
+
+def test_email_settings_pick_geneva_from_the_time_zone_list(open_as, applicant):
+    page = open_as(applicant)
+    page.goto("/account/emails/")
+    expect(page.get_by_label("Send me the daily digest", exact=False)).to_have_count(0)  # staff only
+    page.get_by_label("Your time zone").select_option(label="Geneva (Europe/Zurich)")
+    shoot(page, "email-settings")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Your email settings are saved.")).to_be_visible()
+    expect(page.get_by_label("Your time zone")).to_have_value("Europe/Zurich")
+    assert Profile.objects.get(user=applicant).time_zone == "Europe/Zurich"
+
+
+# --- after approval (issue 19) --------------------------------------------------------------------
+
+
+def fill(page, values, within=None):
+    scope = page.locator(within) if within else page
+    for label, value in values.items():
+        field = scope.get_by_label(label, exact=True)
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(label=value)
+        else:
+            field.fill(value)
+
+
+def test_applicant_walks_from_approval_to_shipment_delivery_distribution_visit_and_report(open_as, dossier, applicant):
+    today = timezone.localdate()
+    approval = factories.approved_filing(dossier, "UN1718", applicant, today, today + dt.timedelta(days=150))
+    depart, arrive = today + dt.timedelta(days=5), today + dt.timedelta(days=9)
+
+    page = open_as(applicant)
+    page.goto(f"/filings/{approval.reference}/")
+    page.get_by_role("link", name="Shipments and monitoring").click()
+    expect(page.get_by_role("heading", name="Shipments and monitoring")).to_be_visible()
+    expect(page.locator(".shipments-used")).to_contain_text("Shipments: 0 of 3 (3 left)")
+
+    page.get_by_text("Plan a shipment", exact=True).click()
+    fill(
+        page,
+        {
+            "Mode": "Sea",
+            "Carrier": "Yellow Sea Lines",
+            "Vessel name": "MV Morning Star",
+            "IMO number": "IMO 9074729",
+            "Route": "Dalian – Nampo",
+            "Planned departure on": depart.isoformat(),
+            "Planned arrival on": arrive.isoformat(),
+            "Rifampicin tablets (boxes)": "60",
+            "Expires on": (today + dt.timedelta(days=400)).isoformat(),
+        },
+        within="#plan-shipment",
+    )
+    page.get_by_role("button", name="Plan the shipment").click()
+    expect(page.get_by_text("Cleared to ship", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name=f"UN1718 approval {approval.reference}")).to_be_visible()
+    shipment_url = page.url
+
+    fill(
+        page,
+        {
+            "Delivered on": arrive.isoformat(),
+            "Received by (consignee)": "Central Medical Warehouse",
+            "Received": "57",
+            "Damaged": "2",
+            "Lost": "1",
+        },
+        within="#record-delivery",
+    )
+    page.get_by_role("button", name="Record the delivery").click()
+    expect(page.get_by_text("Delivery recorded.")).to_be_visible()
+
+    fill(
+        page,
+        {
+            "Facility": "Sanatorium No. 3",
+            "Province or county": "South Pyongan",
+            "Distributed on": arrive.isoformat(),
+            "Rifampicin tablets (boxes)": "50",
+            "Patients: planned": "400",
+            "Patients: reached": "330",
+        },
+        within="#record-distribution",
+    )
+    page.get_by_role("button", name="Record the distribution").click()
+    expect(page.get_by_text("Distribution recorded.")).to_be_visible()
+    expect(page.locator("table", has_text="Facility").last).to_contain_text("330")
+    shoot(page, "shipment-detail")
+    assert page.url == shipment_url
+
+    page.get_by_role("link", name=f"{dossier.reference} shipments").click()
+    page.get_by_text("Record a visit", exact=True).click()
+    fill(
+        page,
+        {
+            "Visited on": arrive.isoformat(),
+            "Site": "Sanatorium No. 3",
+            "Monitor": "WFP field office",
+            "Access": "Access granted",
+            "Findings": "Stock cards match the delivery; patients confirmed receipt.",
+        },
+        within="#record-visit",
+    )
+    page.get_by_role("button", name="Record the visit").click()
+    expect(page.get_by_text("Monitoring visit recorded.")).to_be_visible()
+    expect(page.locator(".shipments-used")).to_contain_text("Shipments: 1 of 3 (2 left)")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="PDF").first.click()
+    text = PdfReader(download.value.path()).pages[0].extract_text()
+    assert "People planned: 400; reached: 330" in text
+
+    page.goto(f"/filings/{approval.reference}/")
+    report_form = page.locator('form[data-action="file_report"]')
+    report_form.locator("summary").click()
+    report_form.locator("button[type=submit]").click()  # nothing to write: the records speak
+    expect(page.get_by_role("link", name=f"{approval.reference}-end-use-report.pdf")).to_be_visible()
+    assert Filing.objects.get(pk=approval.pk).state.terminal
+
+    board = open_as(applicant)
+    board.goto("/monitoring/")
+    expect(board.get_by_text("330 / 400").first).to_be_visible()
+    shoot(board, "monitoring-dashboard")

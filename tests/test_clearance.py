@@ -56,16 +56,26 @@ def test_approval_ending_before_the_window_ends_names_the_shortfall(application,
     ]
 
 
+def extending(approval):
+    """A second approval of the same authority follows the first as its extension (one approval per authority
+    otherwise)."""
+    return {"follows": approval, "link": Filing.Link.EXTENSION}
+
+
 def test_a_gap_between_two_approvals_is_a_blocker(application, applicant):
-    factories.approved_filing(application, "UN1718", applicant, dt.date(2027, 2, 1), dt.date(2027, 4, 10))
-    factories.approved_filing(application, "UN1718", applicant, dt.date(2027, 4, 20), dt.date(2027, 8, 31))
+    first = factories.approved_filing(application, "UN1718", applicant, dt.date(2027, 2, 1), dt.date(2027, 4, 10))
+    factories.approved_filing(
+        application, "UN1718", applicant, dt.date(2027, 4, 20), dt.date(2027, 8, 31), **extending(first)
+    )
     factories.approved_filing(application, "OFAC", applicant, dt.date(2027, 1, 1), dt.date(2028, 12, 31))
     assert clearance(application).blockers == ["UN1718 approvals leave a gap from 11 Apr 2027 to 19 Apr 2027."]
 
 
 def test_back_to_back_approvals_cover_the_window(application, applicant):
-    factories.approved_filing(application, "UN1718", applicant, dt.date(2027, 2, 1), dt.date(2027, 4, 10))
-    factories.approved_filing(application, "UN1718", applicant, dt.date(2027, 4, 11), dt.date(2027, 8, 31))
+    first = factories.approved_filing(application, "UN1718", applicant, dt.date(2027, 2, 1), dt.date(2027, 4, 10))
+    factories.approved_filing(
+        application, "UN1718", applicant, dt.date(2027, 4, 11), dt.date(2027, 8, 31), **extending(first)
+    )
     factories.approved_filing(application, "OFAC", applicant, dt.date(2027, 1, 1), dt.date(2028, 12, 31))
     assert clearance(application).cleared
 

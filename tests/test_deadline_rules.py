@@ -112,9 +112,9 @@ def test_calendar_days_from_an_event_count_from_entry_or_a_date_of_the_filing(db
     assert clocks.deadline_at(answer, stub("OFAC"), ny(2027, 1, 2, 9, 0)) == ny(2027, 2, 1, 23, 59, 59)
     report = p.REPORT
     assert report.rule == p.CALENDAR_DAYS_AFTER and not report.at_validity_end
-    assert clocks.deadline_at(report, stub("OFAC", valid_until_on=dt.date(2027, 6, 30)), ny(2027, 7, 1)) == ny(
-        2027, 7, 30, 23, 59, 59
-    )
+    # The report counts from the last delivery, else the last valid day (Filing.report_counts_from, issue 19).
+    nothing_delivered = stub("OFAC", valid_until_on=dt.date(2027, 6, 30), report_counts_from=dt.date(2027, 6, 30))
+    assert clocks.deadline_at(report, nothing_delivered, ny(2027, 7, 1)) == ny(2027, 7, 30, 23, 59, 59)
     # The transition's own validity counts before the filing's, and no validity means no deadline.
     expiry = p.EXPIRY
     assert expiry.at_validity_end

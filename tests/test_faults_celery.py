@@ -228,7 +228,7 @@ def test_redis_paused_a_transition_does_not_wait_on_it_and_the_notice_still_goes
 ):
     """A Redis that accepts connections and never answers (SIGSTOP: a hung or swapped-out server) is the
     worst case for a publisher: every read waits for the socket timeout. The transition publishes from a
-    thread of its own (engine.NoticePublisher), so it commits in well under a second; the notice it could
+    thread of its own (publisher.NoticePublisher), so it commits in well under a second; the notice it could
     not queue goes out with the next sweep. The Redis here is the test's own, never the shared one."""
     from django.core import mail
 

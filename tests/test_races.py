@@ -148,17 +148,31 @@ def test_the_database_refuses_a_second_pending_filing_with_one_authority(dossier
         Filing.objects.create(application=dossier, authority=bis, created_by=applicant)
 
 
-def test_a_new_request_may_still_be_filed_beside_a_decided_one(dossier, applicant, bis):
-    decided = procedures.procedure_for(bis.workflow_key).states_where(decided=True)[0]
-    Filing.objects.create(application=dossier, authority=bis, created_by=applicant, status=decided)
+@pytest.mark.parametrize("attributes", [{"terminal": True}, {"lapsed": True}])
+def test_a_new_request_may_still_be_filed_after_a_denied_or_lapsed_one(dossier, applicant, bis, attributes):
+    finished = procedures.procedure_for(bis.workflow_key).states_where(**attributes)[0]
+    Filing.objects.create(application=dossier, authority=bis, created_by=applicant, status=finished)
     assert services.create_filing(dossier, bis, applicant).status == procedures.INITIAL
+
+
+def test_no_second_request_beside_an_approval_in_force_unless_it_extends_it(dossier, applicant, bis):
+    granting = procedures.procedure_for(bis.workflow_key).states_where(grants_validity=True)[0]
+    approval = Filing.objects.create(application=dossier, authority=bis, created_by=applicant, status=granting)
+    with pytest.raises(ValidationError, match="already has an approval from BIS"):
+        services.create_filing(dossier, bis, applicant)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Filing.objects.create(application=dossier, authority=bis, created_by=applicant, status=granting)
+    extension = services.create_filing(dossier, bis, applicant, follows=approval, link=Filing.Link.EXTENSION)
+    assert extension.follows == approval
+    with pytest.raises(ValidationError, match="pending filing with BIS"):  # still one pending request at a time
+        services.create_filing(dossier, bis, applicant, follows=approval, link=Filing.Link.AMENDMENT)
 
 
 def test_the_constraint_reads_as_the_pending_filing_error_when_the_check_is_bypassed(
     dossier, applicant, bis, monkeypatch
 ):
     services.create_filing(dossier, bis, applicant)
-    monkeypatch.setattr(services, "refuse_second_pending", lambda application, authority: None)
+    monkeypatch.setattr(services, "refuse_second_open", lambda application, authority, link="": None)
     with pytest.raises(ValidationError) as refused:
         services.create_filing(dossier, bis, applicant)
     assert refused.value.message_dict == {"authority": ["This dossier already has a pending filing with BIS."]}

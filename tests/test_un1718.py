@@ -344,7 +344,7 @@ def test_authority_members_may_record_the_transmission(role, ngo_dossier, ngo_ap
 def test_the_web_file_form_chooses_the_channel_and_refuses_direct_for_an_ngo(ngo_dossier, ngo_applicant, un):
     client = factories.web_client(ngo_applicant)
     url = f"/applications/{ngo_dossier.reference}/file/"
-    page = client.get(f"/applications/{ngo_dossier.reference}/")
+    page = client.get(url, {"authorities": [un.pk]})  # the check of the answers, where the filer files
     assert 'name="submission_channel"' in page.content.decode() and 'name="legal_basis"' in page.content.decode()
     refused = client.post(
         url, {"authorities": [un.pk], "submission_channel": "direct", "legal_basis": "specific_request"}

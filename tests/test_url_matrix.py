@@ -19,9 +19,13 @@ ALLOWED = {"applicant_a", "reviewer_un", "staff_un"}
 # Endpoints that only take POST are called with an empty body: the answer shows the access rule first.
 POST_ONLY = {
     "logout", "api:token", "api:filing-action", "api:application-filings",
-    "application_file", "filing_action", "filing_message", "filing_document", "filing_follow", "api_token_revoke",
-    "api:filing-screening-disposition", "application_screen",
+    "application_file", "application_copy", "application_delete", "filing_action", "filing_message",
+    "filing_document", "filing_follow", "api_token_revoke", "api:filing-screening-disposition", "application_screen",
+    "shipment_plan", "planned_visit_add", "visit_add", "incident_add", "incident_reported", "shipment_departure",
+    "shipment_delivery", "shipment_distribution", "shipment_cancel", "api:shipment-delivery", "api:incident-reported",
 }  # fmt: skip
+# URLs of a dossier's after-approval pages, called with the dossier's reference.
+DOSSIER_URLS = {"shipments_overview", "shipment_plan", "planned_visit_add", "visit_add", "incident_add"}
 
 # One row per URL name, one status per persona, in the order of PERSONAS. 404 means "no such case" to the
 # caller; 302 sends an anonymous visitor to sign in; 401 asks an API client for credentials.
@@ -52,6 +56,32 @@ EXPECTED = {
     "api:application-filings": (400, 404, 403, 404, 403, 401),  # visible to the authority, not its role
     "api:filing-list": (200, 200, 200, 200, 200, 401),
     "api:filing-detail": (200, 404, 200, 404, 200, 401),
+    # After approval (issue 19). The world's filing is filed, not approved: the organization sees its dossier's
+    # page and may write (an empty form: 400); no authority has ruled, so no authority sees it yet. No shipment,
+    # incident or visit file exists, so their URLs are 404 for everyone signed in.
+    "api:shipment-list": (200, 200, 200, 200, 200, 401),  # each sees only its own rows
+    "api:shipment-detail": (404, 404, 404, 404, 404, 401),
+    "api:shipment-delivery": (404, 404, 404, 404, 404, 401),
+    "api:shipment-distributions": (404, 404, 404, 404, 404, 401),
+    "api:visit-list": (200, 200, 200, 200, 200, 401),
+    "api:incident-list": (200, 200, 200, 200, 200, 401),
+    "api:incident-reported": (404, 404, 404, 404, 404, 401),
+    "api:filing-shipping": (404, 404, 404, 404, 404, 401),  # not an approval (yet)
+    "api:filing-end-use-report": (404, 404, 404, 404, 404, 401),
+    "shipments_overview": (200, 404, 404, 404, 404, 302),
+    "shipment_plan": (400, 404, 404, 404, 404, 302),
+    "planned_visit_add": (400, 404, 404, 404, 404, 302),
+    "visit_add": (400, 404, 404, 404, 404, 302),
+    "incident_add": (400, 404, 404, 404, 404, 302),
+    "incident_reported": (404, 404, 404, 404, 404, 302),
+    "visit_file_download": (404, 404, 404, 404, 404, 302),
+    "shipment_detail": (404, 404, 404, 404, 404, 302),
+    "shipment_departure": (404, 404, 404, 404, 404, 302),
+    "shipment_delivery": (404, 404, 404, 404, 404, 302),
+    "shipment_distribution": (404, 404, 404, 404, 404, 302),
+    "shipment_cancel": (404, 404, 404, 404, 404, 302),
+    "approval_report": (404, 404, 404, 404, 404, 302),  # not an approval (yet)
+    "monitoring_dashboard": (200, 200, 200, 200, 200, 302),  # each sees its own organization's dossiers
     "api:schema": (200, 200, 200, 200, 200, 200),
     "api:docs": (200, 200, 200, 200, 200, 200),
     # Web UI.
@@ -59,6 +89,8 @@ EXPECTED = {
     "application_new": (200, 200, 404, 404, 404, 302),
     "application_detail": (200, 404, 404, 404, 404, 302),
     "application_file": (400, 404, 404, 404, 404, 302),
+    "application_copy": (302, 404, 404, 404, 404, 302),  # the owner lands on the new draft
+    "application_delete": (302, 404, 404, 404, 404, 302),  # filed: kept, and the owner is told why
     "application_screen": (302, 404, 404, 404, 404, 302),  # the owner screens its parties, back to the dossier
     "application_edit": (302, 404, 404, 404, 404, 302),  # filed: the owner is sent back to the overview
     "filing_detail": (200, 404, 200, 404, 200, 302),
@@ -74,7 +106,11 @@ EXPECTED = {
     "workflow_list": (200, 200, 200, 200, 200, 200),
     "workflow_detail": (200, 200, 200, 200, 200, 200),
     "register": (200, 200, 200, 200, 200, 200),
+    "public_statistics": (200, 200, 200, 200, 200, 200),  # aggregates only, no case or organization
+    "processing_times": (404, 404, 404, 404, 200, 302),  # staff of their own authority
+    "processing_times_for": (404, 404, 404, 404, 200, 302),
     "healthz": (200, 200, 200, 200, 200, 200),
+    "favicon": (301, 301, 301, 301, 301, 301),
     "email_preferences": (200, 200, 200, 200, 200, 302),
     "api_tokens": (200, 200, 200, 200, 200, 302),
     "api_token_revoke": (302, 302, 302, 302, 302, 302),  # back to the list (no such token), or to sign in
@@ -118,6 +154,7 @@ def world(db):
         "document_id": document.pk,
         "code": "UN1718",
         "token_key": "0123456789abcde",
+        "fmt": "pdf",
         "hit_id": 1,
     }
     secrets = [dossier.reference, filing.reference, dossier.title, "Helvetic Pharma SA"]
@@ -127,7 +164,7 @@ def world(db):
 def path_for(name, params, dossier, filing, values):
     kwargs = {key: values.get(key) for key in params}
     if "reference" in kwargs:
-        kwargs["reference"] = dossier.reference if "application" in name else filing.reference
+        kwargs["reference"] = dossier.reference if "application" in name or name in DOSSIER_URLS else filing.reference
     if name == "password_reset_confirm":
         kwargs = {"uidb64": "MQ", "token": "set-password"}
     return reverse(name, kwargs=kwargs)

@@ -378,7 +378,7 @@ def test_a_lost_race_shows_a_message_not_an_error(un_filing, reviewer_un, staff_
     engine.apply(un_filing, "take", staff_un)  # someone else took it first
     response = client_for(reviewer_un).post(action_url(un_filing, "take"), {"take-version": stale_version}, follow=True)
     assert response.status_code == 200
-    assert "“Take this case” is not possible now" in response.content.decode()
+    assert "“Take this case” was not recorded" in response.content.decode()
     un_filing.refresh_from_db()
     assert un_filing.assigned_to == staff_un
 
@@ -436,20 +436,24 @@ def test_staff_assign_a_reviewer_from_the_dashboard(un_filing, staff_un, reviewe
     assert (un_filing.status, un_filing.assigned_to) == ("in_review", reviewer_un)
 
 
-def test_delivery_report_upload_closes_the_approval(dossier, applicant):
+def test_filing_the_report_closes_the_approval_with_the_report_generated_from_the_records(dossier, applicant):
     filing = factories.approved_filing(dossier, "OFAC", applicant, dt.date(2027, 1, 1), dt.date(2027, 6, 30))
     response = client_for(applicant).post(
         action_url(filing, "file_report"),
         {
             "file_report-version": filing.version,
-            "file_report-note": "All delivered.",
-            "file_report-report": SimpleUploadedFile("report.pdf", b"%PDF report"),
+            "file_report-note": "No shipment left in the end.",
+            "file_report-annex": SimpleUploadedFile("waybills.pdf", b"%PDF-1.4 signed waybills"),
         },
     )
     assert response.status_code == 302
     filing.refresh_from_db()
     assert filing.status == "closed"
-    assert filing.documents.get().kind == Document.Kind.DELIVERY_REPORT
+    reports = filing.documents.filter(kind=Document.Kind.DELIVERY_REPORT).order_by("id")
+    names = [d.original_name for d in reports]
+    assert names == ["waybills.pdf", f"{filing.reference}-end-use-report.csv", f"{filing.reference}-end-use-report.pdf"]
+    closing = filing.events.get(action="file_report")
+    assert closing.payload["report_sha256"] == reports.last().sha256  # the generated report, not the annex
 
 
 def test_messages_post_into_the_thread_and_htmx_gets_the_thread_back(un_filing, applicant, reviewer_un):

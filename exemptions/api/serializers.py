@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from exemptions import clearance, engine, procedures, services, visibility
+from exemptions import clearance, decisions, engine, procedures, services, visibility
 from exemptions.models import (
     MAX_ITEMS_PER_DOSSIER,
     MAX_PARTIES_PER_DOSSIER,
@@ -310,6 +310,9 @@ class FilingSerializer(ModelSerializer):
         return [allowed_action(t) for t in engine.available_actions(filing, self.context["request"].user)]
 
 
+DETAIL_FIELDS = ("expedited", "follows", "followed_by", "snapshot", "requested_until_on", "unread_messages")
+
+
 class FilingDetailSerializer(FilingSerializer):
     snapshot = serializers.JSONField(read_only=True, help_text="The dossier exactly as filed (null while a draft)")
     expedited = serializers.BooleanField(source="is_expedited", read_only=True)
@@ -317,17 +320,24 @@ class FilingDetailSerializer(FilingSerializer):
         slug_field="reference", read_only=True, allow_null=True, help_text="The approval this request extends or amends"
     )
     followed_by = serializers.SerializerMethodField(help_text="Later requests that extend or amend this one")
+    requested_until_on = serializers.SerializerMethodField(
+        help_text="The end of validity the applicant asked for, while an extension request awaits a ruling"
+    )
     unread_messages = serializers.SerializerMethodField(
         help_text="The other side wrote since you last listed this filing's messages (or opened its page)"
     )
 
     class Meta(FilingSerializer.Meta):
-        fields = [*FilingSerializer.Meta.fields, "expedited", "follows", "followed_by", "snapshot", "unread_messages"]
+        fields = [*FilingSerializer.Meta.fields, *DETAIL_FIELDS]
         read_only_fields = fields
 
     def get_followed_by(self, filing) -> list[str]:
         visible = Filing.objects.visible_to(self.context["request"].user)
         return list(visible.filter(follows=filing).order_by("id").values_list("reference", flat=True))
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_requested_until_on(self, filing) -> dt.date | None:
+        return decisions.requested_extension(filing)
 
     def get_unread_messages(self, filing) -> bool:
         return filing.pk in filings_with_unread_messages(self.context["request"].user, [filing.pk])

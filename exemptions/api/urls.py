@@ -2,13 +2,16 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from . import screening, tokens, views
+from . import screening, shipments, tokens, views
 
 app_name = "api"
 
 router = SimpleRouter()
 router.register("applications", views.ApplicationViewSet, basename="application")
 router.register("filings", views.FilingViewSet, basename="filing")
+router.register("shipments", shipments.ShipmentViewSet, basename="shipment")
+router.register("visits", shipments.VisitViewSet, basename="visit")
+router.register("incidents", shipments.IncidentViewSet, basename="incident")
 
 v1 = [
     path("auth/token/", tokens.ObtainTokenView.as_view(), name="token"),
@@ -29,6 +32,12 @@ v1 = [
         name="filing-screening-disposition",
     ),
     path("sanctions-lists/", screening.SanctionsListVersionListView.as_view(), name="sanctions-lists"),
+    path("filings/<str:reference>/shipping/", shipments.ApprovalShippingView.as_view(), name="filing-shipping"),
+    path(
+        "filings/<str:reference>/end-use-report/<str:fmt>/",
+        shipments.EndUseReportView.as_view(),
+        name="filing-end-use-report",
+    ),
     path("register/", views.RegisterView.as_view(), name="register"),
     *router.urls,
 ]

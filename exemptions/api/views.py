@@ -19,7 +19,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exemptions import clearance, procedures, services
+from exemptions import clearance, procedures, services, uploads
 from exemptions.filters import FilingFilter
 from exemptions.models import Application, Authority, Document, Event, Filing, FilingView, Message, mark_thread_read
 from exemptions.pagination import page_query
@@ -320,7 +320,7 @@ def filing_documents(filing):
     return Document.objects.filter(Q(filing=filing) | Q(application_id=filing.application_id))
 
 
-DOWNLOAD_TYPES = [*services.ALLOWED_UPLOAD_TYPES, "application/octet-stream"]
+DOWNLOAD_TYPES = [*uploads.ALLOWED_UPLOAD_TYPES, "application/octet-stream"]
 
 
 class FilingDocumentDownloadView(APIView):

@@ -36,6 +36,12 @@ from .filings import (
     filings_with_unread_messages,
     mark_thread_read,
 )
+from .monitoring import (
+    Incident,
+    MonitoringVisit,
+    PlannedVisit,
+    VisitFile,
+)
 from .outgoing import (
     OutgoingEmail,
 )
@@ -56,6 +62,13 @@ from .screening import (
 )
 from .seals import (
     AuditCheckpoint,
+)
+from .shipments import (
+    ApprovedQuantity,
+    Distribution,
+    DistributionLine,
+    Shipment,
+    ShipmentLine,
 )
 from .standing import (
     Standing,
@@ -81,6 +94,7 @@ from .validators import (
     MAX_PARTIES_PER_DOSSIER,
     MESSAGE_MAX_LENGTH,
     NOTE_MAX_LENGTH,
+    imo_check_digit_ok,
     normalize_hs_code,
     validate_beneficiaries,
     validate_country,
@@ -153,6 +167,16 @@ __all__ = [
     "ScreeningHit",
     "ScreeningRun",
     "ApiToken",
+    "ApprovedQuantity",
+    "Distribution",
+    "DistributionLine",
+    "Shipment",
+    "ShipmentLine",
+    "Incident",
+    "MonitoringVisit",
+    "PlannedVisit",
+    "VisitFile",
+    "imo_check_digit_ok",
     "Holiday",
     "HolidayCalendar",
 ]

@@ -80,7 +80,10 @@ class FilingQuerySet(models.QuerySet):
         own = [f.name for f in self.model._meta.concrete_fields if f.name != "snapshot"]
         related = ["application__reference", "application__title", "application__organization__name"]
         return (
-            own + related + ["authority__code", "authority__name", "authority__workflow_key", "assigned_to__username"]
+            own
+            + related
+            + ["authority__code", "authority__name", "authority__workflow_key", "authority__time_zone"]
+            + ["assigned_to__username", "assigned_to__first_name", "assigned_to__last_name"]
         )
 
     def overdue(self, now=None):
@@ -222,6 +225,14 @@ class Filing(models.Model):
                 condition=Q(status__in=procedures.PENDING_STATES),
                 name="filing_one_pending_per_authority",
             ),
+            # …and one approval in force per authority: a new request beside it would be a second licence for
+            # the same dossier. Extensions and amendments follow the approval they change and may stand beside it.
+            models.UniqueConstraint(
+                fields=["application", "authority"],
+                condition=Q(status__in=procedures.PENDING_STATES + procedures.states_where(grants_validity=True))
+                & ~Q(link__in=["extension", "amendment"]),
+                name="filing_one_open_or_approved_per_authority",
+            ),
             models.CheckConstraint(
                 condition=Q(follows__isnull=True, link="") | Q(follows__isnull=False) & ~Q(link=""),
                 name="filing_link_names_its_reason",
@@ -262,6 +273,15 @@ class Filing(models.Model):
     @property
     def state(self) -> procedures.State:
         return self.procedure.state(self.status)
+
+    @property
+    def report_counts_from(self) -> datetime.date | None:
+        """The day the end-use report's deadline counts from (`procedures.REPORT_COUNTS_FROM`): the last delivery
+        of a shipment drawing on this approval, else the approval's last valid day."""
+        if self.pk is None:
+            return self.valid_until_on
+        delivered = self.shipments.filter(delivered_on__isnull=False).aggregate(last=models.Max("delivered_on"))
+        return delivered["last"] or self.valid_until_on
 
     @property
     def is_overdue(self) -> bool:

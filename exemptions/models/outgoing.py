@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .filings import Event, Filing, Message
+from .monitoring import Incident
 from .people import Authority
 from .screening import ScreeningHit
 
@@ -27,6 +28,7 @@ class OutgoingEmail(models.Model):
         DIGEST = "digest", "Daily digest"
         MESSAGE = "message", "New message"
         SCREENING_HIT = "screening_hit", "Screening hit"
+        INCIDENT = "incident", "Incident report reminder"
 
     family = models.CharField(max_length=20, choices=Family.choices)
     filing = models.ForeignKey(
@@ -74,6 +76,14 @@ class OutgoingEmail(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         help_text="Screening hits: the new hit a rescreen found",
+    )
+    incident = models.ForeignKey(
+        Incident,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        help_text="Incident reminders: the diversion or loss not yet reported",
     )
     due_at = models.DateTimeField(help_text="The deadline a reminder is about, the event's time, or the digest's")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outgoing_emails")
@@ -148,6 +158,11 @@ class OutgoingEmail(models.Model):
                     authority__isnull=True,
                     deadline_kind="",
                     offset="",
+                )
+                | (
+                    Q(family="incident", incident__isnull=False, filing__isnull=True, event__isnull=True)
+                    & Q(message__isnull=True, screening_hit__isnull=True, authority__isnull=True, deadline_kind="")
+                    & ~Q(offset="")
                 ),
                 name="outgoing_email_fields_of_its_family",
             ),
@@ -171,6 +186,11 @@ class OutgoingEmail(models.Model):
                 condition=Q(family="screening_hit"),
                 name="outgoing_screening_hit_once",
             ),
+            models.UniqueConstraint(
+                fields=["incident", "offset", "recipient"],
+                condition=Q(family="incident"),
+                name="outgoing_incident_once",
+            ),
         ]
         indexes = [models.Index(fields=["claimed_at"], name="outgoing_email_unsent", condition=Q(sent_at__isnull=True))]
 
@@ -188,6 +208,8 @@ class OutgoingEmail(models.Model):
             return f"message {self.message_id} on {self.filing_id}"
         if self.family == self.Family.SCREENING_HIT:
             return f"screening hit {self.screening_hit_id} on {self.filing_id}"
+        if self.family == self.Family.INCIDENT:
+            return f"incident {self.offset} on {self.incident_id}"
         return f"{self.authority.code} digest"
 
     def delivery_state(self, now=None) -> str:

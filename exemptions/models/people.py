@@ -66,8 +66,15 @@ class Authority(models.Model):
     extension_review_working_days = models.PositiveIntegerField(default=10)
     default_validity_months = models.PositiveIntegerField(default=6)
     max_validity_months = models.PositiveIntegerField(default=9)
-    max_shipments = models.PositiveIntegerField(null=True, blank=True)
-    report_due_days = models.PositiveIntegerField(default=30, help_text="Calendar days after expiry")
+    max_shipments = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Most shipments one approval allows; empty: no limit"
+    )
+    report_due_days = models.PositiveIntegerField(
+        default=30, help_text="Calendar days after the last delivery (after expiry if nothing shipped)"
+    )
+    incident_report_days = models.PositiveIntegerField(
+        default=7, help_text="Calendar days from discovering a diversion or loss to reporting it"
+    )
     contact_email = models.EmailField(blank=True)
     publishes_register = models.BooleanField(
         "publishes approvals on the public register",

@@ -10,6 +10,7 @@ cache cannot be reached for a read, the database answers.
 """
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -26,6 +27,10 @@ from .people import AUTHORITY_ROLES, Membership, Profile, Role
 log = logging.getLogger(__name__)
 
 STANDING_SECONDS = 60 * 60  # a copy nobody read for an hour leaves the cache
+# After a failed read this process asks the database alone for a while: a hung Redis (one that accepts connections
+# and never answers) would otherwise cost every request the cache's socket timeout.
+CACHE_RETRY_SECONDS = 30
+_cache_unreachable_until = 0.0
 _ATTRIBUTE = "_clearance_standing"
 
 
@@ -54,6 +59,9 @@ def _read_from_database(user) -> Standing:
 def _read_through_cache(user) -> Standing:
     """One cache round trip when the copy is current: the generation and the copy (stored with the generation
     it was read under) are fetched together."""
+    global _cache_unreachable_until
+    if time.monotonic() < _cache_unreachable_until:
+        return _read_from_database(user)
     generation_key, copy_key = _generation_key(user.pk), _copy_key(user)
     try:
         found = cache.get_many([generation_key, copy_key])
@@ -68,7 +76,8 @@ def _read_through_cache(user) -> Standing:
         cache.set(copy_key, (generation, standing), timeout=STANDING_SECONDS)
         return standing
     except RedisError as error:
-        log.warning("Standing cache unreachable, read from the database: %s", error)
+        _cache_unreachable_until = time.monotonic() + CACHE_RETRY_SECONDS
+        log.warning("Standing cache unreachable, read from the database for %s s: %s", CACHE_RETRY_SECONDS, error)
         return _read_from_database(user)
 
 

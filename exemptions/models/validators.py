@@ -112,3 +112,29 @@ def validate_beneficiaries(value) -> None:
                 f"The number of {BENEFICIARY_CATEGORIES[category].lower()} must be a whole number of 0 or more.",
                 code="beneficiary_count",
             )
+
+
+def imo_check_digit_ok(digits: str) -> bool:
+    """An IMO ship number is seven digits whose last is the check digit: the first six weighted 7, 6, 5, 4, 3, 2,
+    summed, and the sum's last digit (IMO Resolution A.1078(28))."""
+    if len(digits) != 7 or not digits.isascii() or not digits.isdigit():
+        return False
+    total = sum(int(d) * weight for d, weight in zip(digits[:6], range(7, 1, -1), strict=True))
+    return total % 10 == int(digits[6])
+
+
+def normalize_imo_number(value: str) -> str:
+    """'IMO 9074729', 'imo9074729' and '9074729' are the same ship: stored as the seven digits."""
+    text = (value or "").strip().upper()
+    return text.removeprefix("IMO").strip()
+
+
+def validate_imo_number(value: str) -> None:
+    if not value:
+        return
+    if not imo_check_digit_ok(normalize_imo_number(value)):
+        raise ValidationError(
+            "Enter the vessel's seven-digit IMO number (e.g. IMO 9074729); this one is not a valid IMO number "
+            "(its check digit does not match).",
+            code="imo_number",
+        )

@@ -53,6 +53,7 @@ from .vocabulary import (
     ASSIGN_ACTOR,
     ASSIGN_REVIEWER,
     ASSIGNED_REVIEWER,
+    ATTACH_DELIVERY_REPORT,
     AUDIENCES,
     AUTHORITY,
     AUTHORITY_ROLES,
@@ -89,6 +90,7 @@ from .vocabulary import (
     RECORD_REFUSAL,
     RECORD_TRANSMISSION,
     REDACT_SNAPSHOT,
+    REPORT_COUNTS_FROM,
     REVIEWER,
     REVIEWER_CHOICE,
     REVIEWERS,
@@ -103,6 +105,7 @@ from .vocabulary import (
     VALIDITY_ENDED,
     WORKING_DAYS_FROM_ENTRY,
 )
+from .words import DONE, done_sentence
 
 PROCEDURES = {p.key: p for p in (UN1718, OFAC, GENERIC)}
 ALL_STATES = {s.name: s for p in PROCEDURES.values() for s in p.states}  # the first declaration of each name
@@ -166,6 +169,8 @@ __all__ = [
     "CHECK_EXTENSION_REQUEST",
     "EXTEND_VALIDITY",
     "REDACT_SNAPSHOT",
+    "REPORT_COUNTS_FROM",
+    "ATTACH_DELIVERY_REPORT",
     "SCREEN_PARTIES",
     "RECORD_DISPOSITION",
     "SCREENING_HIT",
@@ -218,4 +223,6 @@ __all__ = [
     "PENDING_STATES",
     "procedure_for",
     "states_where",
+    "DONE",
+    "done_sentence",
 ]

@@ -14,6 +14,7 @@ from .vocabulary import (
     ASSIGN_ACTOR,
     ASSIGN_REVIEWER,
     ASSIGNED_REVIEWER,
+    ATTACH_DELIVERY_REPORT,
     AUTHORITY,
     AUTHORITY_ROLES,
     CHECK_EXTENSION_REQUEST,
@@ -30,6 +31,7 @@ from .vocabulary import (
     RECORD_DISPOSITION,
     RECORD_REFUSAL,
     REDACT_SNAPSHOT,
+    REPORT_COUNTS_FROM,
     REVIEWER_CHOICE,
     REVIEWERS,
     SCREEN_PARTIES,
@@ -59,7 +61,9 @@ HOLD = Deadline("hold", working_days_setting="hold_reminder_working_days")
 CONFIRMATION = Deadline("confirmation", working_days_setting="confirmation_working_days")
 EXTENSION_REVIEW = Deadline("extension_review", working_days_setting="extension_review_working_days")
 EXPIRY = Deadline("expiry", after="valid_until_on")  # the end of the approval's last valid day
-REPORT = Deadline("report", calendar_days_setting="report_due_days", after="valid_until_on")
+# The end-use report: N days after the last delivery of a shipment drawing on the approval, or after its expiry
+# when nothing was delivered (Filing.report_counts_from).
+REPORT = Deadline("report", calendar_days_setting="report_due_days", after=REPORT_COUNTS_FROM)
 
 
 # --- the shared core (DESIGN.md section 4) -----------------------------------------------------
@@ -243,17 +247,24 @@ def core_transitions(
         *(_extensions_in_place() if extend_in_place else ()),
         Transition(
             "file_report",
-            "File the delivery report",
+            "File the end-use report",
             ("approved", "expired"),
             "closed",
             frozenset({APPLICANT}),
-            note_required=True,
-            note_label="Summary of deliveries and end use",
+            note_label="Remarks for the authority (optional)",
             payload=(
-                PayloadField("report", "Report (PDF, Word or spreadsheet)", DOCUMENT, document_kind="delivery_report"),
+                PayloadField(
+                    "annex",
+                    "Annex (optional): signed waybills, distribution lists, photos",
+                    DOCUMENT,
+                    document_kind="delivery_report",
+                ),
             ),
-            example_note="All cartons delivered to the listed facilities; monitoring visits on 3 and 17 March "
-            "found no diversion.",
+            # The report is generated from the shipment, delivery, distribution, monitoring and incident records
+            # and attached to the filing as it is filed: the records, not a free-text summary, close the case.
+            effects=(ATTACH_DELIVERY_REPORT,),
+            example_note="Monitoring visits on 3 and 17 March found no diversion; the county hospital refused a "
+            "visit on 24 March, which we reported to the Committee.",
         ),
     )
 
@@ -286,6 +297,7 @@ def _extensions_in_place() -> tuple[Transition, ...]:
             note_label="Why is more time needed?",
             payload=(PayloadField("requested_until_on", "Extend until", DATE, required=True),),
             effects=(CHECK_EXTENSION_REQUEST,),
+            notice=ASSIGNED_REVIEWER,  # the reviewer has an extension to rule on
             tone=SECONDARY,
             example_note="Port congestion in Nampo delayed the second shipment; three more months are needed.",
         ),

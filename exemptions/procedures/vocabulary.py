@@ -30,6 +30,8 @@ WORKING_DAYS_FROM_ENTRY = "working_days_from_entry"  # N working days of the aut
 CALENDAR_DAYS_AFTER = "calendar_days_after"  # N calendar days after an event (ENTRY or a date of the filing)
 CALENDAR_DAYS_BEFORE = "calendar_days_before"  # N calendar days before a date of the dossier
 ENTRY = "entry"  # `Deadline.after`: the moment the filing enters the state
+# `Deadline.after`: the last delivery of a shipment drawing on the approval, else its last valid day
+REPORT_COUNTS_FROM = "report_counts_from"
 
 # How a transition's button reads (`Transition.tone`).
 PRIMARY, SECONDARY, DANGER = "primary", "secondary", "danger"
@@ -44,6 +46,7 @@ RECORD_APPROVAL = "record_approval"  # decided_at, validity, conditions, licence
 RECORD_REFUSAL = "record_refusal"
 CHECK_EXTENSION_REQUEST = "check_extension_request"
 EXTEND_VALIDITY = "extend_validity"
+ATTACH_DELIVERY_REPORT = "attach_delivery_report"  # the end-use report generated from the shipment records
 REDACT_SNAPSHOT = "redact_snapshot"  # retention: personal details out, the submitted hash kept
 CHECK_CHANNEL = "check_channel"  # the submission channel is one the filer may use (UN 1718: direct only if eligible)
 RECORD_TRANSMISSION = "record_transmission"  # the forwarding body's transmission date starts the authority's clock

@@ -12,13 +12,10 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from exemptions import clearance, procedures, services
 from exemptions.models import (
-    BENEFICIARY_CATEGORIES,
-    Authority,
     Filing,
     Item,
     Organization,
@@ -41,7 +38,14 @@ from .forms import (
     ShipmentForm,
     row_formset,
 )
-from .shortcuts import own_application_or_404, own_applications, page_of
+from .shortcuts import (
+    beneficiary_rows,
+    fileable_authorities,
+    own_application_or_404,
+    own_applications,
+    page_of,
+    refileable,
+)
 
 DOCUMENT_ID_RE = re.compile(r"[0-9]{1,18}")  # a primary key, as the page's remove buttons send it
 WAITING_ON_APPLICANT = sorted(
@@ -106,7 +110,7 @@ def application_new(request):
 
 
 @login_required
-def application_detail(request, reference, file_form=None):
+def application_detail(request, reference):
     filings = (
         Filing.objects.select_related("authority", "assigned_to")
         .order_by("authority__code", "id")
@@ -126,41 +130,14 @@ def application_detail(request, reference, file_form=None):
         "missing": application.missing_elements(),
         "locked": application.is_locked,
         "sections": SECTIONS,
-        "file_form": file_form or FileWithAuthoritiesForm(authorities=fileable_authorities(application)),
+        "file_form": FileWithAuthoritiesForm(authorities=fileable_authorities(application)),
+        "refileable": refileable(application),
+        "never_filed": not application.is_locked and all(f.submitted_at is None for f in application.filings.all()),
         "items": application.items.all(),
         "parties": application.parties.all(),
-        "beneficiaries": [(BENEFICIARY_CATEGORIES[k], n) for k, n in (application.beneficiaries or {}).items()],
+        "beneficiaries": beneficiary_rows(application),
     }
-    return render(request, "exemptions/application_detail.html", context, status=400 if file_form else 200)
-
-
-def fileable_authorities(application):
-    """Authorities the dossier may be filed with now: none with a request still pending."""
-    pending = [
-        f.authority_id
-        for f in application.filings.select_related("authority")
-        if f.status in f.authority.procedure.pending_states
-    ]
-    return Authority.objects.exclude(pk__in=pending)
-
-
-@login_required
-@require_POST
-def application_file(request, reference):
-    application = own_application_or_404(request.user, reference)
-    form = FileWithAuthoritiesForm(request.POST, authorities=fileable_authorities(application))
-    if form.is_valid():
-        authorities = list(form.cleaned_data["authorities"])
-        try:
-            filings = services.file_with(application, authorities, request.user, channel=form.channel())
-        except ValidationError as error:
-            for field, field_messages in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_messages)
-        else:
-            references = ", ".join(f.reference for f in filings)
-            messages.success(request, f"Filed with {', '.join(a.code for a in authorities)}: {references}.")
-            return redirect("application_detail", application.reference)
-    return application_detail(request, reference, file_form=form)
+    return render(request, "exemptions/application_detail.html", context)
 
 
 # The dossier editor: one page per section, each saving the draft on its own.

@@ -9,9 +9,8 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
-from exemptions import engine, procedures, services, visibility
+from exemptions import decisions, engine, procedures, services, shipping, visibility
 from exemptions.models import (
     BENEFICIARY_CATEGORIES,
     Document,
@@ -24,21 +23,11 @@ from exemptions.models import (
     filings_with_unread_messages,
     mark_thread_read,
 )
+from exemptions.templatetags.words import deadline_label, done_message, overdue_for, side_of
 
 from . import screening
 from .forms import ActionForm, DocumentForm, LinkedRequestForm, MessageForm, reviewers_of
-from .shortcuts import own_applications, safe_next, visible_filing_or_404
-
-DEADLINE_LABELS = {
-    "review": "Review due",
-    "reply": "Reply due",
-    "no_objection": "No-objection period ends",
-    "confirmation": "Confirmation due",
-    "hold": "Hold reminder due",
-    "extension_review": "Extension decision due",
-    "expiry": "Approval expires",
-    "report": "Delivery report due",
-}
+from .shortcuts import own_applications, refileable, safe_next, visible_filing_or_404
 
 
 def may_request_linked(filing, roles) -> bool:
@@ -74,6 +63,7 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
     action_forms = [f for f in action_forms if f is not reply_form]
     wf = filing.procedure
     state_label = (lambda s: wf.state(s).staff_label) if as_authority else (lambda s: wf.state(s).applicant_label)
+    side = side_of(roles)
     documents = listed_documents(filing, user, as_authority)
     kinds = services.attachable_kinds(user, filing=filing) if filing.state.accepts_correspondence else []
     by_authority = Filing.objects.select_related("authority").order_by("authority__code", "id")
@@ -83,7 +73,10 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
         "filing": filing,
         "application": filing.application,
         "status_label": state_label(filing.status),
-        "deadline_label": DEADLINE_LABELS.get(filing.state.deadline.kind if filing.state.deadline else "", "Deadline"),
+        "deadline_label": deadline_label(filing, side),
+        "overdue": overdue_for(filing, side),
+        "requested_extension": decisions.requested_extension(filing),
+        "file_again": procedures.APPLICANT in roles and filing in refileable(filing.application),
         "as_authority": as_authority,
         "as_applicant": procedures.APPLICANT in roles,
         "action_forms": action_forms,
@@ -96,6 +89,7 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
         "documents": documents,
         "document_form": document_form or (DocumentForm(kinds=kinds, prefix="document") if kinds else None),
         "siblings": siblings,
+        "is_approval": shipping.is_approval(filing),
         "snapshot": snapshot_for_display(filing.snapshot),
         # Authority staff see who has opened the case file (the access log).
         "recent_views": services.recent_views(filing, 20) if procedures.STAFF in roles else None,
@@ -164,18 +158,19 @@ def filing_detail(request, reference):
 
 
 @login_required
-@require_POST
 def filing_action(request, reference, action):
     filing = visible_filing_or_404(request.user, reference)
     here = reverse("filing_detail", args=[filing.reference])
+    if request.method != "POST":  # a reload of a page shown after an error, or a bookmark: the case page
+        return redirect(f"{here}#actions")
     try:
         transition = engine.available_action(filing, request.user, action)
     except engine.UnknownAction as error:
         raise Http404("No such action.") from error
     except engine.ActionNotAllowed as error:
         raise PermissionDenied("Your role does not allow this action.") from error
-    except engine.Conflict as error:
-        messages.error(request, f"{error} Check its current state below.")
+    except engine.Conflict:
+        messages.error(request, not_recorded(filing, action))
         return redirect(here)
     form = ActionForm(transition, filing, request.POST, request.FILES)
     if form.is_valid():
@@ -190,21 +185,33 @@ def filing_action(request, reference, action):
                 expected_version=form.cleaned_data["version"],
                 **form.payload(),
             )
-        except engine.Conflict as error:
-            messages.error(request, f"{error} Nothing was changed.")
+        except engine.Conflict:
+            messages.error(request, not_recorded(filing, action))
             return redirect(here)
         except engine.ActionNotAllowed as error:
             raise PermissionDenied(str(error)) from error
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(
-                request, f"{transition.label}: done. {filing.reference} is now {filing.state.staff_label.lower()}."
-            )
+            side = side_of(engine.roles_for(request.user, filing))
+            messages.success(request, f"{filing.reference}: {done_message(transition, filing, side)}")
+            if decisions.sets_validity(transition):
+                warning = decisions.coverage_warning(filing, filing.valid_from_on, filing.valid_until_on)
+                if warning:
+                    messages.warning(request, warning)
             return redirect(safe_next(request, here))
     filing.refresh_from_db()
     context = filing_context(request, filing, bound_form=form)
     return render(request, "exemptions/filing_detail.html", context, status=400)
+
+
+def not_recorded(filing, action) -> str:
+    """The flash message when an action lost a race or no longer applies, in words (not the engine's states)."""
+    return (
+        f"“{filing.procedure.label_of(action)}” was not recorded: {filing.reference} was changed by someone else "
+        "since you opened it. "
+        "See where it stands below, and try again if it still applies."
+    )
 
 
 def add_errors(form, error: ValidationError):
@@ -216,10 +223,11 @@ def add_errors(form, error: ValidationError):
 
 
 @login_required
-@require_POST
 def filing_follow(request, reference):
     """A new request extending or amending this approval; the applicant then files it from its own page."""
     filing = visible_filing_or_404(request.user, reference)
+    if request.method != "POST":
+        return redirect("filing_detail", filing.reference)
     roles = engine.roles_for(request.user, filing)
     if not may_request_linked(filing, roles):
         raise PermissionDenied("Only the applicant may extend or amend an approval, and only while nothing is pending.")
@@ -241,17 +249,20 @@ def filing_follow(request, reference):
 
 
 @login_required
-@require_POST
 def filing_message(request, reference):
     filing = visible_filing_or_404(request.user, reference)
+    if request.method != "POST":
+        return redirect("filing_detail", filing.reference)
     form = MessageForm(request.POST)
     if form.is_valid():
         try:
             services.post_message(filing, request.user, form.cleaned_data["body"])
         except ValidationError as error:
             form.add_error("body", error.messages)
-        except services.ClosedToCorrespondence as error:
-            messages.error(request, f"{error} Nothing was sent.")
+        except services.ClosedToCorrespondence:
+            messages.error(
+                request, f"{filing.reference} is finished, so it takes no new messages or documents. Nothing was sent."
+            )
             return redirect("filing_detail", filing.reference)
         else:
             form = None
@@ -265,10 +276,11 @@ def filing_message(request, reference):
 
 
 @login_required
-@require_POST
 def filing_document(request, reference):
     """A file added to a filed case by either side: each checked as any upload is (services.attach_document)."""
     filing = visible_filing_or_404(request.user, reference)
+    if request.method != "POST":
+        return redirect(reverse("filing_detail", args=[filing.reference]) + "#documents")
     kinds = services.attachable_kinds(request.user, filing=filing)
     form = DocumentForm(request.POST, request.FILES, kinds=kinds, prefix="document")
     if form.is_valid():
@@ -276,8 +288,10 @@ def filing_document(request, reference):
             document = services.attach_document(
                 by=request.user, uploaded_file=form.cleaned_data["file"], kind=form.cleaned_data["kind"], filing=filing
             )
-        except services.ClosedToCorrespondence as error:
-            messages.error(request, f"{error} Nothing was added.")
+        except services.ClosedToCorrespondence:
+            messages.error(
+                request, f"{filing.reference} is finished, so it takes no new messages or documents. Nothing was added."
+            )
             return redirect("filing_detail", filing.reference)
         except ValidationError as error:
             add_errors(form, error)

@@ -3,7 +3,7 @@ services.py or engine.apply(), never through `form.save()`."""
 
 from django import forms
 
-from exemptions import procedures
+from exemptions import decisions, procedures
 from exemptions.models import (
     BENEFICIARY_CATEGORIES,
     MAX_ITEMS_PER_DOSSIER,
@@ -289,8 +289,17 @@ class ActionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, transition: Transition, filing, *args, reviewers=None, **kwargs):
-        super().__init__(*args, prefix=transition.name, **kwargs)
+        # A decision starts from the facts it is taken on (the recommendation, the request), shown beside it.
+        deciding = decisions.sets_validity(transition)
+        prefilled = decisions.prefill(filing, transition) if deciding else {}
+        super().__init__(*args, prefix=transition.name, initial={**prefilled, **kwargs.pop("initial", {})}, **kwargs)
         self.transition = transition
+        self.facts = decisions.facts(filing, transition) if deciding else []
+        self.warning = ""
+        if deciding:
+            self.warning = decisions.coverage_warning(
+                filing, *decisions.validity_in_view(filing, transition, prefilled)
+            )
         self.fields["version"].initial = filing.version
         for field in transition.payload:
             self.fields[field.name] = self._payload_field(field, filing, reviewers)

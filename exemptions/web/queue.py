@@ -7,7 +7,7 @@ import statistics
 import django_filters
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.shortcuts import render
@@ -20,6 +20,9 @@ from exemptions.pagination import Cursor, InvalidCursor, deadline_page, page_siz
 
 from .forms import ActionForm, reviewers_of
 
+# States in which the next move is the authority's: the only ones its members can be late in.
+AUTHORITYS_MOVE = procedures.states_where(waits_on=procedures.AUTHORITY)
+
 
 class QueueFilter(FilingFilter):
     """The API list's filters (exemptions/filters.py) for the user's own authorities, plus a sort; without a
@@ -27,6 +30,13 @@ class QueueFilter(FilingFilter):
 
     authority = django_filters.ModelChoiceFilter(
         queryset=Authority.objects.none(), to_field_name="code", label="Authority", empty_label="All my authorities"
+    )
+    # Its own filter, not the API's with other choices: a filter's form field is built once and then shared.
+    overdue = django_filters.ChoiceFilter(
+        choices=[("true", "Overdue on our side"), ("false", "Not overdue on our side")],
+        method="filter_overdue",
+        label="Deadline",
+        empty_label="Any deadline",
     )
     sort = django_filters.ChoiceFilter(
         choices=[("due", "Due soonest first"), ("-due", "Due latest first (no deadline at the top)")],
@@ -47,8 +57,18 @@ class QueueFilter(FilingFilter):
         choices = status_choices(procedures.PROCEDURES[a.workflow_key] for a in authorities)
         self.filters["status"].extra["choices"] = [c for c in choices if c[0] != procedures.INITIAL]
         self.filters["search"].extra["widget"] = forms.TextInput(attrs={"type": "search"})
+        self.filters["overdue"].extra["choices"] = [
+            ("true", "Overdue on our side"),
+            ("false", "Not overdue on our side"),
+        ]
         for queue_filter in self.filters.values():
             queue_filter.extra.pop("help_text", None)  # written for API clients; the labels say it on the page
+
+    def filter_overdue(self, queryset, name, value: str):
+        """Overdue on the authority's side: past its deadline while the next move is the authority's. A case
+        waiting on the applicant's reply is late on their side, not in the reviewer's queue."""
+        late = Q(due_at__lt=timezone.now(), status__in=AUTHORITYS_MOVE)
+        return queryset.filter(late) if value == "true" else queryset.exclude(late)
 
     def filter_sort(self, queryset, name, value):
         return queryset  # the page orders the rows (exemptions/pagination.py): its cursors follow the direction
@@ -108,7 +128,7 @@ def staff_dashboard(request, code=None):
     filings = Filing.objects.filter(authority=authority, submitted_at__isnull=False)
     counted = dict(filings.values_list("status").annotate(n=Count("id")).order_by())
     counts = [(s, counted.get(s.name, 0)) for s in wf.states if not s.initial]
-    overdue = filings.overdue(now).open().with_related().order_by("due_at")[:25]
+    overdue = filings.overdue(now).filter(status__in=AUTHORITYS_MOVE).with_related().order_by("due_at")[:25]
     decided = filings.filter(decided_at__gte=now - dt.timedelta(days=90)).only(
         "submitted_at", "forwarded_at", "decided_at", "applicant_wait_seconds"
     )

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.http import require_POST
 
 from exemptions import tokens
 
@@ -32,8 +31,9 @@ def api_tokens(request):
 
 
 @login_required
-@require_POST
 def api_token_revoke(request, token_key):
+    if request.method != "POST":  # a reload or a bookmark: the list, not a blank 405
+        return redirect("api_tokens")
     if tokens.revoke(request.user, token_key):
         messages.success(request, "The token is revoked: calls made with it are refused from now on.")
     else:

@@ -5,7 +5,7 @@ Idempotent: a second run changes nothing. Demo only; refuses to run with DEBUG o
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from exemptions import demo
+from exemptions import demo, demo_aftercare
 
 
 class Command(BaseCommand):
@@ -20,8 +20,10 @@ class Command(BaseCommand):
                 "seed_demo creates logins with a known password; it runs only with DEBUG on (or --force)."
             )
         users, created = demo.seed()
+        shipments = demo_aftercare.seed()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo ready: {len(users)} logins (password '{demo.DEMO_PASSWORD}'), {created} new filings."
+                f"Demo ready: {len(users)} logins (password '{demo.DEMO_PASSWORD}'), {created} new filings, "
+                f"{shipments} new shipments."
             )
         )

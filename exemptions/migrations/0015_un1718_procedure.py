@@ -19,7 +19,7 @@ def move_retired_states(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exemptions', '0012_email_delivery'),
+        ('exemptions', '0014_shipments_and_monitoring'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -28,6 +28,10 @@ class Migration(migrations.Migration):
         migrations.RemoveConstraint(
             model_name='filing',
             name='filing_one_pending_per_authority',
+        ),
+        migrations.RemoveConstraint(
+            model_name='filing',
+            name='filing_one_open_or_approved_per_authority',
         ),
         migrations.AddField(
             model_name='authority',
@@ -102,5 +106,9 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='filing',
             constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['approval_proposed', 'draft', 'hold_questions', 'in_review', 'information_requested', 'interagency_consultation', 'no_objection_period', 'on_hold', 'submitted', 'with_forwarder'])), fields=('application', 'authority'), name='filing_one_pending_per_authority'),
+        ),
+        migrations.AddConstraint(
+            model_name='filing',
+            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['approval_proposed', 'draft', 'hold_questions', 'in_review', 'information_requested', 'interagency_consultation', 'no_objection_period', 'on_hold', 'submitted', 'with_forwarder', 'approved', 'extension_requested']), models.Q(('link__in', ['extension', 'amendment']), _negated=True)), fields=('application', 'authority'), name='filing_one_open_or_approved_per_authority'),
         ),
     ]

@@ -1,0 +1,97 @@
+"""bench/SIMULATION.md: what a run did, the invariant table, processing-time distributions and SVG charts."""
+
+from __future__ import annotations
+
+import platform
+import statistics
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from django.db import connection
+
+from ..analytics import percentile
+from ..models import Filing, OutgoingEmail
+from .invariants import INVARIANTS
+
+
+def decision_days(outcome) -> dict[str, list[float]]:
+    """Days from filing to decision net of the time the case waited on the applicant, per authority."""
+    found = defaultdict(list)
+    decided = Filing.objects.filter(pk__in=outcome.filing_ids, decided_at__isnull=False, submitted_at__isnull=False)
+    for code, submitted, decided_at, waited in decided.values_list(
+        "authority__code", "submitted_at", "decided_at", "applicant_wait_seconds"
+    ):
+        found[code].append(((decided_at - submitted).total_seconds() - waited) / 86400)
+    return dict(found)
+
+
+def bar_chart(title: str, rows: list[tuple[str, float, float]]) -> str:
+    """A horizontal bar chart (median, with the 90th percentile as a thin bar behind it), as SVG text."""
+    width, row_height, left = 560, 26, 90
+    top = 30
+    height = top + row_height * len(rows) + 20
+    scale = (width - left - 60) / max([p90 for _, _, p90 in rows] or [1]) if rows else 1
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+        f'<text x="8" y="18" font-weight="bold">{title}</text>',
+    ]
+    for i, (label, median, p90) in enumerate(rows):
+        y = top + i * row_height
+        parts += [
+            f'<text x="8" y="{y + 15}">{label}</text>',
+            f'<rect x="{left}" y="{y + 4}" width="{p90 * scale:.1f}" height="14" fill="#c7d7ee"/>',
+            f'<rect x="{left}" y="{y + 7}" width="{median * scale:.1f}" height="8" fill="#1f4e8c"/>',
+            f'<text x="{left + p90 * scale + 6:.1f}" y="{y + 15}">{median:.0f} / {p90:.0f} d</text>',
+        ]
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def write(outcome, path: Path, command: str) -> None:
+    checker = outcome.checker
+    days = decision_days(outcome)
+    rows = [(code, statistics.median(v), percentile(v, 0.9)) for code, v in sorted(days.items())]
+    chart = path.with_name(path.stem + "-decisions.svg")
+    chart.write_text(bar_chart("Days from filing to decision, net of applicant wait (median / p90)", rows))
+    finals = Counter(
+        Filing.objects.filter(pk__in=outcome.filing_ids).values_list("authority__code", "status").iterator()
+    )
+    emails = Counter(
+        OutgoingEmail.objects.filter(pk__gt=checker.first_email_id, sent_at__isnull=False).values_list(
+            "family", flat=True
+        )
+    )
+    lines = [
+        "# A simulated year",
+        "",
+        f"`{command}` — scenario {outcome.scenario}, seed {outcome.seed}, on {connection.vendor}, "
+        f"{platform.machine()} {platform.system()} with {__import__('os').cpu_count()} CPUs (Python {platform.python_version()}).",
+        "",
+        f"- {outcome.apps} applications, {outcome.filings} filings, {outcome.days} simulated days, {outcome.sweeps} sweeps",
+        f"- wall time {outcome.seconds:.1f} s, of which sweeps {outcome.sweep_seconds:.1f} s "
+        f"({outcome.sweep_seconds / max(outcome.sweeps, 1) * 1000:.0f} ms per sweep)",
+        f"- moves: {', '.join(f'{k} {v}' for k, v in sorted(outcome.moves.items()))}",
+        f"- emails sent: {', '.join(f'{k} {v}' for k, v in sorted(emails.items()))} (total {sum(emails.values())})",
+        "",
+        "## Invariants",
+        "",
+        "| invariant | checks | violations |",
+        "|---|---:|---:|",
+        *[f"| {name} | {checker.checks[name]} | 0 |" for name in INVARIANTS],
+        "",
+        "## Days from filing to decision (net of applicant wait)",
+        "",
+        "| authority | decided | median | p90 | max |",
+        "|---|---:|---:|---:|---:|",
+        *[f"| {code} | {len(days[code])} | {m:.1f} | {p:.1f} | {max(days[code]):.1f} |" for code, m, p in rows],
+        "",
+        f"![decision times]({chart.name})",
+        "",
+        "## Where the filings ended",
+        "",
+        "| authority | state | filings |",
+        "|---|---|---:|",
+        *[f"| {code} | {status} | {n} |" for (code, status), n in sorted(finals.items())],
+        "",
+    ]
+    path.write_text("\n".join(lines))

@@ -1,0 +1,238 @@
+"""The simulated year: arrivals, people's moves and the beat's sweeps in time order, at simulated times
+(time-machine), with the invariants checked after every sweep and every simulated day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import itertools
+import logging
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import time_machine
+from celery import current_app
+from django.core import mail
+from django.db.models import Max
+from django.test.utils import override_settings
+from tqdm import tqdm
+
+from .. import deadlines
+from ..models import Authority, Filing, Organization, OutgoingEmail
+from ..notifications import sweep
+from . import population
+from .agents import ASK, DAY, WITHDRAW, Cast
+from .invariants import Checker
+from .scenarios import SCENARIOS
+
+START = dt.datetime(2025, 1, 6, tzinfo=dt.UTC)  # a Monday; the stored holiday calendars cover 2025–2027
+# The beat sweeps every few minutes; a sweep costs about a third of a second whatever the table size, so the
+# simulation samples that rhythm: every few hours through the day, and in the first hour after each
+# authority's local midnight, when expiries and day-counted reminders fall due.
+SWEEP_EVERY_HOURS = 6
+MIDNIGHT_HOURS = (0,)
+SWEEP_MINUTE = dt.timedelta(minutes=5)
+APPS_PER_ORGANIZATION = 4
+WAIT = "wait"  # a draft that waits on another authority's approval looks again a day later
+
+
+def sweep_times(day_start: dt.datetime, zones: set[str], every_hours: int = SWEEP_EVERY_HOURS) -> list[dt.datetime]:
+    times = []
+    for hour in range(24):
+        at = day_start + dt.timedelta(hours=hour)
+        if hour % every_hours == 0 or any(at.astimezone(deadlines.zone(z)).hour in MIDNIGHT_HOURS for z in zones):
+            times.append(at + SWEEP_MINUTE)
+    return times
+
+
+@dataclass
+class Tracked:
+    cast: Cast
+    version: int = -1
+    token: int = 0
+    facts: dict = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    apps: int = 0
+    filings: int = 0
+    days: int = 0
+    sweeps: int = 0
+    moves: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    sweep_seconds: float = 0.0
+    checker: Checker | None = None
+    filing_ids: set = field(default_factory=set)
+    scenario: str = ""
+    seed: int = 0
+
+
+class Simulation:
+    def __init__(
+        self,
+        *,
+        apps: int,
+        days: int,
+        drain: int,
+        seed: int,
+        scenario: str,
+        progress: bool = True,
+        sweep_every: int = SWEEP_EVERY_HOURS,
+    ):
+        self.apps, self.days, self.drain, self.progress = apps, days, drain, progress
+        self.sweep_every = sweep_every
+        self.rng = random.Random(seed)
+        self.scenario = SCENARIOS[scenario]
+        self.queue: list = []
+        self.order = itertools.count()
+        self.tracked: dict[int, Tracked] = {}
+        self.checker = Checker()
+        self.outcome = Outcome(scenario=scenario, seed=seed, checker=self.checker)
+
+    def push(self, at: dt.datetime, what: str, *args) -> None:
+        heapq.heappush(self.queue, (at, next(self.order), what, args))
+
+    # --- the run ------------------------------------------------------------------------------------
+
+    def run(self) -> Outcome:
+        started = time.perf_counter()
+        eager = current_app.conf.task_always_eager
+        current_app.conf.task_always_eager = True  # a notice goes out at its event's simulated moment
+        chatty = [logging.getLogger(name) for name in ("exemptions", "celery")]
+        levels = [logger.level for logger in chatty]
+        for logger in chatty:  # a line per sweep and per task would drown the progress bar
+            logger.setLevel(logging.WARNING)
+        try:
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                mail.outbox = []
+                self.checker.first_outbox_index = 0
+                self._run()
+        finally:
+            current_app.conf.task_always_eager = eager
+            for logger, level in zip(chatty, levels, strict=True):
+                logger.setLevel(level)
+            self.outcome.seconds = time.perf_counter() - started
+        return self.outcome
+
+    def _run(self) -> None:
+        authorities = {a.code: a for a in Authority.objects.all()}
+        zones = {a.time_zone for a in authorities.values()}
+        self.checker.first_email_id = OutgoingEmail.objects.aggregate(last=Max("pk"))["last"] or 0
+        run = f"{self.outcome.seed}x{Organization.objects.count()}"
+        with time_machine.travel(START, tick=False):
+            organizations, self.people = population.cast(
+                run, max(1, -(-self.apps // APPS_PER_ORGANIZATION)), authorities.values()
+            )
+        self.authorities = authorities
+        people = self.people
+        everyone = [*people.applicants.values(), *sum([*people.reviewers.values(), *people.staff.values()], [])]
+        self.checker.recipient_ids = {u.pk for u in everyone}
+        self.checker.recipient_emails = {u.email for u in everyone}
+        for n in range(self.apps):
+            self.push(
+                START + dt.timedelta(days=self.rng.uniform(0, self.days)),
+                "arrive",
+                n,
+                organizations[n % len(organizations)],
+            )
+        total = self.days + self.drain
+        bar = tqdm(total=total, unit="day", disable=not self.progress, desc=f"simulate {self.scenario.name}")
+        for day in range(total):
+            day_start = START + day * DAY
+            for at in sweep_times(day_start, zones, self.sweep_every):
+                self.push(at, "sweep")
+            self._until(day_start + DAY)
+            self.checker.daily(day_start, day_start.date())
+            self.outcome.days = day + 1
+            bar.update()
+            bar.set_postfix(filings=len(self.tracked), emails=len(mail.outbox))
+        bar.close()
+        self.checker.final()
+
+    def _until(self, end: dt.datetime) -> None:
+        while self.queue and self.queue[0][0] < end:
+            at, _, what, args = heapq.heappop(self.queue)
+            with time_machine.travel(at, tick=False):
+                getattr(self, f"_{what}")(at, *args)
+
+    # --- what happens -------------------------------------------------------------------------------
+
+    def _arrive(self, at, n, organization) -> None:
+        applicant = self.people.applicants[organization.pk]
+        application, filings = population.dossier(organization, applicant, n, at, self.rng, self.authorities)
+        self.outcome.apps += 1
+        self.checker.application_ids.add(application.pk)
+        by_code = {f.authority.code: f for f in filings}
+        for filing in filings:
+            cast = Cast(
+                self.scenario,
+                self.rng,
+                applicant,
+                self.people.reviewers[filing.authority_id],
+                self.people.staff[filing.authority_id],
+            )
+            tracked = Tracked(cast)
+            after = by_code.get(self.scenario.after.get(filing.authority.code, ""))
+            if after is not None:
+                tracked.facts["after"] = after.pk
+            self.tracked[filing.pk] = tracked
+            self.checker.filing_ids.add(filing.pk)
+            self.outcome.filing_ids.add(filing.pk)
+            self.outcome.filings += 1
+            self._schedule(filing, at)
+
+    def _schedule(self, filing: Filing, at: dt.datetime) -> None:
+        tracked = self.tracked[filing.pk]
+        tracked.version, tracked.token = filing.version, tracked.token + 1
+        waiting_on = tracked.facts.get("after")
+        if filing.state.initial and waiting_on:
+            other = Filing.objects.get(pk=waiting_on)
+            if other.state.terminal and not other.state.grants_validity:
+                self.push(at + DAY, "move", filing.pk, tracked.token, WITHDRAW)
+                return
+            if not (other.state.grants_validity or other.state.lapsed):
+                self.push(at + DAY, "move", filing.pk, tracked.token, WAIT)
+                return
+        planned = tracked.cast.next_move(filing, at, tracked.facts)
+        if planned:
+            when, kind = planned
+            self.push(max(when, at + dt.timedelta(minutes=1)), "move", filing.pk, tracked.token, kind)
+
+    def _load(self, filing_id: int) -> Filing:
+        return Filing.objects.select_related("authority", "application__organization").get(pk=filing_id)
+
+    def _move(self, at, filing_id, token, kind) -> None:
+        tracked = self.tracked[filing_id]
+        if token != tracked.token:
+            return  # the case moved on since this move was planned
+        filing = self._load(filing_id)
+        if kind == WAIT:
+            self._schedule(filing, at)
+            return
+        done = tracked.cast.act(filing, kind, at)
+        if done is None:
+            self._schedule(filing, at)
+            return
+        event, made = done
+        self.checker.recorded(filing, event)
+        self.outcome.moves[made] += 1
+        if made == ASK:
+            tracked.facts["asked"] = tracked.facts.get("asked", 0) + 1
+        self.checker.moved(filing, at)
+        self._schedule(filing, at)
+
+    def _sweep(self, at) -> None:
+        started = time.perf_counter()
+        sweep(at)
+        self.outcome.sweep_seconds += time.perf_counter() - started
+        self.outcome.sweeps += 1
+        self.checker.after_sweep(at)
+        versions = dict(Filing.objects.filter(pk__in=self.tracked).values_list("pk", "version"))
+        for filing_id, version in versions.items():
+            if version != self.tracked[filing_id].version:  # the clock moved it (expiry, end of a period)
+                filing = self._load(filing_id)
+                self.checker.moved(filing, at)
+                self._schedule(filing, at)

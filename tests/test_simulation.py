@@ -1,0 +1,79 @@
+"""`manage.py simulate_year` (issue 21): a smoke run of the simulated year passes its invariants, and a
+deliberately broken deadline computation stops the run naming the invariant and the filing."""
+
+import datetime as dt
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from exemptions import deadlines, procedures
+from exemptions.models import Authority, Event, Filing, OutgoingEmail
+from exemptions.services import create_filing
+from exemptions.simulation import invariants
+from exemptions.simulation.invariants import oracle_cleared
+
+# Notices go out on commit, as in production.
+simulated = pytest.mark.django_db(transaction=True)
+
+
+def simulate(tmp_path, **options):
+    out = StringIO()
+    call_command("simulate_year", no_progress=True, report=str(tmp_path / "SIMULATION.md"), stdout=out, **options)
+    return out.getvalue()
+
+
+@simulated
+def test_a_thirty_application_season_keeps_every_invariant(tmp_path):
+    # Daytime sweeps once a day (each authority's midnight still gets its own): the sweep is most of the cost.
+    said = simulate(tmp_path, apps=30, days=120, seed=7, sweep_every=24)
+
+    assert re.search(r"30 applications, \d+ filings, 120 days, \d+ sweeps, \d+ invariant checks passed", said)
+    filings = Filing.objects.filter(reference__isnull=False)
+    assert filings.exclude(submitted_at=None).count() >= 30  # cases were filed …
+    assert filings.exclude(decided_at=None).count() >= 10  # … and decided, through the engine's events
+    assert Event.objects.filter(actor=None).exists()  # the clock moved some (end of a no-objection period)
+    assert OutgoingEmail.objects.filter(family=OutgoingEmail.Family.REMINDER, sent_at__isnull=False).exists()
+    report = (tmp_path / "SIMULATION.md").read_text()
+    for name in invariants.INVARIANTS:
+        assert name in report
+    checked = dict(re.findall(r"^\| (.+?) \| (\d+) \| 0 \|$", report, re.M))
+    assert int(checked[invariants.EXACTLY_ONCE]) > 0 and int(checked[invariants.WORKING_DAY]) > 0
+    assert int(checked[invariants.CLEARED]) > 0
+    assert "UN1718" in report and (tmp_path / "SIMULATION-decisions.svg").read_text().startswith("<svg")
+
+
+@simulated
+def test_a_deadline_on_a_weekend_stops_the_run_naming_the_invariant_and_the_filing(tmp_path, monkeypatch):
+    def lands_on_saturday(start, days, calendar, tz_name):
+        day = start.astimezone(deadlines.zone(tz_name)).date() + dt.timedelta(days=days)
+        return deadlines.end_of_day(day + dt.timedelta(days=(5 - day.weekday()) % 7), tz_name)
+
+    monkeypatch.setattr(deadlines, "working_deadline", lands_on_saturday)
+
+    with pytest.raises(CommandError) as broken:
+        simulate(tmp_path, apps=4, days=10, seed=3)
+
+    message = str(broken.value)
+    assert invariants.WORKING_DAY in message
+    reference = re.search(r"filing (\S+):", message).group(1)
+    assert Filing.objects.filter(reference=reference).exists()
+    assert "Sat" in message and re.search(r"simulated day \d+", message)
+    assert broken.value.returncode != 0
+
+
+def test_the_cleared_to_ship_oracle_counts_every_day_of_the_window(dossier):
+    authority = Authority.objects.get(code="UN1718")
+    filing = create_filing(dossier, authority, dossier.created_by)
+    today = dossier.ship_from_on
+    assert oracle_cleared(dossier, today) is False  # filed nowhere yet
+    granted = procedures.states_where(grants_validity=True)[0]
+    Filing.objects.filter(pk=filing.pk).update(
+        status=granted, valid_from_on=today, valid_until_on=dossier.ship_until_on - dt.timedelta(days=1)
+    )
+    assert oracle_cleared(dossier, today) is False  # one day short
+    Filing.objects.filter(pk=filing.pk).update(valid_until_on=dossier.ship_until_on)
+    assert oracle_cleared(dossier, today) is True
+    assert oracle_cleared(dossier, dossier.ship_until_on + dt.timedelta(days=1)) is False  # the window is over
