@@ -59,7 +59,7 @@ def test_approval_ending_before_the_window_ends_names_the_shortfall(application,
 def extending(approval):
     """A second approval of the same authority follows the first as its extension (one approval per authority
     otherwise)."""
-    return {"follows": approval, "link": Filing.Link.EXTENSION}
+    return {"follows": approval, "link": Filing.Link.EXTENSION, "linked_request": "Three more months: port delays."}
 
 
 def test_a_gap_between_two_approvals_is_a_blocker(application, applicant):
