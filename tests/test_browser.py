@@ -9,11 +9,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from exemptions import engine, procedures
+from exemptions import committee, engine, procedures
 from exemptions.demo import drive
 from exemptions.models import Filing, Profile
 from tests import factories
@@ -288,32 +289,30 @@ def test_a_reviewer_of_another_authority_cannot_open_the_filing(open_as, dossier
     expect(page.get_by_text("No cases match these filters.")).to_be_visible()
 
 
-def test_staff_confirm_sees_the_recommended_terms_prefilled(open_as, org, applicant, reviewer_un, staff_un):
+def test_staff_confirm_sees_the_committee_validity_and_grants_longer_with_a_justification(
+    open_as, org, applicant, reviewer_un, staff_un
+):
     dossier = factories.complete_dossier(org, applicant, ship_from_on=WINDOW[0], ship_until_on=WINDOW[1])
-    un = factories.submitted_filing(dossier, "UN1718", applicant)
-    engine.apply(un, "take", reviewer_un)
-    recommendation = dict(valid_from_on="2027-02-01", valid_until_on="2027-05-31", authority_reference="S/AC.49/2027/OC.7",
-                          conditions="Report each distribution within 30 days.")  # fmt: skip
-    engine.apply(un, "recommend", reviewer_un, "", None, **recommendation)
-    engine.apply(un, "propose_approval", engine.SYSTEM)
+    un = drive(factories.filing(dossier, "UN1718", applicant), "approval_proposed", applicant=applicant,
+               reviewer=reviewer_un, staff=staff_un)  # fmt: skip
+    approved_on = committee.approval_day(un, timezone.now())
 
     staff = open_as(staff_un)
     staff.goto(f"/filings/{un.reference}/")
     form = staff.locator('form[data-action="confirm_approval"]')
     form.locator("summary").click()
-    expect(form.get_by_label("Valid from", exact=True)).to_have_value("2027-02-01")
-    expect(form.get_by_label("Valid until", exact=True)).to_have_value("2027-05-31")
-    expect(form.get_by_label("Committee letter number", exact=True)).to_have_value("S/AC.49/2027/OC.7")
-    expect(form.get_by_label("Conditions", exact=True)).to_have_value("Report each distribution within 30 days.")
-    expect(form.locator(".decision-facts")).to_contain_text("1 Feb 2027 – 31 May 2027")
-    expect(form.locator(".alert-warn")).to_contain_text("before the shipment window closes on 30 Jun 2027")
+    expect(form.locator(".decision-facts")).to_contain_text("Validity by default")
+    expect(form.locator(".decision-facts")).to_contain_text("Shipment window")
+    expect(form.get_by_label("Validity in months from the approval", exact=True)).to_have_value("")
     shoot(staff, "staff-confirm")
-    form.get_by_label("Valid until", exact=True).fill("2027-06-30")
+    form.get_by_label("Validity in months from the approval", exact=True).fill("9")
+    form.get_by_label("Justification for the longer validity", exact=True).fill("Winter closes the rail route.")
+    form.get_by_label("Committee letter number", exact=True).fill("S/AC.49/2027/OC.7")
     form.locator("button[type=submit]").click()
     expect(staff.get_by_text(f"{un.reference}: The approval is confirmed")).to_be_visible()
     un.refresh_from_db()
     assert (un.valid_from_on, un.valid_until_on, un.authority_reference) == (
-        dt.date(2027, 2, 1), dt.date(2027, 6, 30), "S/AC.49/2027/OC.7"
+        approved_on, approved_on + relativedelta(months=9), "S/AC.49/2027/OC.7"
     )  # fmt: skip
 
 
