@@ -65,8 +65,7 @@ DAY = dt.timedelta(days=1)
 def _ends_validity_on_its_own(wf, path) -> bool:
     """True when the path runs a clock-triggered transition out of an approval (expiry): validity must end first."""
     status = INITIAL_STATUS
-    for action in path:
-        transition = wf.transition(action, status)
+    for transition in path:
         if transition.is_system and wf.state(status).grants_validity:
             return True
         status = transition.target_from(status)
@@ -110,7 +109,10 @@ def create_cast(organizations: int, authorities, reviewers=REVIEWERS_PER_AUTHORI
     start = (Organization.objects.aggregate(last=models.Max("pk"))["last"] or 0) + 1
     orgs = Organization.objects.bulk_create(
         Organization(
-            name=f"Bench Relief Organization {n}", kind="ngo", country="CH", contact_email=f"ops{n}@bench.example.org"
+            name=f"Bench Relief Organization {n}",
+            kind="un_agency",
+            country="CH",
+            contact_email=f"ops{n}@bench.example.org",
         )
         for n in range(start, start + organizations)
     )
@@ -225,7 +227,7 @@ class Replayer:
 
     def case(self, filing: Filing, target: str, applicant) -> Case:
         wf = filing.authority.procedure
-        path = [t.name for t in wf.path_to(target)]
+        path = self._path(filing, wf, target)
         rng, now = self.rng, self.now
         reviewer = rng.choice(self.cast.reviewers[filing.authority_id])
         staff = rng.choice(self.cast.staff[filing.authority_id])
@@ -235,8 +237,7 @@ class Replayer:
         filing.status_changed_at = filing.created_at
         case = Case(filing)
         ends_on_its_own = _ends_validity_on_its_own(wf, path)
-        for action, step in zip(path, steps, strict=True):
-            transition = wf.transition(action, filing.status)
+        for transition, step in zip(path, steps, strict=True):
             at += step
             if transition.is_system and filing.due_at:
                 at = max(at, filing.due_at + dt.timedelta(minutes=rng.uniform(1, 300)))  # the clock ran out
@@ -257,11 +258,20 @@ class Replayer:
         self._reminder(case, wf, applicant, reviewer)
         return case
 
+    @staticmethod
+    def _path(filing, wf, target) -> list:
+        """The transitions into `target` this filing's guards admit; a state only a forwarded request reaches (UN
+        1718: with the Member State) is reached by a request sent through the Resident Coordinator."""
+        try:
+            return engine.path_for(filing, target)
+        except ValueError:
+            filing.submission_channel = Filing.Channel.RESIDENT_COORDINATOR
+            return engine.path_for(filing, target)
+
     def _steps(self, wf, path, authority):
         """Time before each action: hours to days, or the whole period when the clock triggers it."""
         status = INITIAL_STATUS
-        for action in path:
-            transition = wf.transition(action, status)
+        for transition in path:
             deadline = wf.state(status).deadline
             if transition.is_system and deadline and deadline.working_days_setting:
                 yield dt.timedelta(days=getattr(authority, deadline.working_days_setting) * 7 / 5 + 1)

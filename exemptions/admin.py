@@ -343,7 +343,7 @@ def in_readers_zone(name: str):
 # What an operator may correct on a filing: how it was sent. Everything else belongs to the workflow (status,
 # deadlines, assignment, decision, validity, the frozen dossier) or fixes which case it is (dossier, authority),
 # and changes only through a transition: the override page below.
-EDITABLE_FILING_FIELDS = ["legal_basis", "submission_channel", "channel_detail"]
+EDITABLE_FILING_FIELDS = ["legal_basis", "submission_channel", "channel_detail", "urgent", "urgent_reason"]
 
 
 @admin.register(Filing)

@@ -14,10 +14,11 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from . import committee
 from . import procedures as p
 from .models import Filing
 
-VALIDITY_EFFECTS = frozenset({p.ADOPT_RECOMMENDATION, p.EXTEND_VALIDITY, p.RECORD_APPROVAL, p.RECORD_RECOMMENDATION})
+VALIDITY_EFFECTS = frozenset({p.RECORD_COMMITTEE_APPROVAL, p.EXTEND_VALIDITY, p.RECORD_APPROVAL})
 
 
 def _day(value: dt.date) -> str:
@@ -48,21 +49,14 @@ def _proposed_validity(filing: Filing, today: dt.date) -> tuple[dt.date, dt.date
 
 
 def prefill(filing: Filing, transition: p.Transition, today: dt.date | None = None) -> dict:
-    """Initial values of the form of `transition` on `filing`: the recommendation a confirmation adopts, the
-    date an extension asked for, a validity matching the shipment window for a first approval."""
+    """Initial values of the form of `transition` on `filing`: the date an extension asked for, a validity
+    matching the shipment window for a first approval (a Committee approval counts months from its own day)."""
     effects = set(transition.effects)
     names = {f.name for f in transition.payload}
     values: dict = {}
-    if p.ADOPT_RECOMMENDATION in effects:
-        values = {
-            "valid_from_on": filing.valid_from_on,
-            "valid_until_on": filing.valid_until_on,
-            "conditions": filing.conditions,
-            "authority_reference": filing.authority_reference,
-        }
-    elif p.EXTEND_VALIDITY in effects:
+    if p.EXTEND_VALIDITY in effects:
         values = {"valid_until_on": requested_extension(filing)}
-    elif effects & {p.RECORD_APPROVAL, p.RECORD_RECOMMENDATION}:
+    elif p.RECORD_APPROVAL in effects:
         valid_from, valid_until = _proposed_validity(filing, today or timezone.localdate())
         values = {"valid_from_on": valid_from, "valid_until_on": valid_until}
     return {k: v for k, v in values.items() if k in names and v not in (None, "")}
@@ -80,12 +74,16 @@ def facts(filing: Filing, transition: p.Transition) -> list[Fact]:
     effects = set(transition.effects)
     application = filing.application
     rows: list[Fact] = []
-    if p.ADOPT_RECOMMENDATION in effects:
-        if filing.valid_from_on and filing.valid_until_on:
-            rows.append(Fact("Recommended validity", f"{_day(filing.valid_from_on)} – {_day(filing.valid_until_on)}"))
-        rows.append(Fact("Recommended conditions", filing.conditions or "None"))
-        if filing.authority_reference:
-            rows.append(Fact("Letter number", filing.authority_reference))
+    if p.RECORD_COMMITTEE_APPROVAL in effects:
+        authority = filing.authority
+        start, end = validity_in_view(filing, transition, {})
+        rows.append(
+            Fact(
+                "Validity by default",
+                f"{_day(start)} – {_day(end)} ({authority.default_validity_months} months from the approval; up to "
+                f"{authority.max_validity_months} with a justification)",
+            )
+        )
     if p.EXTEND_VALIDITY in effects:
         requested = requested_extension(filing)
         if requested:
@@ -95,6 +93,15 @@ def facts(filing: Filing, transition: p.Transition) -> list[Fact]:
     if effects & VALIDITY_EFFECTS and application.ship_from_on and application.ship_until_on:
         rows.append(Fact("Shipment window", f"{_day(application.ship_from_on)} – {_day(application.ship_until_on)}"))
     return rows
+
+
+def validity_in_view(filing: Filing, transition: p.Transition, prefilled: dict) -> tuple:
+    """The validity the form of `transition` would give as it stands: a Committee approval's default months from
+    the day the Committee approved (committee.approval_day), else the prefilled or current dates."""
+    if p.RECORD_COMMITTEE_APPROVAL in transition.effects:
+        start = committee.approval_day(filing, timezone.now())
+        return start, start + relativedelta(months=filing.authority.default_validity_months)
+    return prefilled.get("valid_from_on", filing.valid_from_on), prefilled.get("valid_until_on", filing.valid_until_on)
 
 
 def coverage_warning(filing: Filing, valid_from: dt.date | None, valid_until: dt.date | None) -> str:

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import deadlines, engine, payloads, procedures, services
-from .models import Application, Authority, Document, Membership, Organization, Profile, Role, ScreeningHit
+from .models import Application, Authority, Document, Filing, Membership, Organization, Profile, Role, ScreeningHit
 from .screening import store
 from .screening.formats import FIXTURE_FILES
 
@@ -81,6 +81,24 @@ PARTIES = [
     ("bank", "Banque Cantonale de Genève", "CH", "Quai de l'Île 17, 1204 Geneva"),
 ]
 
+# How a demo request reaches an authority that takes forwarded requests, by dossier row in turn: each channel
+# IAN 7 provides. The demo NGOs have no two recent approvals, so their direct requests are urgent ones.
+CHANNELS = [
+    dict(submission_channel=Filing.Channel.MEMBER_STATE, channel_detail="Switzerland"),
+    dict(submission_channel=Filing.Channel.RESIDENT_COORDINATOR),
+    dict(submission_channel=Filing.Channel.MEMBER_STATE, channel_detail="Sweden"),
+    dict(submission_channel=Filing.Channel.COMMITTEE_SECRETARY),
+    dict(
+        submission_channel=Filing.Channel.DIRECT,
+        urgent=True,
+        urgent_reason="Diphtheria outbreak in two counties: vaccines must ship before the winter road closures.",
+    ),
+]
+FORWARDING = dt.timedelta(days=9)  # a Member State or the Resident Coordinator takes this long to transmit
+EXTENSION_REQUEST = (
+    "Extend by three months: the second shipment waits for rail capacity at Dandong; goods, quantities and "
+    "consignees are unchanged."
+)
 # The sanctions lists the demo screens against: the fixture files, in each list's published format (invented
 # entries; bench/sanctions_files.py writes them).
 SANCTIONS_FOLDER = settings.BASE_DIR / "tests" / "fixtures" / "sanctions"
@@ -169,7 +187,10 @@ def payload_for(transition, filing, at: dt.datetime, *, reviewer, valid_from_on=
         elif f.name in TEXTS:
             payload[f.name] = TEXTS[f.name].format(code=filing.authority.code, number=1000 + filing.pk)
         elif f.kind != procedures.DATE:
-            continue  # documents go with the action's form, not its payload
+            continue  # documents go with the action's form, and a validity in months is the authority's default
+        elif procedures.RECORD_TRANSMISSION in transition.effects:
+            # The forwarding body transmits on the day it is recorded, in the authority's zone.
+            payload[f.name] = at.astimezone(deadlines.zone(filing.authority.time_zone)).date()
         elif f.not_before:
             start = payload.get(f.not_before) or at.date()
             payload[f.name] = valid_until_on or _validity_end(
@@ -213,7 +234,7 @@ def drive(
     """
     now = timezone.now()
     at = started_at or now
-    for transition in filing.procedure.path_to(state, start=filing.status):
+    for transition in engine.path_for(filing, state):
         at = _when(filing, transition, at + STEP)
         at = at if rehearse else min(at, now)  # a rehearsal may overshoot now: its miss then tells how far
         actor = actor_for(transition, applicant=applicant, reviewer=reviewer, staff=staff)
@@ -234,6 +255,8 @@ def drive(
 def _when(filing, transition, at: dt.datetime) -> dt.datetime:
     """When `transition` runs, at `at` or later: the clock fires at the next sweep after its trigger."""
     sweep, zone = settings.REMINDER_SWEEP_INTERVAL, filing.authority.time_zone
+    if procedures.RECORD_TRANSMISSION in transition.effects:
+        return at + FORWARDING
     if transition.trigger == procedures.DEADLINE_PASSED and filing.due_at:
         return max(at, filing.due_at + sweep)
     if transition.trigger == procedures.VALIDITY_ENDED and filing.valid_until_on:
@@ -275,7 +298,7 @@ def start_for(filing, state: str, target: tuple[str, dt.datetime], **people) -> 
     along the real path, shifted by the miss until it lands within a day or two (working days and holidays
     make the deadline move in steps)."""
     field, when = target
-    started = when - STEP * len(filing.procedure.path_to(state))
+    started = when - STEP * len(engine.path_for(filing, state))
     best = None
     for _ in range(8):
         rehearsed = drive(copy.copy(filing), state, started_at=started, rehearse=True, **people)
@@ -401,7 +424,8 @@ def _file_dossier(title, row, group, authorities, organization, applicant, users
             reviewer=_member(users, Role.REVIEWER, authority.code),
             staff=_member(users, Role.STAFF, authority.code),
         )
-        filing = services.create_filing(application, authority, applicant)
+        channel = CHANNELS[row % len(CHANNELS)] if procedure.takes_forwarded_requests else None
+        filing = services.create_filing(application, authority, applicant, channel=channel)
         if procedure.state(state).initial:
             started = now - RECENTLY
         else:
@@ -416,7 +440,8 @@ def _file_dossier(title, row, group, authorities, organization, applicant, users
         drive(filing, state, started_at=started, **people)
         attach_licence(filing, people["reviewer"])
         _clear_rule_flags(filing, people["reviewer"])
-    return len(plans)
+    extensions = [_extension(filing, people) for filing, _, _, people in plans if _extends(filing)]
+    return len(plans) + len(extensions)
 
 
 def attach_licence(filing, reviewer) -> None:
@@ -432,3 +457,19 @@ def attach_licence(filing, reviewer) -> None:
         filing=filing,
     )
     Document.objects.filter(pk=licence.pk).update(uploaded_at=filing.decided_at)
+
+
+def _extends(filing) -> bool:
+    """An approval in force of a procedure with an expedited track gets an extension request in the demo."""
+    return bool(filing.procedure.expedited_deadlines) and filing.state.grants_validity
+
+
+def _extension(approval, people):
+    """The holder asks to extend `approval` by a new, linked request, now before the authority on the expedited
+    track (its short period ends in a few days)."""
+    extension = services.request_linked(approval, people["applicant"], Filing.Link.EXTENSION, EXTENSION_REQUEST)
+    procedure = extension.procedure
+    expedited = {kind for kind, _ in procedure.expedited_deadlines}
+    state = next(s.name for s in procedure.states if s.deadline and s.deadline.kind in expedited)
+    started = start_for(extension, state, ("due_at", timezone.now() + FEW_DAYS), **people)
+    return drive(extension, state, started_at=started, **people)

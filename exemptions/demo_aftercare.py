@@ -38,8 +38,14 @@ def seed(now: dt.datetime | None = None, limit: int = 2) -> int:
     today = timezone.localdate(now or timezone.now())
     in_force = Filing.objects.in_force(today).filter(valid_from_on__lte=today - dt.timedelta(days=40))
     dossiers = Application.objects.filter(filings__in=in_force).distinct().order_by("created_at")
+    # Only dossiers every required authority has approved may ship (a UN case still before the Committee may not).
+    approved = set(in_force.values_list("application_id", "authority_id"))
+    ready = [
+        a for a in dossiers.prefetch_related("required_authorities")
+        if all((a.pk, authority.pk) in approved for authority in a.required_authorities.all())
+    ]  # fmt: skip
     made = 0
-    for application in dossiers[:limit]:
+    for application in ready[:limit]:
         with transaction.atomic():
             made += _aftercare(application, today, full=made == 0)
     return made

@@ -165,7 +165,7 @@ class Composer:
             "escalation": escalation,
             "own_action": (wording.acts == "staff") == staff,
             "url": filing_url(filing),
-            "extension_url": filing_url(filing) + "#request_extension" if email.deadline_kind == "expiry" else "",
+            "extension_url": filing_url(filing) + extension_anchor(filing) if email.deadline_kind == "expiry" else "",
         }
         return render_email("reminder", context, email.recipient)
 
@@ -285,3 +285,10 @@ class Composer:
             "url": settings.SITE_URL + settings.SHIPMENTS_PATH.format(reference=application.reference),
         }
         return render_email("incident", context, email.recipient)
+
+
+def extension_anchor(filing) -> str:
+    """Where an approval's page offers its extension: an action on the approval, or (UN 1718) a new, linked request."""
+    if filing.procedure.with_effect(procedures.CHECK_EXTENSION_REQUEST):
+        return "#request_extension"
+    return "#request"

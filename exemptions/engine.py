@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import clocks, deadlines, payloads, publisher, snapshot
+from . import clocks, committee, deadlines, payloads, publisher, snapshot
 from . import procedures as p
 from .models import (
     AUTHORITY_ROLES,
@@ -85,16 +85,27 @@ def roles_on(user, organization_id: int, authority_id: int, filed: bool) -> froz
     return frozenset(roles)
 
 
+def path_for(filing: Filing, state: str) -> list[p.Transition]:
+    """The transitions that bring this filing from where it stands into `state` (its guards respected)."""
+    return filing.procedure.path_to(state, start=filing.status, admits=lambda t: committee.admits(filing, t))
+
+
 def available_actions(filing: Filing, user) -> list[p.Transition]:
     """The transitions this user may run on this filing now: the buttons, `allowed_actions`, the guard."""
-    return actions_in(filing.procedure, filing.status, roles_for(user, filing))
+    return actions_in(filing.procedure, filing.status, roles_for(user, filing), filing)
 
 
-def actions_in(procedure: p.Procedure, status: str, roles: frozenset[str]) -> list[p.Transition]:
-    """`available_actions` from a filing's procedure, status and the caller's roles on it."""
+def actions_in(procedure: p.Procedure, status: str, roles: frozenset[str], filing: Filing | None = None):
+    """`available_actions` from a filing's procedure, status and the caller's roles on it. Without the filing
+    (a list's fast path) a guard is not checked: transitions that differ by guard share their name."""
     seen, actions = set(), []
     for t in procedure.transitions:
-        if status in t.sources and roles & t.roles and t.name not in seen:
+        if (
+            status in t.sources
+            and roles & t.roles
+            and t.name not in seen
+            and (filing is None or committee.admits(filing, t))
+        ):
             seen.add(t.name)
             actions.append(t)
     return actions
@@ -164,26 +175,6 @@ def _record_approval(filing, plan, cleaned):
         plan.changes["authority_reference"] = cleaned["authority_reference"]
 
 
-def _record_recommendation(filing, plan, cleaned):
-    # The proposed validity waits on the filing until staff confirm it (or give other dates).
-    plan.changes.update(
-        valid_from_on=cleaned.get("valid_from_on"),
-        valid_until_on=cleaned.get("valid_until_on"),
-        conditions=cleaned.get("conditions", ""),
-    )
-    if cleaned.get("authority_reference"):
-        plan.changes["authority_reference"] = cleaned["authority_reference"]
-
-
-def _adopt_recommendation(filing, plan, cleaned):
-    recommended = {"valid_from_on": filing.valid_from_on, "valid_until_on": filing.valid_until_on}
-    merged = {**recommended, **{k: v for k, v in cleaned.items() if v}}
-    errors = payloads.check_dates(plan.transition, merged, filing.authority)
-    if errors:
-        raise ValidationError(errors)
-    _record_approval(filing, plan, merged)
-
-
 def _record_refusal(filing, plan, cleaned):
     # Only a note the applicant may read can stand in for reasons: an internal note never becomes the decision.
     shared_note = "" if plan.transition.note_is_internal else plan.note
@@ -249,8 +240,11 @@ EFFECTS = {
     ),
     p.POST_RESPONSE: lambda filing, plan, cleaned: plan.messages.append((Message.Kind.RESPONSE, plan.note)),
     p.RECORD_APPROVAL: _record_approval,
-    p.RECORD_RECOMMENDATION: _record_recommendation,
-    p.ADOPT_RECOMMENDATION: _adopt_recommendation,
+    p.RECORD_COMMITTEE_APPROVAL: lambda filing, plan, cleaned: committee.record_approval(
+        filing, plan, cleaned, _record_approval
+    ),
+    p.CHECK_CHANNEL: committee.check_channel,
+    p.RECORD_TRANSMISSION: committee.record_transmission,
     p.RECORD_REFUSAL: _record_refusal,
     p.CHECK_EXTENSION_REQUEST: _check_extension_request,
     p.EXTEND_VALIDITY: _extend_validity,
@@ -283,7 +277,9 @@ def plan(filing: Filing, transition: p.Transition, actor, note: str, cleaned: di
     )
     for effect in transition.effects:
         EFFECTS[effect](filing, outcome, cleaned)
-    due_at, clock = clocks.next_due_at(filing, outcome.source, outcome.target, at, outcome.changes)
+    # A forwarded request's clock starts at the forwarding body's transmission, not when it is recorded.
+    starts = outcome.changes.get("forwarded_at") or at
+    due_at, clock = clocks.next_due_at(filing, outcome.source, outcome.target, starts, outcome.changes)
     outcome.changes.update(clock, due_at=due_at, status=outcome.target.name)
     if outcome.target is not outcome.source:
         outcome.changes["status_changed_at"] = at
@@ -387,8 +383,8 @@ ONE_STATEMENT_EFFECTS = frozenset(
         p.POST_INFORMATION_REQUEST,
         p.POST_RESPONSE,
         p.RECORD_APPROVAL,
-        p.RECORD_RECOMMENDATION,
-        p.ADOPT_RECOMMENDATION,
+        p.RECORD_COMMITTEE_APPROVAL,
+        p.RECORD_TRANSMISSION,
         p.RECORD_REFUSAL,
         p.CHECK_EXTENSION_REQUEST,
         p.EXTEND_VALIDITY,

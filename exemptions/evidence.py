@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from . import monitoring, services
+from . import monitoring, uploads
 from .models import Application, MonitoringVisit, VisitFile
 
 
@@ -20,11 +20,11 @@ def checked_upload(uploaded_file) -> tuple[str, str, str]:
     if uploaded_file.size > settings.FILE_UPLOAD_MAX_BYTES:
         limit_mb = settings.FILE_UPLOAD_MAX_BYTES // (1024 * 1024)
         raise ValidationError({"files": f"The file is larger than the {limit_mb} MB limit."})
-    name = services.safe_display_name(uploaded_file.name)
+    name = uploads.safe_display_name(uploaded_file.name)
     uploaded_file.seek(0)
-    content_type = services.sniff_content_type(uploaded_file.read(services.SNIFF_BYTES), name)
+    content_type = uploads.sniff_content_type(uploaded_file.read(uploads.SNIFF_BYTES), name)
     if content_type is None:
-        accepted = ", ".join(services.ALLOWED_UPLOAD_TYPES.values())
+        accepted = ", ".join(uploads.ALLOWED_UPLOAD_TYPES.values())
         raise ValidationError({"files": f"“{name}” is not a file type we accept. Upload one of: {accepted}."})
     digest = hashlib.sha256()
     uploaded_file.seek(0)

@@ -82,7 +82,12 @@ def file_again(filing: Filing, by) -> Filing:
         )  # fmt: skip
     with transaction.atomic():
         again = services.create_filing(
-            filing.application, filing.authority, by, follows=filing, link=Filing.Link.RESUBMISSION
+            filing.application,
+            filing.authority,
+            by,
+            channel=services.channel_of(filing),
+            follows=filing,
+            link=Filing.Link.RESUBMISSION,
         )
         engine.apply(again, again.procedure.action_with_effect(procedures.SNAPSHOT_DOSSIER), by)
     return again

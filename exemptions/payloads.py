@@ -53,6 +53,39 @@ def check_dates(transition: p.Transition, values: dict, authority) -> dict[str, 
     return errors
 
 
+def check_months(transition: p.Transition, values: dict, authority) -> dict[str, list[str]]:
+    """Field errors for a validity in months: at least one, at most the authority's longest, and beyond its
+    default only with the written justification the declaration names. The one check of a UN validity's
+    length, whatever face it came from."""
+    errors: dict[str, list[str]] = {}
+    for f in transition.payload:
+        months = values.get(f.name)
+        if f.kind != p.MONTHS or months is None:
+            continue
+        longest = getattr(authority, f.max_months_setting)
+        if not 1 <= months <= longest:
+            errors.setdefault(f.name, []).append(
+                f"{f.label}: {authority.code} grants from 1 to {longest} months; {months} is not possible."
+            )
+            continue
+        usual = getattr(authority, f.justify_above_setting) if f.justify_above_setting else longest
+        if months > usual and not values.get(f.justification):
+            errors.setdefault(f.justification, []).append(
+                f"A validity of {months} months exceeds {authority.code}'s usual {usual}: give the written "
+                "justification (e.g. transport delays)."
+            )
+    return errors
+
+
+def _as_months(raw) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    text = str(raw).strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 6 else None
+
+
 def clean(transition: p.Transition, filing: Filing, note: str, payload: dict) -> dict:
     """The payload as typed values, or ValidationError with an error per field."""
     errors: dict[str, list[str]] = {}
@@ -73,6 +106,12 @@ def clean(transition: p.Transition, filing: Filing, note: str, payload: dict) ->
             value = _as_date(raw)
             if value is None:
                 errors.setdefault(f.name, []).append(f"{f.label}: enter a date as YYYY-MM-DD.")
+            else:
+                cleaned[f.name] = value
+        elif f.kind == p.MONTHS:
+            value = _as_months(raw)
+            if value is None:
+                errors.setdefault(f.name, []).append(f"{f.label}: enter a whole number of months.")
             else:
                 cleaned[f.name] = value
         elif f.kind == p.REVIEWER_CHOICE:
@@ -100,6 +139,7 @@ def clean(transition: p.Transition, filing: Filing, note: str, payload: dict) ->
             cleaned[f.name] = raw.strip()
     if not errors:
         errors.update(check_dates(transition, cleaned, filing.authority))
+        errors.update(check_months(transition, cleaned, filing.authority))
     if errors:
         raise ValidationError(errors)
     return cleaned

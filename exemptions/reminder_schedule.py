@@ -26,6 +26,8 @@ DEFAULT_REMINDER_SCHEDULE = {
     "review": {"working_days_before": [2], "overdue": True, "to": ["reviewer"], "overdue_to": ["reviewer", "staff"]},
     "no_objection": {"working_days_before": [1], "overdue": True, "to": ["reviewer", "staff"], "overdue_to": ["staff"]},
     "confirmation": {"overdue": True, "to": ["staff"], "overdue_to": ["staff"]},
+    # A member's hold: staff are reminded once it has lasted the authority's hold_reminder_working_days.
+    "hold": {"overdue": True, "to": ["staff"], "overdue_to": ["staff"]},
     "extension_review": {
         "working_days_before": [2],
         "overdue": True,
@@ -64,6 +66,13 @@ DEADLINE_WORDING = {
         "Confirm the proposed approval",
         "Confirm the approval the Committee did not object to.",
         "staff",
+    ),
+    "hold": Wording(
+        "Hold reminder due",
+        "Follow up the member's hold",
+        "Ask the member what would lift the hold, or pass its questions to the applicant.",
+        "staff",
+        by="from",
     ),
     "extension_review": Wording(
         "Extension decision due",

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import unicodedata
 from contextlib import contextmanager
 
-import filetype
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import FileResponse
+from django.utils import timezone
 
 from . import engine, procedures, reports
 from .models import (
@@ -29,10 +27,13 @@ from .models import (
     Item,
     Message,
     Party,
+    channel_errors,
+    linked_filing_errors,
     mark_thread_read,
     organization_ids,
     validate_text_length,
 )
+from .uploads import ALLOWED_UPLOAD_TYPES, SNIFF_BYTES, safe_display_name, sniff_content_type
 
 log = logging.getLogger(__name__)
 
@@ -154,20 +155,41 @@ def remove_party(party: Party) -> None:
         party.delete()
 
 
-def create_filing(application: Application, authority: Authority, by, *, follows=None, link="") -> Filing:
+# What the filer chooses of a filing (web and API alike): how it reaches the authority and on what legal basis.
+CHANNEL_FIELDS = ("submission_channel", "channel_detail", "legal_basis", "urgent", "urgent_reason")
+
+
+def create_filing(
+    application: Application, authority: Authority, by, *, channel=None, follows=None, link="", linked_request=""
+) -> Filing:
     """A draft filing of the dossier with one authority, optionally `follows`ing an earlier one for a `link`
     reason (Filing.Link). One open or approved request per authority at a time (refuse_second_open); an
-    extension or amendment may stand beside the approval it follows. The check runs under the dossier's lock,
-    so two clicks cannot both pass it; the database's unique constraints stand behind it and read as the same
-    error."""
+    extension or amendment may stand beside the approval it follows (UN practice: extensions and amendments are
+    new, linked requests). The check runs under the dossier's lock, so two clicks cannot both pass it; the
+    database's unique constraints stand behind it and read as the same error.
+
+    `channel` holds the CHANNEL_FIELDS the filer chose (models/channels.py says which are allowed; the channel
+    applies to authorities that take forwarded requests, the legal basis to all)."""
+    filing = Filing(application=application, authority=authority, created_by=by, follows=follows, link=link)
+    filing.linked_request = (linked_request or "").strip()
+    for name, value in (channel or {}).items():
+        if name not in CHANNEL_FIELDS:
+            raise ValidationError({name: "Not a field of a filing's channel."})
+        setattr(filing, name, value.strip() if isinstance(value, str) else value)
+    if not authority.procedure.takes_forwarded_requests:
+        filing.submission_channel, filing.channel_detail = Filing.Channel.DIRECT, ""
+    # A channel chosen now is checked now; one left to its default is checked when the filing is filed.
+    errors = {**(channel_errors(filing, timezone.now()) if channel else {}), **linked_filing_errors(filing)}
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         lock_dossier(application)
         refuse_second_open(application, authority, link)
         try:
             with transaction.atomic():
-                filing = Filing.objects.create(
-                    application=application, authority=authority, created_by=by, follows=follows, link=link
-                )
+                # The one-open rule reads as its own message below, not as the constraint's.
+                filing.full_clean(exclude=["reference"], validate_constraints=False)
+                filing.save()
         except IntegrityError:
             blocking = blocking_filing(application, authority, link)
             if blocking is not None:
@@ -175,6 +197,31 @@ def create_filing(application: Application, authority: Authority, by, *, follows
             raise
         application.required_authorities.add(authority)
     return filing
+
+
+def request_linked(approval: Filing, by, link: str, linked_request: str) -> Filing:
+    """A new request that extends or amends `approval`: prefilled from it (dossier, authority, channel, legal
+    basis), linked to it, and expedited where the procedure has an expedited track. Filed with `submit`."""
+    if link not in BESIDE_AN_APPROVAL:
+        raise ValidationError({"link": "Choose an extension or an amendment."})
+    return create_filing(
+        approval.application,
+        approval.authority,
+        by,
+        channel=channel_of(approval),
+        follows=approval,
+        link=link,
+        linked_request=linked_request,
+    )
+
+
+def channel_of(filing: Filing) -> dict:
+    """The CHANNEL_FIELDS of `filing`, for a new request that follows it."""
+    return {name: getattr(filing, name) for name in CHANNEL_FIELDS}
+
+
+def has_pending_filing(application: Application, authority: Authority) -> bool:
+    return application.filings.filter(authority=authority, status__in=authority.procedure.pending_states).exists()
 
 
 # Links that add to an approval instead of asking anew: they may stand beside the approval they follow.
@@ -217,63 +264,15 @@ def _second_open_error(blocking: Filing) -> ValidationError:
     )
 
 
-def file_with(application: Application, authorities, by) -> list[Filing]:
+def file_with(application: Application, authorities, by, channel=None) -> list[Filing]:
     """Create and submit one filing per authority, all or none (a missing element stops them all). Runs under the
-    dossier's lock from the first check to the last snapshot."""
+    dossier's lock from the first check to the last snapshot. `channel`: as create_filing takes it."""
     with transaction.atomic():
         lock_dossier(application)
-        filings = [create_filing(application, authority, by) for authority in authorities]
+        filings = [create_filing(application, authority, by, channel=channel) for authority in authorities]
         for filing in filings:
             engine.apply(filing, filing.procedure.action_with_effect(procedures.SNAPSHOT_DOSSIER), by)
     return filings
-
-
-# What a case file may be, judged by its bytes: the extension and the browser's claimed type are the
-# sender's word, and a disguised executable or HTML page must not reach a reviewer's machine.
-ALLOWED_UPLOAD_TYPES = {
-    "application/pdf": "PDF",
-    "image/png": "PNG image",
-    "image/jpeg": "JPEG image",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document (.docx)",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel workbook (.xlsx)",
-    "application/vnd.oasis.opendocument.text": "OpenDocument text (.odt)",
-    "application/vnd.oasis.opendocument.spreadsheet": "OpenDocument spreadsheet (.ods)",
-    "text/plain": "plain text or CSV",
-}
-TEXT_EXTENSIONS = {".txt", ".csv"}
-SNIFF_BYTES = 8192
-
-
-MARKUP_STARTS = (b"<!doctype", b"<html", b"<svg", b"<?xml", b"<script", b"<head", b"<body")
-
-
-def _looks_like_markup(head: bytes) -> bool:
-    """HTML or SVG named .txt would run as a page if a browser ever rendered it."""
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return start.startswith(MARKUP_STARTS) or b"<script" in head.lower()
-
-
-def sniff_content_type(head: bytes, name: str) -> str | None:
-    """The MIME type the file's content shows, if it is one we accept; None otherwise."""
-    kind = filetype.guess(head)
-    if kind is not None:
-        return kind.mime if kind.mime in ALLOWED_UPLOAD_TYPES else None
-    if os.path.splitext(name)[1].lower() in TEXT_EXTENSIONS and b"\x00" not in head and not _looks_like_markup(head):
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError as error:
-            if error.start < len(head) - 4:  # a multi-byte character cut at the sniff boundary is fine
-                return None
-        return "text/plain"
-    return None
-
-
-def safe_display_name(name: str | None) -> str:
-    """The user's file name, kept only for display: no folders, no control characters, bounded length."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C")
-    name = name.strip().lstrip(".") or "upload"
-    return name[-255:]
 
 
 class ClosedToCorrespondence(engine.Conflict):

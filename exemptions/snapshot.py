@@ -40,8 +40,10 @@ def take(application) -> dict:
     data["organization"] = {"name": application.organization.name, "country": application.organization.country}
     data["items"] = [
         {
+            "kind": i.kind,
             "description": i.description,
             "hs_code": i.hs_code,
+            "provider": i.provider,
             "quantity": str(i.quantity),
             "unit": i.unit,
             "unit_value": str(i.unit_value),

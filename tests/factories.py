@@ -11,7 +11,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from exemptions import demo, engine, services, tokens
-from exemptions.models import Authority, Membership, Organization, Role
+from exemptions.models import Authority, Filing, Membership, Organization, Role
 
 _counter = itertools.count(1)
 
@@ -33,8 +33,10 @@ def api_client(user=None) -> APIClient:
 
 
 def organization(name=None, **fields):
+    """A UN agency unless told otherwise: IAN 7 lets it file directly with the 1718 Committee, so tests that are
+    not about submission channels file directly; the channel tests make NGOs."""
     n = next(_counter)
-    defaults = dict(kind="ngo", country="CH", contact_email=f"org{n}@example.org")
+    defaults = dict(kind="un_agency", country="CH", contact_email=f"org{n}@example.org")
     return Organization.objects.create(name=name or f"Relief Org {n}", **{**defaults, **fields})
 
 
@@ -105,8 +107,10 @@ def member_of(code, role):
 
 
 def approved_filing(application, code, by, valid_from_on, valid_until_on, **link):
-    """A filing approved for the given validity, along its procedure's real path to approval (today)."""
-    return demo.drive(
+    """A filing approved for the given validity, along its procedure's real path to approval (today). Where the
+    authority counts validity from its own approval (UN 1718: months from the day of approval), the dates the test
+    needs are then written over the computed ones."""
+    approved = demo.drive(
         filing(application, code, by, **link),
         "approved",
         applicant=by,
@@ -115,6 +119,10 @@ def approved_filing(application, code, by, valid_from_on, valid_until_on, **link
         valid_from_on=valid_from_on,
         valid_until_on=valid_until_on,
     )
+    if (approved.valid_from_on, approved.valid_until_on) != (valid_from_on, valid_until_on):
+        Filing.objects.filter(pk=approved.pk).update(valid_from_on=valid_from_on, valid_until_on=valid_until_on)
+        approved.valid_from_on, approved.valid_until_on = valid_from_on, valid_until_on
+    return approved
 
 
 @contextmanager

@@ -9,11 +9,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from exemptions import engine
+from exemptions import committee, engine, procedures
 from exemptions.demo import drive
 from exemptions.models import Filing, Profile
 from tests import factories
@@ -86,6 +87,8 @@ def earlier_work(org, applicant, reviewer, staff, code):
     now = dt.datetime.now(dt.UTC)
     for title, state, days_ago in EARLIER_WORK:
         filing = factories.filing(factories.complete_dossier(org, applicant, title=title), code, applicant)
+        if state not in {s.name for s in filing.procedure.states}:  # UN 1718 refuses by a member's objection
+            state = filing.procedure.with_effect(procedures.RECORD_REFUSAL)[-1].target
         drive(
             filing,
             state,
@@ -155,11 +158,16 @@ def test_applicant_creates_a_dossier_with_two_items_and_files_it_with_un1718_and
     expect(page.get_by_role("heading", name="Check your answers before filing")).to_be_visible()
     expect(page.get_by_text("Ready-to-use therapeutic food")).to_be_visible()
     assert not Filing.objects.filter(application__title="Therapeutic food for children's hospitals").exists()
+    page.get_by_label("How the request reaches the UN 1718 Committee").select_option("member_state")
+    page.get_by_label("Forwarding Member State").fill("Switzerland")
     shoot(page, "check-your-answers")
     page.get_by_role("button", name="File the dossier").click()
     expect(page.get_by_text("Filed with OFAC (")).to_be_visible()
     filings = Filing.objects.filter(application__title="Therapeutic food for children's hospitals")
-    assert sorted(filings.values_list("authority__code", "status")) == [("OFAC", "submitted"), ("UN1718", "submitted")]
+    assert sorted(filings.values_list("authority__code", "status")) == [
+        ("OFAC", "submitted"),
+        ("UN1718", "with_forwarder"),  # until Switzerland transmits it to the Committee
+    ]
     assert filings.first().application.items.count() == 2
 
 
@@ -208,7 +216,7 @@ def test_applicant_sees_cleared_to_ship_once_both_approvals_cover_the_window(
     dossier = factories.complete_dossier(org, applicant, ship_from_on=WINDOW[0], ship_until_on=WINDOW[1])
     un = factories.submitted_filing(dossier, "UN1718", applicant)
     engine.apply(un, "take", reviewer_un)
-    engine.apply(un, "recommend", reviewer_un, "", None, valid_from_on="2027-01-01", valid_until_on="2027-09-30")
+    engine.apply(un, "circulate", reviewer_un)
     engine.apply(un, "propose_approval", engine.SYSTEM)  # the sweep's job when the no-objection period ends
     ofac = factories.submitted_filing(dossier, "OFAC", applicant)
     engine.apply(ofac, "take", reviewer_ofac)
@@ -226,9 +234,15 @@ def test_applicant_sees_cleared_to_ship_once_both_approvals_cover_the_window(
     staff.goto("/dashboard/")
     expect(staff.get_by_role("heading", name="Approvals proposed by the system — confirm")).to_be_visible()
     shoot(staff, "staff-dashboard")
-    staff.locator('form[data-action="confirm_approval"] summary').click()
-    expect(staff.get_by_label("Valid until", exact=True)).to_have_value("2027-09-30")  # the recommendation
-    staff.locator('form[data-action="confirm_approval"] button[type=submit]').click()
+    # Six months from today would end before the window does: staff grant nine, with the justification.
+    submit_action(
+        staff,
+        "confirm_approval",
+        {
+            "Validity in months from the approval": "9",
+            "Justification for the longer validity": "Winter closes the rail route for three months.",
+        },
+    )
     expect(
         staff.get_by_text(f"{un.reference}: The approval is confirmed and the applicant is notified.")
     ).to_be_visible()
@@ -275,32 +289,30 @@ def test_a_reviewer_of_another_authority_cannot_open_the_filing(open_as, dossier
     expect(page.get_by_text("No cases match these filters.")).to_be_visible()
 
 
-def test_staff_confirm_sees_the_recommended_terms_prefilled(open_as, org, applicant, reviewer_un, staff_un):
+def test_staff_confirm_sees_the_committee_validity_and_grants_longer_with_a_justification(
+    open_as, org, applicant, reviewer_un, staff_un
+):
     dossier = factories.complete_dossier(org, applicant, ship_from_on=WINDOW[0], ship_until_on=WINDOW[1])
-    un = factories.submitted_filing(dossier, "UN1718", applicant)
-    engine.apply(un, "take", reviewer_un)
-    recommendation = dict(valid_from_on="2027-02-01", valid_until_on="2027-05-31", authority_reference="S/AC.49/2027/OC.7",
-                          conditions="Report each distribution within 30 days.")  # fmt: skip
-    engine.apply(un, "recommend", reviewer_un, "", None, **recommendation)
-    engine.apply(un, "propose_approval", engine.SYSTEM)
+    un = drive(factories.filing(dossier, "UN1718", applicant), "approval_proposed", applicant=applicant,
+               reviewer=reviewer_un, staff=staff_un)  # fmt: skip
+    approved_on = committee.approval_day(un, timezone.now())
 
     staff = open_as(staff_un)
     staff.goto(f"/filings/{un.reference}/")
     form = staff.locator('form[data-action="confirm_approval"]')
     form.locator("summary").click()
-    expect(form.get_by_label("Valid from", exact=True)).to_have_value("2027-02-01")
-    expect(form.get_by_label("Valid until", exact=True)).to_have_value("2027-05-31")
-    expect(form.get_by_label("Committee letter number", exact=True)).to_have_value("S/AC.49/2027/OC.7")
-    expect(form.get_by_label("Conditions", exact=True)).to_have_value("Report each distribution within 30 days.")
-    expect(form.locator(".decision-facts")).to_contain_text("1 Feb 2027 – 31 May 2027")
-    expect(form.locator(".alert-warn")).to_contain_text("before the shipment window closes on 30 Jun 2027")
+    expect(form.locator(".decision-facts")).to_contain_text("Validity by default")
+    expect(form.locator(".decision-facts")).to_contain_text("Shipment window")
+    expect(form.get_by_label("Validity in months from the approval", exact=True)).to_have_value("")
     shoot(staff, "staff-confirm")
-    form.get_by_label("Valid until", exact=True).fill("2027-06-30")
+    form.get_by_label("Validity in months from the approval", exact=True).fill("9")
+    form.get_by_label("Justification for the longer validity", exact=True).fill("Winter closes the rail route.")
+    form.get_by_label("Committee letter number", exact=True).fill("S/AC.49/2027/OC.7")
     form.locator("button[type=submit]").click()
     expect(staff.get_by_text(f"{un.reference}: The approval is confirmed")).to_be_visible()
     un.refresh_from_db()
     assert (un.valid_from_on, un.valid_until_on, un.authority_reference) == (
-        dt.date(2027, 2, 1), dt.date(2027, 6, 30), "S/AC.49/2027/OC.7"
+        approved_on, approved_on + relativedelta(months=9), "S/AC.49/2027/OC.7"
     )  # fmt: skip
 
 

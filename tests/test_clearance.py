@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.db.models import Prefetch
 
-from exemptions import engine
+from exemptions import engine, services
 from exemptions.clearance import BLOCKING_HITS, cleared_to_ship
 from exemptions.models import Application, Authority, Filing
 from tests import factories
@@ -59,7 +59,7 @@ def test_approval_ending_before_the_window_ends_names_the_shortfall(application,
 def extending(approval):
     """A second approval of the same authority follows the first as its extension (one approval per authority
     otherwise)."""
-    return {"follows": approval, "link": Filing.Link.EXTENSION}
+    return {"follows": approval, "link": Filing.Link.EXTENSION, "linked_request": "Three more months: port delays."}
 
 
 def test_a_gap_between_two_approvals_is_a_blocker(application, applicant):
@@ -102,9 +102,11 @@ def test_an_approval_past_its_end_date_counts_as_expired_even_before_the_sweep(a
 
 
 def test_an_approval_with_an_extension_pending_still_counts(application, applicant):
+    ofac = factories.approved_filing(application, "OFAC", applicant, dt.date(2027, 1, 1), dt.date(2028, 12, 31))
+    engine.apply(ofac, "request_extension", applicant, "Port delays.", None, requested_until_on="2029-10-31")
     un = factories.approved_filing(application, "UN1718", applicant, dt.date(2027, 2, 1), dt.date(2027, 7, 31))
-    engine.apply(un, "request_extension", applicant, "Port delays.", None, requested_until_on="2027-10-31")
-    factories.approved_filing(application, "OFAC", applicant, dt.date(2027, 1, 1), dt.date(2028, 12, 31))
+    extension = services.request_linked(un, applicant, "extension", "Three more months: port delays.")
+    engine.apply(extension, "submit", applicant)  # UN 1718: a new, linked request beside the approval
     assert clearance(application).cleared
 
 

@@ -117,15 +117,13 @@ def test_a_committee_hold_stops_the_no_objection_clock(dossier, applicant, revie
     filing = factories.submitted_filing(dossier, "UN1718", applicant)
     engine.apply(filing, "take", reviewer_un)
     with time_machine.travel(ny(2026, 12, 1, 10, 0), tick=False):
-        engine.apply(
-            filing, "recommend", reviewer_un, "", None,
-            valid_from_on="2027-01-01", valid_until_on="2027-06-30",
-        )  # fmt: skip
+        engine.apply(filing, "circulate", reviewer_un)
     # 5 working days from Tuesday 1 December: Tuesday 8 December, end of day in New York.
     assert filing.due_at == ny(2026, 12, 8, 23, 59, 59)
     with time_machine.travel(ny(2026, 12, 3, 10, 0), tick=False):
         engine.apply(filing, "place_hold", reviewer_un, "A member asked about the consignee.")
-    assert filing.due_at is None
+    # Meanwhile due_at only says when staff are reminded of the hold: 10 working days on.
+    assert filing.due_at == ny(2026, 12, 17, 23, 59, 59) and filing.paused_due_at == ny(2026, 12, 8, 23, 59, 59)
     with time_machine.travel(ny(2026, 12, 10, 10, 0), tick=False):
         engine.apply(filing, "release_hold", reviewer_un)
     assert filing.due_at == ny(2026, 12, 15, 23, 59, 59)

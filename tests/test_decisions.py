@@ -1,15 +1,18 @@
-"""Decisions with their facts: the confirm, approve and extension forms start from the recommendation or the
-request and show it beside the form; a validity that leaves the shipment window uncovered is a warning, not a
+"""Decisions with their facts: the confirm, approve and extension forms start from the facts on the case (the
+Committee's default validity, the request) and show them beside the form; a validity that leaves the shipment window uncovered is a warning, not a
 refusal; an extension request shows the requested date to both sides and emails the reviewer."""
 
 import datetime as dt
 import re
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
-from exemptions import decisions, engine
+from exemptions import committee, decisions, engine
+from exemptions.demo import drive
 from tests import factories
 
 WINDOW = dict(ship_from_on=dt.date(2027, 3, 1), ship_until_on=dt.date(2027, 6, 30))
@@ -31,54 +34,47 @@ def value_of(page, name):
 
 
 @pytest.fixture
-def proposed(org, applicant, reviewer_un):
-    """A UN1718 filing whose no-objection period ended: staff have the recommendation to confirm."""
+def proposed(org, applicant, reviewer_un, staff_un):
+    """A UN1718 filing whose no-objection period ended: staff confirm the Committee's approval."""
     dossier = factories.complete_dossier(org, applicant, **WINDOW)
-    filing = factories.submitted_filing(dossier, "UN1718", applicant)
-    engine.apply(filing, "take", reviewer_un)
-    engine.apply(
-        filing,
-        "recommend",
-        reviewer_un,
-        "",
-        None,
-        valid_from_on="2027-01-01",
-        valid_until_on="2027-05-31",
-        conditions="Report each shipment within 14 days.",
-        authority_reference="S/AC.49/2027/OC.12",
-    )
-    engine.apply(filing, "propose_approval", engine.SYSTEM)
-    return filing
+    filing = factories.filing(dossier, "UN1718", applicant)
+    return drive(filing, "approval_proposed", applicant=applicant, reviewer=reviewer_un, staff=staff_un)
 
 
-def test_staff_confirm_form_is_prefilled_with_the_recommendation_and_shows_it(proposed, staff_un):
+def default_validity(filing):
+    """The validity a Committee approval confirmed with the default months gives (from the day it was approved)."""
+    start = committee.approval_day(filing, timezone.now())
+    return start, start + relativedelta(months=filing.authority.default_validity_months)
+
+
+def test_staff_confirm_form_shows_the_validity_it_gives_by_default_and_the_window(proposed, staff_un):
     page = page_of(staff_un, proposed)
-    assert value_of(page, "confirm_approval-valid_from_on") == "2027-01-01"
-    assert value_of(page, "confirm_approval-valid_until_on") == "2027-05-31"
-    assert value_of(page, "confirm_approval-conditions") == "Report each shipment within 14 days."
-    assert value_of(page, "confirm_approval-authority_reference") == "S/AC.49/2027/OC.12"
+    assert value_of(page, "confirm_approval-validity_months") == ""  # empty: the authority's default
     facts = re.search(r'data-facts="confirm_approval">(.*?)</dl>', page, re.S).group(1)
-    assert "Recommended validity" in facts and "1 Jan 2027 – 31 May 2027" in facts
-    assert "S/AC.49/2027/OC.12" in facts and "Shipment window" in facts
+    start, end = default_validity(proposed)
+    assert "Validity by default" in facts and f"{end.day} {end:%b %Y}" in facts
+    assert "Shipment window" in facts and "1 Mar 2027 – 30 Jun 2027" in facts
 
 
-def test_the_dashboard_confirm_form_is_prefilled_too(proposed, staff_un):
+def test_the_dashboard_confirm_form_shows_the_facts_too(proposed, staff_un):
     page = factories.web_client(staff_un).get(reverse("staff_dashboard")).content.decode()
-    assert value_of(page, "confirm_approval-valid_until_on") == "2027-05-31"
+    assert 'data-facts="confirm_approval"' in page and "Validity by default" in page
 
 
 def test_a_validity_short_of_the_shipment_window_warns_but_does_not_block(proposed, staff_un):
+    start, end = default_validity(proposed)
+    short = end < WINDOW["ship_until_on"] or start > WINDOW["ship_from_on"]
     page = page_of(staff_un, proposed)
-    assert "ends on 31 May 2027, before the shipment window closes on 30 Jun 2027" in page
+    assert ("before the shipment window closes on 30 Jun 2027" in page) == (end < WINDOW["ship_until_on"])
     response = factories.web_client(staff_un).post(
         reverse("filing_action", args=[proposed.reference, "confirm_approval"]),
         {"confirm_approval-version": proposed.version},
         follow=True,
     )
     proposed.refresh_from_db()
-    assert proposed.state.grants_validity and proposed.valid_until_on == dt.date(2027, 5, 31)
+    assert proposed.state.grants_validity and (proposed.valid_from_on, proposed.valid_until_on) == (start, end)
     shown = [str(m) for m in response.context["messages"]]
-    assert any("before the shipment window closes on 30 Jun 2027" in m for m in shown)
+    assert any("the applicant will not be cleared to ship for the whole window" in m for m in shown) == short
 
 
 def test_a_validity_covering_the_window_gives_no_warning(org, applicant, reviewer_ofac):

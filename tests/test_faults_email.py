@@ -33,8 +33,7 @@ def test_smtp_down_across_the_end_of_a_no_objection_period_staff_are_still_told_
     with time_machine.travel(dt.datetime(2026, 3, 2, 10, tzinfo=NY), tick=False) as clock:
         filing = factories.submitted_filing(dossier, "UN1718", applicant)
         engine.apply(filing, "take", reviewer_un)
-        dates = {"valid_from_on": dt.date(2026, 4, 1), "valid_until_on": dt.date(2026, 9, 30)}
-        engine.apply(filing, "recommend", reviewer_un, "", None, **dates)
+        engine.apply(filing, "circulate", reviewer_un)
         notifications.sweep()  # the notices of the above go out of the picture (they fail too)
 
         clock.move_to(dt.datetime(2026, 3, 6, 9, tzinfo=NY))  # the day before: reminder due, SMTP down

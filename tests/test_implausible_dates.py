@@ -30,11 +30,11 @@ PLAUSIBLE = f"enter a date between {procedures.EARLIEST_DATE:%d %b %Y} and {proc
 
 # --- every face refuses the dates ----------------------------------------------------------------
 
-# (authority, the action that grants validity, the role that runs it, the actions that lead there)
+# (authority, the action that grants validity, the role that runs it, the actions that lead there). The UN 1718
+# Committee's validity is a number of months from its approval, refused beyond its maximum in every face
+# (tests/test_un1718.py).
 APPROVALS = {
     "approve": ("OFAC", Role.REVIEWER, ["take"]),
-    "recommend": ("UN1718", Role.REVIEWER, ["take"]),
-    "confirm_approval": ("UN1718", Role.STAFF, ["take", "recommend", "propose_approval"]),
 }
 
 
@@ -44,12 +44,7 @@ def filing_ready_for(action, dossier, applicant):
     filing = factories.submitted_filing(dossier, code, applicant)
     reviewer = factories.member_of(code, Role.REVIEWER)
     for step in path:
-        if step == "recommend":
-            engine.apply(filing, step, reviewer, "", None, valid_from_on="2027-01-01", valid_until_on="2027-09-30")
-        elif step == "propose_approval":
-            engine.apply(filing, step, engine.SYSTEM)
-        else:
-            engine.apply(filing, step, reviewer)
+        engine.apply(filing, step, reviewer)
     filing.refresh_from_db()
     return filing, factories.member_of(code, role)
 

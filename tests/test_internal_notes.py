@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from exemptions import demo, engine, notifications, procedures
+from exemptions import demo, engine, notifications, procedures, services
 from exemptions.models import Authority, Role
 from tests import factories
 
@@ -28,7 +28,9 @@ def test_every_authority_note_is_internal_unless_it_is_the_request_the_applicant
         for t in procedure.transitions
         if t.roles & procedures.AUTHORITY_ROLES and not t.note_is_internal
     }
-    assert shared == {"request_information"}
+    # A question the applicant must answer (the reviewer's, or a Committee member's relayed by staff), and the
+    # forwarding body's transmittal, which the applicant may record as well.
+    assert shared == {"request_information", "relay_member_questions", "record_transmission"}
     request = procedures.GENERIC.transition("request_information", "in_review")
     assert procedures.POST_INFORMATION_REQUEST in request.effects  # the note is the question in the thread
 
@@ -67,7 +69,9 @@ def test_an_internal_note_reaches_no_face_the_applicant_reads(org, applicant, co
     disposes = action == AUTHORITY_OF[code].action_with_effect(procedures.RECORD_DISPOSITION)
     parties = [dict(role="end_user", name="Ministry of Public Health", country="KP", address="Pyongyang")]
     dossier = factories.complete_dossier(org, applicant, **({"parties": parties} if disposes else {}))
-    filing = factories.filing(dossier, code, applicant)
+    # A request waits with a forwarding body only when it was sent through one.
+    channel = {"submission_channel": "resident_coordinator"} if source == "with_forwarder" else None
+    filing = services.create_filing(dossier, Authority.objects.get(code=code), applicant, channel=channel)
     demo.drive(filing, source, applicant=applicant, reviewer=reviewer, staff=staff)
     transition = filing.procedure.transition(action, filing.status)
     actor = demo.actor_for(transition, applicant=applicant, reviewer=reviewer, staff=staff)

@@ -3,6 +3,7 @@ connection, released together by a barrier, and each race is repeated so that a 
 fails here. The rules: one pending request per authority at a time; a filed dossier is exactly what was
 submitted (an edit lands before the snapshot or is refused with the locked error)."""
 
+import datetime as dt
 import threading
 from functools import partial
 
@@ -157,15 +158,23 @@ def test_a_new_request_may_still_be_filed_after_a_denied_or_lapsed_one(dossier, 
 
 def test_no_second_request_beside_an_approval_in_force_unless_it_extends_it(dossier, applicant, bis):
     granting = procedures.procedure_for(bis.workflow_key).states_where(grants_validity=True)[0]
-    approval = Filing.objects.create(application=dossier, authority=bis, created_by=applicant, status=granting)
+    approval = Filing.objects.create(
+        application=dossier,
+        authority=bis,
+        created_by=applicant,
+        status=granting,
+        valid_from_on=dt.date(2027, 1, 1),
+        valid_until_on=dt.date(2027, 6, 30),
+    )
     with pytest.raises(ValidationError, match="already has an approval from BIS"):
         services.create_filing(dossier, bis, applicant)
     with pytest.raises(IntegrityError), transaction.atomic():
         Filing.objects.create(application=dossier, authority=bis, created_by=applicant, status=granting)
-    extension = services.create_filing(dossier, bis, applicant, follows=approval, link=Filing.Link.EXTENSION)
+    asking = {"follows": approval, "linked_request": "Three more months: port delays."}
+    extension = services.create_filing(dossier, bis, applicant, link=Filing.Link.EXTENSION, **asking)
     assert extension.follows == approval
     with pytest.raises(ValidationError, match="pending filing with BIS"):  # still one pending request at a time
-        services.create_filing(dossier, bis, applicant, follows=approval, link=Filing.Link.AMENDMENT)
+        services.create_filing(dossier, bis, applicant, link=Filing.Link.AMENDMENT, **asking)
 
 
 def test_the_constraint_reads_as_the_pending_filing_error_when_the_check_is_bypassed(

@@ -128,8 +128,7 @@ def test_end_of_no_objection_period_notifies_staff_and_proposes_approval_as_the_
 ):
     filing = factories.submitted_filing(dossier, "UN1718", applicant)
     engine.apply(filing, "take", reviewer_un)
-    dates = {"valid_from_on": dt.date(2026, 4, 1), "valid_until_on": dt.date(2026, 9, 30)}
-    engine.apply(filing, "recommend", reviewer_un, "", None, **dates)
+    engine.apply(filing, "circulate", reviewer_un)
     assert filing.due_at == ny(2026, 3, 9, 23, 59, 59)  # 5 working days
     assert_fires_only_at(
         clock, ny(2026, 3, 6), [("no_objection", "T-1wd", "reviewer-un"), ("no_objection", "T-1wd", "staff-un")]

@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 import os
 import subprocess
@@ -8,7 +9,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from exemptions import audit
+from exemptions import audit, deadlines
 from exemptions.models import Authority, Event, Filing, Membership
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +88,30 @@ def test_seed_demo_is_idempotent(seeded, django_user_model):
     counts = (django_user_model.objects.count(), Filing.objects.count(), Event.objects.count())
     call_command("seed_demo", force=True, verbosity=0)
     assert (django_user_model.objects.count(), Filing.objects.count(), Event.objects.count()) == counts
+
+
+def test_demo_un_cases_come_through_every_channel_with_holds_and_an_expedited_extension(seeded):
+    un = Authority.objects.get(code="UN1718")
+    cases = Filing.objects.filter(authority=un).exclude(status="draft")
+    assert set(cases.values_list("submission_channel", flat=True)) == set(Filing.Channel.values)
+    assert cases.filter(submission_channel="member_state").exclude(channel_detail="").exists()
+    assert (
+        cases.filter(submission_channel="direct", urgent=True).exclude(urgent_reason="").count()
+        == cases.filter(submission_channel="direct").count()
+    )  # the demo NGOs file directly only when urgent
+    assert {"on_hold", "hold_questions"} <= set(cases.values_list("status", flat=True))
+    extension = cases.get(link=Filing.Link.EXTENSION)
+    assert extension.follows.state.grants_validity and extension.is_expedited
+    circulated = extension.events.get(action="circulate").created_at
+    assert extension.due_at == deadlines.working_deadline(
+        circulated, un.expedited_no_objection_working_days, un.holiday_calendar, un.time_zone
+    )
+    approvals = [f for f in cases if f.valid_from_on and f.link != Filing.Link.EXTENSION]
+    assert approvals
+    for approval in approvals:  # two to six weeks from filing to approval, as the Committee works now
+        assert dt.timedelta(weeks=2) <= approval.decided_at - approval.submitted_at <= dt.timedelta(weeks=6)
+        if approval.forwarded_at:
+            assert approval.authority_time < approval.decided_at - approval.submitted_at
 
 
 def test_seed_demo_loads_the_fixture_lists_and_screens_every_filed_case(seeded):

@@ -20,7 +20,7 @@ ALLOWED = {"applicant_a", "reviewer_un", "staff_un"}
 POST_ONLY = {
     "logout", "api:token", "api:filing-action", "api:application-filings",
     "application_file", "application_copy", "application_delete", "filing_action", "filing_message",
-    "filing_document", "api_token_revoke", "api:filing-screening-disposition", "application_screen",
+    "filing_document", "filing_follow", "api_token_revoke", "api:filing-screening-disposition", "application_screen",
     "shipment_plan", "planned_visit_add", "visit_add", "incident_add", "incident_reported", "shipment_departure",
     "shipment_delivery", "shipment_distribution", "shipment_cancel", "api:shipment-delivery", "api:incident-reported",
 }  # fmt: skip
@@ -97,6 +97,8 @@ EXPECTED = {
     "filing_action": (403, 404, 302, 404, 302, 302),
     "filing_message": (400, 404, 400, 404, 400, 302),
     "filing_document": (400, 404, 400, 404, 400, 302),
+    # An extension or amendment: the applicant's, of an approval only (this filing is pending).
+    "filing_follow": (403, 404, 403, 404, 403, 302),
     "document_download": (200, 404, 200, 404, 200, 302),
     "review_queue": (404, 404, 200, 200, 200, 302),
     "staff_dashboard": (404, 404, 404, 404, 200, 302),

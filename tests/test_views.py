@@ -3,9 +3,11 @@ authority), form errors beside fields, buttons equal to available_actions, and c
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -410,8 +412,9 @@ def test_actions_on_another_authoritys_filing_are_404(un_filing, reviewer_ofac):
 def test_staff_confirm_a_system_proposed_approval_from_the_dashboard(dossier, applicant, reviewer_un, staff_un):
     filing = factories.submitted_filing(dossier, "UN1718", applicant)
     engine.apply(filing, "take", reviewer_un)
-    engine.apply(filing, "recommend", reviewer_un, "", None, valid_from_on="2027-01-01", valid_until_on="2027-09-30")
+    engine.apply(filing, "circulate", reviewer_un)
     engine.apply(filing, "propose_approval", engine.SYSTEM)
+    proposed_on = filing.status_changed_at.astimezone(ZoneInfo("America/New_York")).date()
     dashboard = client_for(staff_un).get(reverse("staff_dashboard"))
     assert 'data-action="confirm_approval"' in dashboard.content.decode()
     response = client_for(staff_un).post(
@@ -420,7 +423,8 @@ def test_staff_confirm_a_system_proposed_approval_from_the_dashboard(dossier, ap
     )
     assert response.url == reverse("staff_dashboard")
     filing.refresh_from_db()
-    assert (filing.status, filing.valid_until_on) == ("approved", dt.date(2027, 9, 30))
+    # Six months (the Committee's default) from the day the Committee approved by silence.
+    assert (filing.status, filing.valid_until_on) == ("approved", proposed_on + relativedelta(months=6))
 
 
 def test_staff_assign_a_reviewer_from_the_dashboard(un_filing, staff_un, reviewer_un):

@@ -38,8 +38,10 @@ class ItemSerializer(ModelSerializer):
         model = Item
         fields = [
             "id",
+            "kind",
             "description",
             "hs_code",
+            "provider",
             "quantity",
             "unit",
             "unit_value",
@@ -97,7 +99,9 @@ class ApplicationSerializer(ModelSerializer):
     parties = PartySerializer(
         many=True, required=False, max_length=MAX_PARTIES_PER_DOSSIER, help_text="On PATCH, replaces every party"
     )
-    missing_elements = serializers.SerializerMethodField(help_text="IAN 7 elements still missing before filing")
+    missing_elements = serializers.SerializerMethodField(
+        help_text="Elements the chosen authorities require (IAN 7's for the UN 1718 Committee) still missing"
+    )
     editable = serializers.SerializerMethodField()
     filings = serializers.SerializerMethodField()
     cleared_to_ship = serializers.SerializerMethodField()
@@ -140,7 +144,7 @@ class ApplicationSerializer(ModelSerializer):
         return fields
 
     def get_missing_elements(self, application) -> list[str]:
-        return application.missing_elements()  # reads the prefetched items and parties
+        return application.missing_elements()  # reads the prefetched items, parties and authorities
 
     def get_editable(self, application) -> bool:
         return not application.is_locked  # reads the prefetched filings
@@ -197,6 +201,32 @@ class NewFilingSerializer(serializers.Serializer):
     authority = serializers.SlugRelatedField(
         slug_field="code", queryset=Authority.objects.all(), help_text="Authority code, e.g. OFAC"
     )
+    legal_basis = serializers.ChoiceField(choices=Filing.LegalBasis.choices, required=False)
+    submission_channel = serializers.ChoiceField(
+        choices=Filing.Channel.choices,
+        required=False,
+        help_text="UN 1718: direct only for UN agencies, ICRC/IFRC, Member States, organizations with two or more "
+        "approvals in the preceding 18 months, or urgent requests; other authorities take requests directly",
+    )
+    channel_detail = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="The forwarding Member State"
+    )
+    urgent = serializers.BooleanField(required=False, help_text="Urgent: expedited, and may be filed directly")
+    urgent_reason = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    follows = serializers.CharField(
+        required=False,
+        max_length=40,
+        help_text="Reference of the approval this request extends or amends (with `link`); prefilled from it",
+    )
+    link = serializers.ChoiceField(
+        choices=Filing.Link.choices, required=False, help_text="With `follows`: `extension` or `amendment`"
+    )
+    linked_request = serializers.CharField(
+        required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, help_text="What the extension or amendment asks"
+    )
+
+    def channel(self) -> dict:
+        return {name: self.validated_data[name] for name in services.CHANNEL_FIELDS if name in self.validated_data}
 
 
 # --- filings -----------------------------------------------------------------------------------
@@ -249,11 +279,19 @@ class FilingSerializer(ModelSerializer):
             "authority_reference",
             "legal_basis",
             "submission_channel",
+            "channel_detail",
+            "urgent",
+            "urgent_reason",
+            "forwarded_at",
+            "clock_stopped_at",
+            "link",
+            "linked_request",
             "submitted_at",
             "decided_at",
             "valid_from_on",
             "valid_until_on",
             "conditions",
+            "validity_justification",
             "decision_reasons",
             "version",
             "snapshot_sha256",
@@ -272,8 +310,16 @@ class FilingSerializer(ModelSerializer):
         return [allowed_action(t) for t in engine.available_actions(filing, self.context["request"].user)]
 
 
+DETAIL_FIELDS = ("expedited", "follows", "followed_by", "snapshot", "requested_until_on", "unread_messages")
+
+
 class FilingDetailSerializer(FilingSerializer):
     snapshot = serializers.JSONField(read_only=True, help_text="The dossier exactly as filed (null while a draft)")
+    expedited = serializers.BooleanField(source="is_expedited", read_only=True)
+    follows = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True, help_text="The approval this request extends or amends"
+    )
+    followed_by = serializers.SerializerMethodField(help_text="Later requests that extend or amend this one")
     requested_until_on = serializers.SerializerMethodField(
         help_text="The end of validity the applicant asked for, while an extension request awaits a ruling"
     )
@@ -282,8 +328,12 @@ class FilingDetailSerializer(FilingSerializer):
     )
 
     class Meta(FilingSerializer.Meta):
-        fields = [*FilingSerializer.Meta.fields, "snapshot", "requested_until_on", "unread_messages"]
+        fields = [*FilingSerializer.Meta.fields, *DETAIL_FIELDS]
         read_only_fields = fields
+
+    def get_followed_by(self, filing) -> list[str]:
+        visible = Filing.objects.visible_to(self.context["request"].user)
+        return list(visible.filter(follows=filing).order_by("id").values_list("reference", flat=True))
 
     @extend_schema_field(OpenApiTypes.DATE)
     def get_requested_until_on(self, filing) -> dt.date | None:
@@ -300,6 +350,8 @@ def _action_field(field: procedures.PayloadField, labels: list[str]) -> serializ
         return serializers.DateField(allow_null=True, **options)
     if field.kind == procedures.REVIEWER_CHOICE:
         return serializers.CharField(allow_blank=True, max_length=150, **{**options, "help_text": "Username"})
+    if field.kind == procedures.MONTHS:
+        return serializers.IntegerField(allow_null=True, **options)
     return serializers.CharField(allow_blank=True, max_length=field.max_length, **options)
 
 

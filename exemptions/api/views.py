@@ -5,6 +5,7 @@ import re
 import threading
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -18,7 +19,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exemptions import clearance, procedures, services
+from exemptions import clearance, procedures, services, uploads
 from exemptions.filters import FilingFilter
 from exemptions.models import Application, Authority, Document, Event, Filing, FilingView, Message, mark_thread_read
 from exemptions.pagination import page_query
@@ -143,11 +144,24 @@ class ApplicationViewSet(ReferenceLookupMixin, viewsets.ModelViewSet):
     )
     @action(detail=True, methods=["post"], url_path="filings")
     def filings(self, request, reference=None):
-        """Create a draft filing of this dossier with one authority; submit it with the `submit` action."""
+        """Create a draft filing of this dossier with one authority, with its legal basis and (UN 1718) its channel;
+        or, with `follows` and `link`, an extension or amendment of an approval, prefilled from it. Submit it with
+        the `submit` action."""
         application = self.get_object()
         serializer = s.NewFilingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        filing = services.create_filing(application, serializer.validated_data["authority"], request.user)
+        data, authority = serializer.validated_data, serializer.validated_data["authority"]
+        if data.get("follows") or data.get("link"):
+            earlier = application.filings.filter(reference=data.get("follows", ""), authority=authority).first()
+            if earlier is None:
+                raise ValidationError(
+                    {"follows": ["Give the reference of an approval of this dossier with that authority."]}
+                )
+            filing = services.request_linked(
+                earlier, request.user, data.get("link", ""), data.get("linked_request", "")
+            )
+        else:
+            filing = services.create_filing(application, authority, request.user, channel=serializer.channel())
         filing = Filing.objects.with_related().get(pk=filing.pk)
         return Response(s.FilingDetailSerializer(filing, context={"request": request}).data, status=201)
 
@@ -306,7 +320,7 @@ def filing_documents(filing):
     return Document.objects.filter(Q(filing=filing) | Q(application_id=filing.application_id))
 
 
-DOWNLOAD_TYPES = [*services.ALLOWED_UPLOAD_TYPES, "application/octet-stream"]
+DOWNLOAD_TYPES = [*uploads.ALLOWED_UPLOAD_TYPES, "application/octet-stream"]
 
 
 class FilingDocumentDownloadView(APIView):

@@ -29,8 +29,8 @@ class WorkflowStateSerializer(serializers.Serializer):
 class PayloadFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
     kind = serializers.ChoiceField(
-        choices=[procedures.TEXT, procedures.DATE, procedures.REVIEWER_CHOICE, procedures.DOCUMENT],
-        help_text="`document`: a file attached with the action in the web form",
+        choices=[procedures.TEXT, procedures.DATE, procedures.REVIEWER_CHOICE, procedures.DOCUMENT, procedures.MONTHS],
+        help_text="`document`: a file attached with the action in the web form; `months`: a whole number of months",
     )
     required = serializers.BooleanField()
     audience = serializers.ChoiceField(
@@ -51,6 +51,14 @@ class WorkflowTransitionSerializer(serializers.Serializer):
     effects = serializers.ListField(child=serializers.CharField(), help_text="What it records besides the state")
     trigger = serializers.CharField(allow_null=True, help_text="What sets off a system transition: the clock's event")
     notice = serializers.CharField(allow_null=True, help_text="Who is emailed when it happens")
+    guard = serializers.CharField(
+        allow_null=True, help_text="A condition on the filing, e.g. `filed_through_forwarder` (its channel)"
+    )
+
+
+class ExpeditedDeadlineSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    working_days_setting = serializers.CharField(allow_null=True, help_text="The authority setting it runs on")
 
 
 class WorkflowSerializer(serializers.Serializer):
@@ -58,6 +66,9 @@ class WorkflowSerializer(serializers.Serializer):
     name = serializers.CharField()
     states = WorkflowStateSerializer(many=True)
     transitions = WorkflowTransitionSerializer(many=True)
+    expedited_deadlines = ExpeditedDeadlineSerializer(
+        many=True, help_text="Deadlines urgent requests, extensions and amendments run on instead"
+    )
 
 
 class AuthoritySerializer(ModelSerializer):
@@ -72,6 +83,9 @@ class AuthoritySerializer(ModelSerializer):
             "time_zone",
             "review_sla_working_days",
             "applicant_reply_working_days",
+            "no_objection_working_days",
+            "expedited_no_objection_working_days",
+            "hold_reminder_working_days",
             "default_validity_months",
             "max_validity_months",
             "workflow",

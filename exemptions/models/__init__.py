@@ -7,6 +7,12 @@ from .calendars import (
     Holiday,
     HolidayCalendar,
 )
+from .channels import (
+    channel_errors,
+    linked_filing_errors,
+    may_file_directly,
+    recent_approvals,
+)
 from .dossiers import (
     DECISION_KINDS,
     Application,
@@ -100,6 +106,10 @@ from .validators import (
 )
 
 __all__ = [
+    "channel_errors",
+    "linked_filing_errors",
+    "may_file_directly",
+    "recent_approvals",
     "BENEFICIARY_CATEGORIES",
     "HS_CODE_RE",
     "MAX_ITEMS_PER_DOSSIER",

@@ -181,9 +181,22 @@ class Application(models.Model):
     def beneficiary_total(self) -> int:
         return sum((self.beneficiaries or {}).values())
 
-    def missing_elements(self, required=procedures.IAN7_ELEMENTS) -> list[str]:
-        """Labels of the `required` dossier elements (procedures.DOSSIER_ELEMENTS) this dossier still lacks;
-        empty when it may be filed. Reads items and parties with `.all()`, so prefetched rows cost no query."""
+    def required_elements(self) -> tuple[str, ...]:
+        """What the procedures of the chosen authorities require (IAN 7's list only where the UN 1718 Committee is
+        among them); every element while no authority is chosen. Reads `required_authorities.all()`."""
+        wanted = {e for a in self.required_authorities.all() for e in a.procedure.required_elements}
+        return (
+            tuple(e for e in procedures.DOSSIER_ELEMENTS if e in wanted)
+            if wanted
+            else tuple(procedures.DOSSIER_ELEMENTS)
+        )
+
+    def missing_elements(self, required=None) -> list[str]:
+        """Labels of the `required` dossier elements (procedures.DOSSIER_ELEMENTS; by default those of the chosen
+        authorities) this dossier still lacks; empty when it may be filed. Reads items and parties with `.all()`,
+        so prefetched rows cost no query."""
+        if required is None:
+            required = self.required_elements()
         present = {
             "purpose": bool(self.purpose.strip()),
             "justification": bool(self.justification.strip()),
@@ -208,22 +221,44 @@ class Item(models.Model):
         SHELTER = "shelter", "Shelter"
         OTHER = "other", "Other"
 
+    class Kind(models.TextChoices):
+        GOODS = "goods", "Goods"
+        SERVICE = "service", "Service (installation, training, …)"
+
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.GOODS, db_default=Kind.GOODS)
     description = models.CharField(max_length=300)
-    hs_code = models.CharField("HS code", max_length=14, validators=[validate_hs_code])
+    hs_code = models.CharField(
+        "HS code", max_length=14, blank=True, validators=[validate_hs_code], help_text="Goods only"
+    )
+    provider = models.CharField(
+        max_length=200, blank=True, default="", db_default="", help_text="Services: who provides the service"
+    )
     quantity = models.DecimalField(max_digits=14, decimal_places=3, validators=[validate_positive])
     unit = models.CharField(max_length=30, help_text="e.g. kg, cartons, pieces")
     unit_value = models.DecimalField(max_digits=14, decimal_places=2, validators=[validate_positive])
     currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
     category = models.CharField(max_length=20, choices=Category.choices)
-    specification = models.TextField(blank=True)
-    dual_use_note = models.TextField(blank=True)
+    specification = models.TextField(blank=True, help_text="Model, technical specification, pack size")
+    dual_use_note = models.TextField(blank=True, help_text="Any dual-use concern, and how end use is controlled")
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self):
         return self.description
+
+    def clean(self):
+        if self.kind == self.Kind.SERVICE:
+            errors = {}
+            if self.hs_code:
+                errors["hs_code"] = "A service has no HS code; describe it and name its provider."
+            if not (self.provider or "").strip():
+                errors["provider"] = "Name who provides the service."
+            if errors:
+                raise ValidationError(errors)
+        elif not self.hs_code:
+            raise ValidationError({"hs_code": "Goods need their HS code."})
 
     def save(self, *args, **kwargs):
         self.hs_code = normalize_hs_code(self.hs_code)

@@ -147,6 +147,15 @@ class Filing(models.Model):
     legal_basis = models.CharField(max_length=30, choices=LegalBasis.choices, default=LegalBasis.SPECIFIC_REQUEST)
     submission_channel = models.CharField(max_length=30, choices=Channel.choices, default=Channel.DIRECT)
     channel_detail = models.CharField(max_length=200, blank=True, help_text="e.g. which Member State")
+    urgent = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="An urgent request (e.g. pandemic response): expedited, and may be filed directly",
+    )
+    urgent_reason = models.TextField(blank=True, default="", db_default="", help_text="Why the request is urgent")
+    # When the forwarding body (Member State, Resident Coordinator, Committee Secretary) transmitted the request:
+    # the authority's clock starts then, and the time before it is not the authority's.
+    forwarded_at = models.DateTimeField(null=True, blank=True, editable=False)
     due_at = models.DateTimeField(null=True, blank=True, editable=False)
     follows = models.ForeignKey(
         "self",
@@ -156,7 +165,13 @@ class Filing(models.Model):
         related_name="followed_by",
         help_text="The earlier filing this one renews, extends or amends",
     )
-    link = models.CharField(max_length=20, choices=Link.choices, blank=True)
+    link = models.CharField(max_length=20, choices=Link.choices, blank=True, default="", db_default="")
+    linked_request = models.TextField(
+        blank=True,
+        default="",
+        db_default="",
+        help_text="What an extension or amendment asks of the approval it follows, and why",
+    )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_filings"
     )
@@ -169,6 +184,13 @@ class Filing(models.Model):
     valid_from_on = models.DateField(null=True, blank=True, editable=False)
     valid_until_on = models.DateField(null=True, blank=True, editable=False)
     conditions = models.TextField(blank=True, editable=False)
+    validity_justification = models.TextField(
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        help_text="Why the validity exceeds the authority's default",
+    )
     decision_reasons = models.TextField(blank=True, editable=False)
     # A stopped clock (information request, hold) keeps the deadline it interrupted, to resume it later.
     clock_stopped_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -264,6 +286,34 @@ class Filing(models.Model):
     @property
     def is_overdue(self) -> bool:
         return bool(self.due_at and self.due_at < timezone.now())
+
+    @property
+    def is_expedited(self) -> bool:
+        """Urgent requests, extensions and amendments run on the authority's expedited periods."""
+        return self.urgent or self.link in (self.Link.EXTENSION, self.Link.AMENDMENT)
+
+    @property
+    def is_forwarded(self) -> bool:
+        return self.submission_channel != self.Channel.DIRECT
+
+    @property
+    def authority_received_at(self) -> datetime.datetime | None:
+        """When the authority's clock started: the forwarding body's transmission, else the filing."""
+        return self.forwarded_at or self.submitted_at
+
+    @property
+    def forwarding_time(self) -> datetime.timedelta | None:
+        """How long the forwarding body held the request before transmitting it."""
+        if self.forwarded_at and self.submitted_at:
+            return self.forwarded_at - self.submitted_at
+        return None
+
+    @property
+    def authority_time(self) -> datetime.timedelta | None:
+        """Time from the authority's receipt to its decision, less the time spent waiting on the applicant."""
+        if not (self.decided_at and self.authority_received_at):
+            return None
+        return self.decided_at - self.authority_received_at - datetime.timedelta(seconds=self.applicant_wait_seconds)
 
 
 class Event(models.Model):

@@ -18,6 +18,7 @@ class Organization(models.Model):
         NGO = "ngo", "Non-governmental organization"
         UN_AGENCY = "un_agency", "UN agency"
         INTERNATIONAL = "international", "International organization"
+        RED_CROSS = "red_cross", "Red Cross and Red Crescent (ICRC, IFRC)"
         GOVERNMENT = "government", "Government"
 
     name = models.CharField(max_length=200, unique=True)
@@ -53,7 +54,12 @@ class Authority(models.Model):
     review_sla_working_days = models.PositiveIntegerField(default=30, help_text="Reviewer SLA from submission")
     applicant_reply_working_days = models.PositiveIntegerField(default=10)
     no_objection_working_days = models.PositiveIntegerField(default=5)
-    expedited_no_objection_working_days = models.PositiveIntegerField(default=2)
+    expedited_no_objection_working_days = models.PositiveIntegerField(
+        default=2, help_text="No-objection period of urgent requests, extensions and amendments"
+    )
+    hold_reminder_working_days = models.PositiveIntegerField(
+        default=10, db_default=10, help_text="Staff are reminded of a member's hold after this many working days"
+    )
     confirmation_working_days = models.PositiveIntegerField(
         default=2, help_text="Time for staff to confirm a system-proposed approval"
     )

@@ -21,6 +21,7 @@ from .vocabulary import (
     DANGER,
     DATE,
     DOCUMENT,
+    EXPEDITED,
     EXTEND_VALIDITY,
     INITIAL,
     LICENCE_ELEMENTS,
@@ -47,8 +48,16 @@ from .vocabulary import (
 
 REVIEW = Deadline("review", working_days_setting="review_sla_working_days")
 REPLY = Deadline("reply", working_days_setting="applicant_reply_working_days")
-# The Committee approves by silence: the period ends with the system's proposal unless a member holds it.
-NO_OBJECTION = Deadline("no_objection", working_days_setting="no_objection_working_days", closes_by_silence=True)
+# The Committee approves by silence: the period ends with the system's proposal unless a member holds it. Urgent
+# requests, extensions and amendments (a filing's `is_expedited`) run on the expedited period.
+NO_OBJECTION = Deadline(
+    "no_objection",
+    working_days_setting="no_objection_working_days",
+    working_days_setting_when=((EXPEDITED, "expedited_no_objection_working_days"),),
+    closes_by_silence=True,
+)
+# A member's hold stops the no-objection clock; this one only says when staff are reminded that it lasts.
+HOLD = Deadline("hold", working_days_setting="hold_reminder_working_days")
 CONFIRMATION = Deadline("confirmation", working_days_setting="confirmation_working_days")
 EXTENSION_REVIEW = Deadline("extension_review", working_days_setting="extension_review_working_days")
 EXPIRY = Deadline("expiry", after="valid_until_on")  # the end of the approval's last valid day
@@ -164,8 +173,12 @@ def screening_transition(states: tuple[State, ...]) -> Transition:
     )
 
 
-def core_transitions(*, review_states=("in_review",), approve: Transition | None, withdrawable=()):
-    """The shared core of DESIGN.md section 4; `review_states` are where a reviewer may decide."""
+def core_transitions(
+    *, review_states=("in_review",), approve: Transition | None, withdrawable=(), deny=True, extend_in_place=True
+):
+    """The shared core of DESIGN.md section 4; `review_states` are where a reviewer may decide. Without `deny` the
+    reviewers cannot refuse (UN 1718: only a Committee member's objection does); without `extend_in_place` an
+    approval is extended by a new, linked request instead of an action on it."""
     open_before_decision = (INITIAL, "submitted", "in_review", "information_requested", *withdrawable)
     reassignable = ("in_review", "information_requested", *review_states[1:])
     assign = dict(roles=frozenset({STAFF}), payload=(REVIEWER_FIELD,), effects=(ASSIGN_REVIEWER,))
@@ -210,17 +223,7 @@ def core_transitions(*, review_states=("in_review",), approve: Transition | None
             example_note="The distribution plan is attached; each county hospital has two 400-litre refrigerators.",
         ),
         *([approve] if approve else []),
-        Transition(
-            "deny",
-            "Deny",
-            review_states,
-            "denied",
-            AUTHORITY_ROLES,
-            payload=(REASONS, DECISION_DOCUMENT),
-            effects=(RECORD_REFUSAL,),
-            notice=APPLICANTS,
-            tone=DANGER,
-        ),
+        *(_deny(review_states) if deny else ()),
         Transition(
             "withdraw",
             "Withdraw the request",
@@ -235,12 +238,55 @@ def core_transitions(*, review_states=("in_review",), approve: Transition | None
         Transition(
             "expire",
             "Expire",
-            ("approved", "extension_requested"),
+            ("approved", "extension_requested") if extend_in_place else ("approved",),
             "expired",
             frozenset({SYSTEM}),
             trigger=VALIDITY_ENDED,
             notice=APPLICANTS,
         ),
+        *(_extensions_in_place() if extend_in_place else ()),
+        Transition(
+            "file_report",
+            "File the end-use report",
+            ("approved", "expired"),
+            "closed",
+            frozenset({APPLICANT}),
+            note_label="Remarks for the authority (optional)",
+            payload=(
+                PayloadField(
+                    "annex",
+                    "Annex (optional): signed waybills, distribution lists, photos",
+                    DOCUMENT,
+                    document_kind="delivery_report",
+                ),
+            ),
+            # The report is generated from the shipment, delivery, distribution, monitoring and incident records
+            # and attached to the filing as it is filed: the records, not a free-text summary, close the case.
+            effects=(ATTACH_DELIVERY_REPORT,),
+            example_note="Monitoring visits on 3 and 17 March found no diversion; the county hospital refused a "
+            "visit on 24 March, which we reported to the Committee.",
+        ),
+    )
+
+
+def _deny(review_states) -> tuple[Transition, ...]:
+    return (
+        Transition(
+            "deny",
+            "Deny",
+            review_states,
+            "denied",
+            AUTHORITY_ROLES,
+            payload=(REASONS, DECISION_DOCUMENT),
+            effects=(RECORD_REFUSAL,),
+            notice=APPLICANTS,
+            tone=DANGER,
+        ),
+    )
+
+
+def _extensions_in_place() -> tuple[Transition, ...]:
+    return (
         Transition(
             "request_extension",
             "Request an extension",
@@ -274,27 +320,6 @@ def core_transitions(*, review_states=("in_review",), approve: Transition | None
             payload=(REASONS, DECISION_DOCUMENT),
             notice=APPLICANTS,
             tone=DANGER,
-        ),
-        Transition(
-            "file_report",
-            "File the end-use report",
-            ("approved", "expired"),
-            "closed",
-            frozenset({APPLICANT}),
-            note_label="Remarks for the authority (optional)",
-            payload=(
-                PayloadField(
-                    "annex",
-                    "Annex (optional): signed waybills, distribution lists, photos",
-                    DOCUMENT,
-                    document_kind="delivery_report",
-                ),
-            ),
-            # The report is generated from the shipment, delivery, distribution, monitoring and incident records
-            # and attached to the filing as it is filed: the records, not a free-text summary, close the case.
-            effects=(ATTACH_DELIVERY_REPORT,),
-            example_note="Monitoring visits on 3 and 17 March found no diversion; the county hospital refused a "
-            "visit on 24 March, which we reported to the Committee.",
         ),
     )
 

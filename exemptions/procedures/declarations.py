@@ -15,6 +15,8 @@ from .vocabulary import (
     CALENDAR_DAYS_BEFORE,
     DEADLINE_PASSED,
     DOSSIER_ELEMENTS,
+    EXPEDITED,
+    GUARD_DESCRIPTIONS,
     IAN7_ELEMENTS,
     INITIAL,
     INTERNAL,
@@ -121,7 +123,7 @@ class PayloadField:
 
     name: str
     label: str
-    kind: str = TEXT  # TEXT | DATE | REVIEWER_CHOICE | DOCUMENT
+    kind: str = TEXT  # TEXT | DATE | REVIEWER_CHOICE | DOCUMENT | MONTHS
     required: bool = False
     help_text: str = ""
     max_length: int = 4000
@@ -130,6 +132,10 @@ class PayloadField:
     not_before: str | None = None
     max_months_setting: str | None = None
     document_kind: str | None = None  # DOCUMENT: the kind of the document attached with the action
+    # MONTHS: a whole number of months from 1 to the Authority setting `max_months_setting`; above the setting
+    # `justify_above_setting` the text field named `justification` must be given.
+    justify_above_setting: str | None = None
+    justification: str | None = None
     # What the applicant may read: the fields an authority fills in for them (reasons, conditions, validity) are
     # SHARED; a field only the authority should read is INTERNAL.
     audience: str = SHARED
@@ -150,6 +156,7 @@ class Transition:
     notice: str | None = None  # who is told when it happens (an audience above); None: nobody
     tone: str = PRIMARY
     example_note: str = ""  # what a real note reads like: the demo data and the forms' placeholders
+    guard: str | None = None  # a condition on the filing (FILED_DIRECT, …); None: always possible
     # Who reads the note: an authority's note is INTERNAL unless declared otherwise (what the applicant reads
     # goes in explicit payload fields); an applicant's note is SHARED (it is their word to the authority).
     note_audience: str | None = None
@@ -172,6 +179,10 @@ class Transition:
     def target_from(self, status: str) -> str:
         return self.target or status
 
+    @property
+    def guard_description(self) -> str:
+        return GUARD_DESCRIPTIONS.get(self.guard, "")
+
 
 @dataclass(frozen=True)
 class Procedure:
@@ -193,6 +204,8 @@ class Procedure:
                 raise ValueError(f"{self.key}.{t.name} refers to unknown states {sorted(unknown)}")
             if t.trigger and not t.is_system:
                 raise ValueError(f"{self.key}.{t.name}: only system transitions have a trigger")
+            if t.guard and t.guard not in GUARD_DESCRIPTIONS:
+                raise ValueError(f"{self.key}.{t.name}: unknown guard {t.guard}")
             if {POST_INFORMATION_REQUEST, POST_RESPONSE} & set(t.effects) and t.note_is_internal:
                 raise ValueError(f"{self.key}.{t.name} posts its note to the thread, so the note must be shared")
         if set(self.required_elements) - DOSSIER_ELEMENTS.keys():
@@ -260,9 +273,28 @@ class Procedure:
         target = self.state(transition.target) if transition.target else None
         return bool(transition.notice == APPLICANTS and target and (target.decided or target.terminal))
 
-    def path_to(self, state: str, *, start: str = "") -> list[Transition]:
+    @property
+    def takes_forwarded_requests(self) -> bool:
+        """Requests reach this authority directly or through a forwarding body, as each filing's channel says."""
+        return any(t.guard for t in self.transitions)
+
+    @property
+    def expedited_deadlines(self) -> tuple[tuple[str, str], ...]:
+        """(deadline kind, Authority setting) of the deadlines an expedited request runs on instead (UN 1718: the
+        expedited no-objection period); empty when the procedure has no expedited track."""
+        pairs = {
+            (s.deadline.kind, setting)
+            for s in self.states
+            if s.deadline
+            for flag, setting in s.deadline.working_days_setting_when
+            if flag == EXPEDITED
+        }
+        return tuple(sorted(pairs))
+
+    def path_to(self, state: str, *, start: str = "", admits=None) -> list[Transition]:
         """The shortest run of state-changing transitions from `start` (the initial state) into `state`,
-        preferring declaration order: how the demo, the benchmark data and the tests reach a state."""
+        preferring declaration order: how the demo, the benchmark data and the tests reach a state. `admits`,
+        when given, says which guarded transitions a particular filing may take."""
         start = start or INITIAL
         came_from: dict[str, tuple[str, Transition] | None] = {start: None}
         queue = deque([start])
@@ -271,6 +303,8 @@ class Procedure:
             if here == state:
                 break
             for t in self.transitions:
+                if t.guard and admits is not None and not admits(t):
+                    continue
                 if here in t.sources and t.target and t.target not in came_from:
                     came_from[t.target] = (here, t)
                     queue.append(t.target)
@@ -287,7 +321,7 @@ class Procedure:
         lines = ["stateDiagram-v2", f"    [*] --> {self.initial_state.name}"]
         lines += [f"    {s.name} : {s.staff_label}" for s in self.states]
         for t in self.transitions:
-            who = "/".join(sorted(t.roles))
+            who = "/".join(sorted(t.roles)) + (f", if {t.guard}" if t.guard else "")
             lines += [f"    {source} --> {t.target_from(source)} : {t.name} ({who})" for source in t.sources]
         lines += [f"    {s.name} --> [*]" for s in self.states if s.terminal]
         return "\n".join(lines) + "\n"
@@ -327,7 +361,11 @@ class Procedure:
                     "effects": list(t.effects),
                     "trigger": t.trigger,
                     "notice": t.notice,
+                    "guard": t.guard,
                 }
                 for t in self.transitions
+            ],
+            "expedited_deadlines": [
+                {"kind": kind, "working_days_setting": setting} for kind, setting in self.expedited_deadlines
             ],
         }

@@ -43,13 +43,27 @@ ASSIGN_REVIEWER = "assign_reviewer"
 POST_INFORMATION_REQUEST = "post_information_request"  # the note opens the thread's request
 POST_RESPONSE = "post_response"
 RECORD_APPROVAL = "record_approval"  # decided_at, validity, conditions, licence number
-RECORD_RECOMMENDATION = "record_recommendation"  # proposed validity, kept on the event until confirmed
-ADOPT_RECOMMENDATION = "adopt_recommendation"  # approve with the recommended validity unless given anew
 RECORD_REFUSAL = "record_refusal"
 CHECK_EXTENSION_REQUEST = "check_extension_request"
 EXTEND_VALIDITY = "extend_validity"
 ATTACH_DELIVERY_REPORT = "attach_delivery_report"  # the end-use report generated from the shipment records
 REDACT_SNAPSHOT = "redact_snapshot"  # retention: personal details out, the submitted hash kept
+CHECK_CHANNEL = "check_channel"  # the submission channel is one the filer may use (UN 1718: direct only if eligible)
+RECORD_TRANSMISSION = "record_transmission"  # the forwarding body's transmission date starts the authority's clock
+RECORD_COMMITTEE_APPROVAL = "record_committee_approval"  # validity counted from the approval, in whole months
+
+# Conditions a transition may be declared with (`Transition.guard`); the engine holds one predicate per name. Two
+# transitions of one name and source with different guards route a case (e.g. a submit direct or via a forwarder).
+FILED_DIRECT = "filed_direct"  # the filing's channel is direct submission
+FILED_THROUGH_FORWARDER = "filed_through_forwarder"  # a Member State, the Resident Coordinator or the Secretary
+# The filing's flag that puts it on an authority's expedited track (`Deadline.working_days_setting_when`): urgent
+# requests, extensions and amendments (Filing.is_expedited).
+EXPEDITED = "is_expedited"
+
+GUARD_DESCRIPTIONS = {
+    FILED_DIRECT: "when filed directly",
+    FILED_THROUGH_FORWARDER: "when sent through a Member State, the Resident Coordinator or the Committee Secretary",
+}
 SCREEN_PARTIES = "screen_parties"  # the filed dossier's parties against the sanctions lists, frozen on the filing
 RECORD_DISPOSITION = "record_disposition"  # a reviewer's verdict on a screening hit
 
@@ -87,5 +101,5 @@ LICENCE_ELEMENTS = (
 INITIAL = "draft"  # every procedure's first state: a filing being prepared, not yet seen by the authority
 
 # Kinds of payload field (`PayloadField.kind`).
-DATE, TEXT, REVIEWER_CHOICE, DOCUMENT = "date", "text", "reviewer", "document"
+DATE, TEXT, REVIEWER_CHOICE, DOCUMENT, MONTHS = "date", "text", "reviewer", "document", "months"
 SCREENING_HIT = "screening_hit"  # a hit of one of the filing's screening runs, by id

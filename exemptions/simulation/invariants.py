@@ -27,7 +27,7 @@ REMINDED = "no approval lapses without its expiry reminders (or the latest still
 ESCALATED = "no SLA breach without escalation to staff at the next sweep, and no escalation before the breach"
 ANALYTICS = "processing-time figures (median, p90, decided count) equal the simulation's own record"
 INVARIANTS = (EXACTLY_ONCE, WORKING_DAY, EXPIRY_ON_TIME, CLEARED, AUDIT_CHAIN, REMINDED, ESCALATED, ANALYTICS)
-DECIDING = {procedures.RECORD_APPROVAL, procedures.ADOPT_RECOMMENDATION, procedures.RECORD_REFUSAL}
+DECIDING = {procedures.RECORD_APPROVAL, procedures.RECORD_COMMITTEE_APPROVAL, procedures.RECORD_REFUSAL}
 SLA_STATES = procedures.states_where(counts_against_sla=True)
 
 EXPIRE_ACTIONS = {t.name for p in procedures.PROCEDURES.values() for t in p.triggered_by(procedures.VALIDITY_ENDED)}

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 
 from .. import services
 from ..demo import dossier_fields, party_fields
-from ..models import Authority, Membership, Organization, Profile, Role
+from ..models import Authority, Filing, Membership, Organization, Profile, Role, may_file_directly
 
 # (kind, country, zone): UN agencies, international NGOs and national NGOs, each with its own channel.
 ORGANIZATION_KINDS = [
@@ -105,6 +105,14 @@ def channel(organization: Organization, chosen: list[tuple], authorities: dict[s
     return [authorities[code] for code in codes if code in authorities]
 
 
+def submission_channel(organization: Organization, authority: Authority, at: dt.datetime) -> dict:
+    """How the request reaches an authority that takes forwarded requests: direct where the organization may
+    file directly, else through the Member State it is based in."""
+    if not authority.procedure.takes_forwarded_requests or may_file_directly(organization, authority, at):
+        return {}
+    return {"submission_channel": Filing.Channel.MEMBER_STATE, "channel_detail": organization.country}
+
+
 def dossier(organization, applicant, row: int, arrives: dt.datetime, rng: random.Random, authorities):
     """A dossier as its applicant drafts it, with a draft filing for each authority its channel needs."""
     chosen = goods(rng)
@@ -125,5 +133,8 @@ def dossier(organization, applicant, row: int, arrives: dt.datetime, rng: random
         for description, hs_code, unit, value, category, us_origin in chosen
     ]
     application = services.create_application(organization, applicant, items=items, parties=party_fields(), **fields)
-    filings = [services.create_filing(application, a, applicant) for a in channel(organization, chosen, authorities)]
+    filings = [
+        services.create_filing(application, a, applicant, channel=submission_channel(organization, a, arrives))
+        for a in channel(organization, chosen, authorities)
+    ]
     return application, filings

@@ -18,6 +18,7 @@ AUTHORITY_CLOCKS = {
     "review": "Review due",
     "no_objection": "No-objection period ends",
     "confirmation": "Confirmation due",
+    "hold": "Hold reminder due",
     "extension_review": "Extension decision due",
 }
 APPLICANT_CLOCKS = {"reply": "reply", "report": "delivery report"}

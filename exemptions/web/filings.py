@@ -26,11 +26,23 @@ from exemptions.models import (
 from exemptions.templatetags.words import deadline_label, done_message, overdue_for, side_of
 
 from . import screening
-from .forms import ActionForm, DocumentForm, MessageForm, reviewers_of
+from .forms import ActionForm, DocumentForm, LinkedRequestForm, MessageForm, reviewers_of
 from .shortcuts import own_applications, refileable, safe_next, visible_filing_or_404
 
 
-def filing_context(request, filing, bound_form=None, message_form=None, document_form=None):
+def may_request_linked(filing, roles) -> bool:
+    """The applicant may extend or amend an approval by a new, linked request where the procedure extends that way
+    (it has no extension action on the approval itself)."""
+    procedure = filing.procedure
+    return bool(
+        procedures.APPLICANT in roles
+        and (filing.state.grants_validity or filing.state.lapsed)
+        and not procedure.with_effect(procedures.CHECK_EXTENSION_REQUEST)
+        and not services.has_pending_filing(filing.application, filing.authority)
+    )
+
+
+def filing_context(request, filing, bound_form=None, message_form=None, document_form=None, linked_form=None):
     user = request.user
     roles = engine.roles_for(user, filing)
     as_authority = bool(roles & procedures.AUTHORITY_ROLES)
@@ -81,6 +93,10 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
         "snapshot": snapshot_for_display(filing.snapshot),
         # Authority staff see who has opened the case file (the access log).
         "recent_views": services.recent_views(filing, 20) if procedures.STAFF in roles else None,
+        "linked_form": (linked_form or LinkedRequestForm()) if may_request_linked(filing, roles) else None,
+        "follows": next((f for f in siblings if f.pk == filing.follows_id), None),
+        "followed_by": [f for f in siblings if f.follows_id == filing.pk],
+        "hold_started_at": filing.clock_stopped_at if filing.state.stops_clock else None,
         "screening": screening.filing_screening(filing, actions, user, bound_form),
     }
 
@@ -204,6 +220,32 @@ def add_errors(form, error: ValidationError):
         return
     for field, field_messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, field_messages)
+
+
+@login_required
+def filing_follow(request, reference):
+    """A new request extending or amending this approval; the applicant then files it from its own page."""
+    filing = visible_filing_or_404(request.user, reference)
+    if request.method != "POST":
+        return redirect("filing_detail", filing.reference)
+    roles = engine.roles_for(request.user, filing)
+    if not may_request_linked(filing, roles):
+        raise PermissionDenied("Only the applicant may extend or amend an approval, and only while nothing is pending.")
+    form = LinkedRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            linked = services.request_linked(
+                filing, request.user, form.cleaned_data["link"], form.cleaned_data["linked_request"]
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request, f"{linked.reference} prepared from {filing.reference}. Check it, then file the request."
+            )
+            return redirect("filing_detail", linked.reference)
+    context = filing_context(request, filing, linked_form=form)
+    return render(request, "exemptions/filing_detail.html", context, status=400)
 
 
 @login_required

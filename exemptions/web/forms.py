@@ -13,6 +13,7 @@ from exemptions.models import (
     Application,
     Authority,
     Document,
+    Filing,
     Item,
     Party,
     assignable_reviewers,
@@ -127,16 +128,36 @@ class MonitoringForm(SectionForm):
 class ItemForm(forms.ModelForm):
     class Meta:
         model = Item
-        fields = ["description", "hs_code", "quantity", "unit", "unit_value", "currency", "category"]
-        labels = {"hs_code": "HS code", "unit_value": "Unit value"}
-        widgets = {"currency": forms.TextInput(attrs={"size": 3, "maxlength": 3})}
+        fields = [
+            "kind",
+            "description",
+            "hs_code",
+            "provider",
+            "quantity",
+            "unit",
+            "unit_value",
+            "currency",
+            "category",
+            "specification",
+            "dual_use_note",
+        ]
+        labels = {"hs_code": "HS code", "unit_value": "Unit value", "dual_use_note": "Dual-use note"}
+        widgets = {
+            "currency": forms.TextInput(attrs={"size": 3, "maxlength": 3}),
+            "specification": forms.TextInput(),
+            "dual_use_note": forms.TextInput(),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["kind"].required = False  # left out: goods, as every item was before services could be listed
         for name in ("quantity", "unit_value"):
             value = self.initial.get(name)
             if value is not None:
                 self.initial[name] = f"{value.normalize():f}"  # 12000, not 12000.000
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or Item.Kind.GOODS
 
 
 class PartyForm(forms.ModelForm):
@@ -169,7 +190,11 @@ class DocumentForm(forms.Form):
         self.fields["kind"].choices = [(kind, labels[kind]) for kind in kinds]
 
 
-class FileWithAuthoritiesForm(forms.Form):
+class FileWithAuthoritiesForm(forms.ModelForm):
+    """The authorities to file with, the legal basis, and how the request reaches an authority that takes
+    forwarded requests (UN 1718: a Member State, the Resident Coordinator, the Committee Secretary, or direct
+    where eligible). The rule is models/channels.py's, checked when the filings are created."""
+
     authorities = forms.ModelMultipleChoiceField(
         queryset=Authority.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -177,9 +202,51 @@ class FileWithAuthoritiesForm(forms.Form):
         error_messages={"required": "Choose at least one authority."},
     )
 
+    class Meta:
+        model = Filing
+        fields = ["legal_basis", "submission_channel", "channel_detail", "urgent", "urgent_reason"]
+        labels = {
+            "submission_channel": "How the request reaches the UN 1718 Committee",
+            "channel_detail": "Forwarding Member State",
+            "urgent": "Urgent request (e.g. outbreak response)",
+            "urgent_reason": "Why it is urgent",
+        }
+        help_texts = {
+            "submission_channel": "Direct only for UN agencies, the ICRC and IFRC, Member States, organizations with "
+            "two or more approvals in the past 18 months, or urgent requests.",
+            "channel_detail": "When a Member State forwards it: which one.",
+        }
+        widgets = {"urgent_reason": forms.Textarea(attrs={"rows": 2})}
+
     def __init__(self, *args, authorities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["authorities"].queryset = authorities
+        self.order_fields(["authorities", *self._meta.fields])
+        self.routes_by_channel = any(a.procedure.takes_forwarded_requests for a in authorities)
+        for name in self._meta.fields:
+            self.fields[name].required = False  # left out: the filing's defaults (specific request, direct)
+
+    def channel(self) -> dict:
+        return {name: value for name in self._meta.fields if (value := self.cleaned_data.get(name)) not in ("", None)}
+
+    def _post_clean(self):
+        pass  # the service builds and checks each filing; this form only reads the choices
+
+
+class LinkedRequestForm(forms.Form):
+    """A new request that extends or amends an approval (services.request_linked)."""
+
+    link = forms.ChoiceField(
+        choices=[(Filing.Link.EXTENSION, "Extension"), (Filing.Link.AMENDMENT, "Amendment")],
+        label="What do you ask for?",
+        widget=forms.RadioSelect,
+    )
+    linked_request = forms.CharField(
+        label="What should change, and why",
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="e.g. three more months because the second shipment is delayed; or a new consignee",
+    )
 
 
 class MessageForm(forms.Form):
@@ -194,7 +261,7 @@ class MessageForm(forms.Form):
             ].help_text = "A message keeps the case waiting on you. To answer the request, use “Send your reply” above."
 
 
-_LONG_TEXT = {"conditions", "reasons"}
+_LONG_TEXT = {"conditions", "reasons", "validity_justification"}
 
 
 class MultipleFileInput(forms.FileInput):
@@ -231,9 +298,7 @@ class ActionForm(forms.Form):
         self.warning = ""
         if deciding:
             self.warning = decisions.coverage_warning(
-                filing,
-                prefilled.get("valid_from_on", filing.valid_from_on),
-                prefilled.get("valid_until_on", filing.valid_until_on),
+                filing, *decisions.validity_in_view(filing, transition, prefilled)
             )
         self.fields["version"].initial = filing.version
         for field in transition.payload:
@@ -268,6 +333,8 @@ class ActionForm(forms.Form):
             return forms.DateField(widget=DateInput(), **options)
         if field.kind == procedures.DOCUMENT:
             return MultipleFileField(**options)
+        if field.kind == procedures.MONTHS:
+            return forms.IntegerField(min_value=1, **options)
         if field.kind == procedures.REVIEWER_CHOICE:
             if reviewers is None:
                 reviewers = reviewers_of(filing.authority)

@@ -50,9 +50,10 @@ def application_file(request, reference):
         chosen = list(form.cleaned_data["authorities"])
         try:
             filed = [lifecycle.file_again(follows, request.user)] if follows else None
-            filed = filed or services.file_with(application, chosen, request.user)
+            filed = filed or services.file_with(application, chosen, request.user, channel=form.channel())
         except ValidationError as error:
-            form.add_error(None, [m for field_messages in error.message_dict.values() for m in field_messages])
+            for field, field_messages in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, field_messages)
         else:
             names = ", ".join(f"{f.authority.code} ({f.reference})" for f in filed)
             messages.success(

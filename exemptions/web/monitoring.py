@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from exemptions import evidence, monitoring, services
+from exemptions import evidence, monitoring, uploads
 from exemptions.models import Incident, VisitFile, organization_ids
 
 from .filings import add_errors
@@ -103,7 +103,7 @@ def visit_file_download(request, pk):
         handle = visit_file.file.open("rb")
     except (FileNotFoundError, ValueError) as error:
         raise Http404("The file is missing from storage.") from error
-    response = FileResponse(handle, as_attachment=True, filename=services.safe_display_name(visit_file.original_name))
+    response = FileResponse(handle, as_attachment=True, filename=uploads.safe_display_name(visit_file.original_name))
     response["Content-Type"] = visit_file.content_type
     response["X-Content-Type-Options"] = "nosniff"
     return response

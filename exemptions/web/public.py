@@ -6,8 +6,10 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from exemptions import procedures
 from exemptions.models import Authority, Filing, Item
 
+from . import diagram
 from .shortcuts import page_of
 
 
@@ -25,8 +27,21 @@ def workflow_detail(request, code):
             for t in wf.transitions
             if state.name in t.sources
         ]
-        states.append({"state": state, "outgoing": outgoing})
-    context = {"authority": authority, "workflow": wf, "states": states, "mermaid": wf.mermaid()}
+        shorter = dict(state.deadline.working_days_setting_when).get(procedures.EXPEDITED) if state.deadline else None
+        states.append(
+            {
+                "state": state,
+                "outgoing": outgoing,
+                "expedited": getattr(authority, shorter) if shorter else None,
+            }
+        )
+    context = {
+        "authority": authority,
+        "workflow": wf,
+        "states": states,
+        "mermaid": wf.mermaid(),
+        "graph": diagram.layout(wf),
+    }
     return render(request, "exemptions/workflow_detail.html", context)
 
 

@@ -129,10 +129,10 @@ def staff_dashboard(request, code=None):
     counted = dict(filings.values_list("status").annotate(n=Count("id")).order_by())
     counts = [(s, counted.get(s.name, 0)) for s in wf.states if not s.initial]
     overdue = filings.overdue(now).filter(status__in=AUTHORITYS_MOVE).with_related().order_by("due_at")[:25]
-    decided = filings.filter(decided_at__gte=now - dt.timedelta(days=90)).values_list(
-        "submitted_at", "decided_at", "applicant_wait_seconds"
+    decided = filings.filter(decided_at__gte=now - dt.timedelta(days=90)).only(
+        "submitted_at", "forwarded_at", "decided_at", "applicant_wait_seconds"
     )
-    durations = [((d - s).total_seconds() - wait) / 86400 for s, d, wait in decided]
+    durations = [f.authority_time.total_seconds() / 86400 for f in decided]  # a forwarding body's time excluded
     reviewers = reviewers_of(authority)
 
     def with_forms(queryset, action):

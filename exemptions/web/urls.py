@@ -48,6 +48,7 @@ urlpatterns = [
     path("filings/<str:reference>/", filings.filing_detail, name="filing_detail"),
     path("filings/<str:reference>/actions/<slug:action>/", filings.filing_action, name="filing_action"),
     path("filings/<str:reference>/messages/", filings.filing_message, name="filing_message"),
+    path("filings/<str:reference>/follow/", filings.filing_follow, name="filing_follow"),
     path("filings/<str:reference>/documents/", filings.filing_document, name="filing_document"),
     path("documents/<int:pk>/", filings.document_download, name="document_download"),
     path("review/", queue.review_queue, name="review_queue"),

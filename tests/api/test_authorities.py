@@ -5,8 +5,15 @@ def test_authorities_list_their_workflow_states_and_transitions(client_for, appl
     assert {"UN1718", "OFAC"} <= set(by_code)
     un = by_code["UN1718"]["workflow"]
     assert "no_objection_period" in {state["name"] for state in un["states"]}
-    recommend = next(t for t in un["transitions"] if t["name"] == "recommend")
-    assert recommend["from"] == ["in_review"] and recommend["to"] == "no_objection_period"
-    assert {"name": "valid_until_on", "kind": "date", "required": True, "audience": "shared"} in recommend["payload"]
+    circulate = next(t for t in un["transitions"] if t["name"] == "circulate")
+    assert circulate["from"] == ["in_review"] and circulate["to"] == "no_objection_period"
+    confirm = next(t for t in un["transitions"] if t["name"] == "confirm_approval")
+    assert {"name": "validity_months", "kind": "months", "required": False, "audience": "shared"} in confirm["payload"]
+    submits = [(t["to"], t["guard"]) for t in un["transitions"] if t["name"] == "submit"]
+    assert submits == [("submitted", "filed_direct"), ("with_forwarder", "filed_through_forwarder")]
+    assert un["expedited_deadlines"] == [
+        {"kind": "no_objection", "working_days_setting": "expedited_no_objection_working_days"}
+    ]
+    assert by_code["UN1718"]["expedited_no_objection_working_days"] == 2
     ofac_actions = {t["name"] for t in by_code["OFAC"]["workflow"]["transitions"]}
-    assert "return_without_action" in ofac_actions and "recommend" not in ofac_actions
+    assert "return_without_action" in ofac_actions and "circulate" not in ofac_actions

@@ -15,6 +15,11 @@ def un_filing(dossier, applicant):
     return factories.submitted_filing(dossier, "UN1718", applicant)
 
 
+@pytest.fixture
+def ofac_filing(dossier, applicant):
+    return factories.submitted_filing(dossier, "OFAC", applicant)
+
+
 def url(filing, suffix=""):
     return f"/api/v1/filings/{filing.reference}/{suffix}"
 
@@ -26,7 +31,7 @@ def test_detail_shows_allowed_actions_deadline_and_snapshot_hash(client_for, un_
     assert body["snapshot_sha256"] == un_filing.snapshot_sha256 and len(body["snapshot_sha256"]) == 64
     assert body["snapshot"]["reference"] == un_filing.application.reference
     dispose = procedures.UN1718.action_with_effect(procedures.RECORD_DISPOSITION)  # a verdict on a screening hit
-    assert [a["name"] for a in body["allowed_actions"]] == ["take", dispose]
+    assert [a["name"] for a in body["allowed_actions"]] == ["take", "return_incomplete", dispose]
     assert body["status_label"] == "Submitted — unassigned"
 
 
@@ -42,7 +47,7 @@ def test_action_runs_the_transition_and_returns_the_filing(client_for, un_filing
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "in_review" and body["assigned_to"] == "reviewer-un"
-    assert {a["name"] for a in body["allowed_actions"]} >= {"request_information", "recommend", "deny"}
+    assert {a["name"] for a in body["allowed_actions"]} >= {"request_information", "circulate", "return_incomplete"}
     un_filing.refresh_from_db()
     assert un_filing.status == "in_review"
 
@@ -56,7 +61,7 @@ def test_system_action_is_403_for_people(client_for, un_filing, staff_un):
 
 
 def test_action_in_the_wrong_state_is_409(client_for, un_filing, reviewer_un):
-    response = client_for(reviewer_un).post(url(un_filing, "actions/deny/"), {"reasons": "No."}, format="json")
+    response = client_for(reviewer_un).post(url(un_filing, "actions/circulate/"), {}, format="json")
     body = assert_error(response, 409)
     assert "not possible now" in body["detail"]
 
@@ -112,11 +117,11 @@ def test_unknown_action_is_404(client_for, un_filing, reviewer_un):
     assert_error(client_for(reviewer_un).post(url(un_filing, "actions/teleport/"), {}, format="json"), 404)
 
 
-def test_missing_note_and_payload_are_400_with_field_errors(client_for, un_filing, reviewer_un):
-    client = client_for(reviewer_un)
-    client.post(url(un_filing, "actions/take/"), {}, format="json")
-    assert_error(client.post(url(un_filing, "actions/request_information/"), {}, format="json"), 400, "note")
-    response = client.post(url(un_filing, "actions/recommend/"), {"valid_from_on": "2027-01-01"}, format="json")
+def test_missing_note_and_payload_are_400_with_field_errors(client_for, ofac_filing, reviewer_ofac):
+    client = client_for(reviewer_ofac)
+    client.post(url(ofac_filing, "actions/take/"), {}, format="json")
+    assert_error(client.post(url(ofac_filing, "actions/request_information/"), {}, format="json"), 400, "note")
+    response = client.post(url(ofac_filing, "actions/approve/"), {"valid_from_on": "2027-01-01"}, format="json")
     assert_error(response, 400, "valid_until_on")
 
 
@@ -132,12 +137,13 @@ def test_missing_note_and_payload_are_400_with_field_errors(client_for, un_filin
         ({"valid_from_on": "2027-01-01", "valid_until_on": "2027-06-01", "conditions": "nul\x00byte"}, "conditions"),
     ],
 )
-def test_bad_payloads_are_400_never_500(client_for, un_filing, reviewer_un, body, field):
-    client = client_for(reviewer_un)
-    client.post(url(un_filing, "actions/take/"), {}, format="json")
-    assert_error(client.post(url(un_filing, "actions/recommend/"), body, format="json"), 400, field)
-    un_filing.refresh_from_db()
-    assert un_filing.status == "in_review"
+def test_bad_payloads_are_400_never_500(client_for, ofac_filing, reviewer_ofac, body, field):
+    client = client_for(reviewer_ofac)
+    client.post(url(ofac_filing, "actions/take/"), {}, format="json")
+    body = {"authority_reference": "DPRK-EE-2027-1", **body}
+    assert_error(client.post(url(ofac_filing, "actions/approve/"), body, format="json"), 400, field)
+    ofac_filing.refresh_from_db()
+    assert ofac_filing.status == "in_review"
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,11 @@ cleared to ship, and an audit trail whose hash chain the client verifies itself.
 import datetime as dt
 import hashlib
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from dateutil.relativedelta import relativedelta
 from rest_framework.test import APIClient
 
 from exemptions import engine
@@ -67,12 +69,20 @@ def test_full_lifecycle_through_the_api(applicant, reviewer_un, staff_un, review
     assert dossier["cleared_to_ship"]["cleared"] is False
 
     refs = {}
+    # The UN request goes through a Member State, which transmits it to the Committee; OFAC's comes directly.
+    channels = {"UN1718": {"submission_channel": "member_state", "channel_detail": "Switzerland"}, "OFAC": {}}
+    after_submit = {"UN1718": "with_forwarder", "OFAC": "submitted"}
     for code in ("UN1718", "OFAC"):
-        created = aid_worker.post(f"/api/v1/applications/{app_ref}/filings/", {"authority": code}, format="json")
+        created = aid_worker.post(
+            f"/api/v1/applications/{app_ref}/filings/", {"authority": code, **channels[code]}, format="json"
+        )
         assert created.status_code == 201
         refs[code] = created.json()["reference"]
-        assert act(aid_worker, refs[code], "submit")["status"] == "submitted"
+        assert act(aid_worker, refs[code], "submit")["status"] == after_submit[code]
     assert aid_worker.get(f"/api/v1/applications/{app_ref}/").json()["editable"] is False
+    today = dt.datetime.now(dt.UTC).astimezone(ZoneInfo("America/New_York")).date().isoformat()
+    transmitted = act(aid_worker, refs["UN1718"], "record_transmission", transmitted_on=today)
+    assert transmitted["status"] == "submitted" and transmitted["forwarded_at"]
 
     un, ofac = signed_in("reviewer-un"), signed_in("reviewer-ofac")
     act(un, refs["UN1718"], "take")
@@ -87,11 +97,21 @@ def test_full_lifecycle_through_the_api(applicant, reviewer_un, staff_un, review
     assert [m["kind"] for m in thread] == ["information_request", "response"]
 
     validity = {"valid_from_on": "2027-02-01", "valid_until_on": "2027-10-31"}
-    act(un, refs["UN1718"], "recommend", **validity, authority_reference="S/AC.49/2026/OC.45")
+    act(un, refs["UN1718"], "circulate")
     # The clock, not a person, ends the no-objection period (the reminder sweep does this in production).
     engine.apply(Filing.objects.get(reference=refs["UN1718"]), "propose_approval", engine.SYSTEM)
-    confirmed = act(signed_in("staff-un"), refs["UN1718"], "confirm_approval")
-    assert confirmed["status"] == "approved" and confirmed["valid_until_on"] == "2027-10-31"
+    longer = {
+        "validity_months": 9,
+        "validity_justification": "Winter closes the rail route for three months.",
+        "authority_reference": "S/AC.49/2026/OC.45",
+    }
+    confirmed = act(signed_in("staff-un"), refs["UN1718"], "confirm_approval", **longer)
+    valid_from = dt.date.fromisoformat(confirmed["valid_from_on"])
+    assert confirmed["authority_reference"] == "S/AC.49/2026/OC.45"
+    assert (
+        confirmed["status"] == "approved"
+        and confirmed["valid_until_on"] == (valid_from + relativedelta(months=9)).isoformat()
+    )
 
     act(ofac, refs["OFAC"], "take")
     licence = act(ofac, refs["OFAC"], "approve", **validity, authority_reference="DPRK-2026-1234")
@@ -107,10 +127,11 @@ def test_full_lifecycle_through_the_api(applicant, reviewer_un, staff_un, review
     un_actions = [e["action"] for e in all_pages(aid_worker, f"/api/v1/filings/{refs['UN1718']}/events/")]
     assert un_actions == [
         "submit",
+        "record_transmission",
         "take",
         "request_information",
         "respond",
-        "recommend",
+        "circulate",
         "propose_approval",
         "confirm_approval",
     ]
