@@ -46,7 +46,9 @@ class HitSerializer(serializers.ModelSerializer):
     run = serializers.PrimaryKeyRelatedField(read_only=True)
     list = serializers.SerializerMethodField(help_text="List, publication and programmes; empty for a rule flag")
     rule_label = serializers.CharField(source="get_rule_display", read_only=True)
-    disposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    disposed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Empty for the applicant"
+    )
     blocks_shipping = serializers.BooleanField(source="blocks", read_only=True)
     disposition = serializers.CharField(
         read_only=True, help_text="false_positive, confirmed, or empty while the hit awaits a verdict"
@@ -117,7 +119,8 @@ class HitDispositionView(APIView):
         """A reviewer's verdict on a hit: `false_positive` (clears it) or `confirmed`. Recorded as an event of
         the filing's audit trail; the filing's status does not change."""
         filing = visible_filing(request, reference)
-        hit = ScreeningHit.objects.filter(filing=filing, pk=hit_id).first() if hit_id < 2**63 else None
+        number = int(hit_id) if hit_id.isascii() and hit_id.isdigit() and len(hit_id) < 19 else None
+        hit = ScreeningHit.objects.filter(filing=filing, pk=number).first() if number is not None else None
         if hit is None:
             raise NotFound("No such hit on this filing.")
         serializer = DispositionSerializer(data=request.data)
@@ -133,7 +136,7 @@ class HitDispositionView(APIView):
         return Response(HitSerializer(hit, context={"internal": internal}).data)
 
 
-@extend_schema(responses={200: ListVersionSerializer(many=True), **errors(401)})
+@extend_schema(responses={200: ListVersionSerializer(many=True), **errors(401, 404)})
 class SanctionsListVersionListView(generics.ListAPIView):
     """Every version of every sanctions list loaded, newest first per list."""
 

@@ -261,6 +261,12 @@ class FilingSerializer(ModelSerializer):
     status_label = serializers.SerializerMethodField()
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
     assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    link = serializers.ChoiceField(
+        choices=Filing.Link.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Why it follows `follows`; empty if none",
+    )
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -335,7 +341,7 @@ class FilingDetailSerializer(FilingSerializer):
         visible = Filing.objects.visible_to(self.context["request"].user)
         return list(visible.filter(follows=filing).order_by("id").values_list("reference", flat=True))
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field(serializers.DateField(allow_null=True))
     def get_requested_until_on(self, filing) -> dt.date | None:
         return decisions.requested_extension(filing)
 

@@ -112,6 +112,7 @@ class AftercareRecordViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, vie
     """Visits and incidents of the dossiers the caller may read after approval."""
 
     filter_backends = []
+    lookup_value_regex = "[^/]+"  # a malformed id reaches get_object, whose 404 is JSON
     model = None
 
     def get_queryset(self):

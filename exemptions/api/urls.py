@@ -27,7 +27,7 @@ v1 = [
     ),
     path("filings/<str:reference>/screening/", screening.FilingScreeningView.as_view(), name="filing-screening"),
     path(
-        "filings/<str:reference>/screening/hits/<int:hit_id>/disposition/",
+        "filings/<str:reference>/screening/hits/<str:hit_id>/disposition/",
         screening.HitDispositionView.as_view(),
         name="filing-screening-disposition",
     ),

@@ -64,6 +64,9 @@ class ReferenceLookupMixin:
     """Objects by reference; missing and invisible read the same, so a 404 tells nobody that a case exists."""
 
     lookup_field = "reference"
+    # Any segment reaches the view, which answers JSON 404 for one that cannot be a reference (the router's default
+    # refuses a dot, leaving Django's HTML 404).
+    lookup_value_regex = "[^/]+"
     not_found = "Not found."
 
     def get_object(self):

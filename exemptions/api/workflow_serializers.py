@@ -29,8 +29,16 @@ class WorkflowStateSerializer(serializers.Serializer):
 class PayloadFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
     kind = serializers.ChoiceField(
-        choices=[procedures.TEXT, procedures.DATE, procedures.REVIEWER_CHOICE, procedures.DOCUMENT, procedures.MONTHS],
-        help_text="`document`: a file attached with the action in the web form; `months`: a whole number of months",
+        choices=[
+            procedures.TEXT,
+            procedures.DATE,
+            procedures.REVIEWER_CHOICE,
+            procedures.DOCUMENT,
+            procedures.MONTHS,
+            procedures.SCREENING_HIT,
+        ],
+        help_text="`document`: a file attached with the action in the web form; `months`: a whole number of months; "
+        "`screening_hit`: the id of one of the filing's screening hits",
     )
     required = serializers.BooleanField()
     audience = serializers.ChoiceField(
