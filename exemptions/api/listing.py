@@ -18,7 +18,8 @@ from exemptions import deadlines, engine, procedures
 from exemptions.models import NO_DEADLINE, Filing, Standing, assume_standing, authority_ids, organization_ids
 from exemptions.pagination import Cursor, page_query
 
-from .serializers import FilingSerializer, allowed_action
+from .serializers import FilingSerializer
+from .workflow_serializers import allowed_action
 
 # The row is planned from FilingSerializer's own fields, so a model field added there is written here too: a field
 # whose source is a column of the filing is read as that column and written as DRF writes its type; the related

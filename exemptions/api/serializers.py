@@ -28,7 +28,7 @@ from exemptions.models import (
 )
 
 from .fields import ModelSerializer, _date
-from .workflow_serializers import NOTE_AUDIENCE_HELP, PayloadFieldSerializer
+from .workflow_serializers import NOTE_AUDIENCE_HELP, PayloadFieldSerializer, allowed_action
 
 # --- the dossier -------------------------------------------------------------------------------
 
@@ -238,19 +238,6 @@ class AllowedActionSerializer(serializers.Serializer):
     note_required = serializers.BooleanField()
     note_audience = serializers.ChoiceField(choices=procedures.AUDIENCES, help_text=NOTE_AUDIENCE_HELP)
     payload = PayloadFieldSerializer(many=True)
-
-
-def allowed_action(t: procedures.Transition) -> dict:
-    """An action the caller may run, as `allowed_actions` lists it (here and in the list's fast path)."""
-    return {
-        "name": t.name,
-        "label": t.label,
-        "note_required": t.note_required,
-        "note_audience": t.note_audience,
-        "payload": [
-            {"name": f.name, "kind": f.kind, "required": f.required, "audience": f.audience} for f in t.payload
-        ],
-    }
 
 
 class FilingSerializer(ModelSerializer):

@@ -102,3 +102,16 @@ class AuthoritySerializer(ModelSerializer):
     @extend_schema_field(WorkflowSerializer)
     def get_workflow(self, authority) -> dict:
         return authority.procedure.describe()
+
+
+def allowed_action(t: procedures.Transition) -> dict:
+    """An action the caller may run, as `allowed_actions` lists it (here and in the list's fast path)."""
+    return {
+        "name": t.name,
+        "label": t.label,
+        "note_required": t.note_required,
+        "note_audience": t.note_audience,
+        "payload": [
+            {"name": f.name, "kind": f.kind, "required": f.required, "audience": f.audience} for f in t.payload
+        ],
+    }
