@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, CharField, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from . import deadlines, engine, procedures
@@ -28,6 +29,7 @@ from .outbox import SweepReport, claim, claim_many, deliver_pending, deliver_row
 from .reminder_schedule import merged_schedule, rule_due_now, rules_for
 
 log = logging.getLogger(__name__)
+OVERDUE_OFFSET = next(r.offset for r in rules_for({"any": {"overdue": True}}))
 
 
 def schedule_for(authority: Authority) -> dict:
@@ -113,53 +115,74 @@ def settled_by_the_clock(authority: Authority) -> set[str]:
 
 
 def claim_due_reminders(now: dt.datetime, report: SweepReport, directory: Directory) -> None:
-    """One indexed query per reminder of the schedule (the partial index on due_at), then one INSERT of the
-    claims of every due filing of that reminder."""
+    """One indexed query for every filing some reminder may be due for (coarse bounds on due_at per authority
+    and deadline kind; the precise check is rule_due_now), one for the reminders already claimed for them,
+    then one INSERT of every claim. The query's shape does not depend on the schedule's length: a sweep
+    compiles two queries, not one per reminder."""
     authorities = list(Authority.objects.all())
     rules_by_authority = {a.pk: rules_for(schedule_for(a)) for a in authorities}
-    keys = sorted({(rule.deadline_kind, rule.offset) for rules in rules_by_authority.values() for rule in rules})
-    for deadline_kind, offset in keys:
-        window = Q(pk__in=[])
-        for authority in authorities:
-            rules = [
-                r for r in rules_by_authority[authority.pk] if (r.deadline_kind, r.offset) == (deadline_kind, offset)
-            ]
-            if not rules:
-                continue
-            rule = rules[0]
-            later = [r for r in rules_by_authority[authority.pk] if r.deadline_kind == deadline_kind]
-            # Coarse bounds on due_at (the precise check is rule_due_now): no later reminder may have fired.
-            next_days = max((r.days for r in later if r.days < rule.days), default=0)
+    # Authorities sharing a procedure and a schedule share their bounds: one branch each, not one per authority.
+    escalating_by, quiet_by, kind_by = defaultdict(list), defaultdict(list), defaultdict(list)
+    for authority in authorities:
+        rules = rules_by_authority[authority.pk]
+        settled = settled_by_the_clock(authority)
+        for deadline_kind in sorted({r.deadline_kind for r in rules}):
             states = set(deadline_states(authority, deadline_kind))
-            if rule.is_overdue:
-                states -= settled_by_the_clock(authority)
-            bounds = Q(authority=authority, status__in=sorted(states))
-            if rule.is_overdue:
-                bounds &= Q(due_at__lte=now)
-            else:
-                bounds &= Q(due_at__lte=now + dt.timedelta(days=rule.latest_due_day_span()))
-                bounds &= Q(due_at__gt=now + dt.timedelta(days=max(next_days - 2, 0)))
-            window |= bounds
-        already = OutgoingEmail.objects.filter(
-            family=OutgoingEmail.Family.REMINDER,
-            filing=OuterRef("pk"),
-            deadline_kind=deadline_kind,
-            offset=offset,
-            due_at=OuterRef("due_at"),
-        )
-        candidates = (
-            Filing.objects.filter(window, due_at__isnull=False)
-            .filter(~Exists(already))
-            .select_related("authority", "application__organization", "assigned_to")
-        )
-        occasions, due_rules = [], {}
-        for filing in candidates:
-            with isolated(report, "reminder", filing.reference):
-                occasions.append(
-                    reminder_rows(filing, deadline_kind, offset, rules_by_authority, now, directory, due_rules)
-                )
-        for rows in claim_many(occasions):
-            report.claimed[f"{deadline_kind} {offset}"] += len(rows)
+            if not states:
+                continue
+            kind_rules = [r for r in rules if r.deadline_kind == deadline_kind]
+            ahead = max([r.latest_due_day_span() for r in kind_rules if not r.is_overdue] or [0])
+            # Once the deadline has passed only the overdue reminder is left, and not where the clock acts.
+            escalating = states - settled if any(r.is_overdue for r in kind_rules) else set()
+            kind_by[(deadline_kind, tuple(sorted(states)))].append(authority.pk)
+            if escalating:
+                escalating_by[(tuple(sorted(escalating)), ahead)].append(authority.pk)
+            if states - escalating and ahead:
+                quiet_by[(tuple(sorted(states - escalating)), ahead)].append(authority.pk)
+    window = Q(pk__in=[])
+    for (states, ahead), ids in escalating_by.items():
+        window |= Q(authority__in=ids, status__in=states, due_at__lte=now + dt.timedelta(days=ahead))
+    for (states, ahead), ids in quiet_by.items():
+        window |= Q(authority__in=ids, status__in=states, due_at__gt=now, due_at__lte=now + dt.timedelta(days=ahead))
+    kind_of = [When(authority__in=ids, status__in=states, then=Value(kind)) for (kind, states), ids in kind_by.items()]
+    if not kind_of:
+        return
+    overdue_claimed = OutgoingEmail.objects.filter(
+        family=OutgoingEmail.Family.REMINDER,
+        filing=OuterRef("pk"),
+        deadline_kind=OuterRef("reminder_kind"),
+        offset=OVERDUE_OFFSET,
+        due_at=OuterRef("due_at"),
+    )
+    candidates = list(
+        Filing.objects.annotate(reminder_kind=Case(*kind_of, output_field=CharField()))
+        .filter(window, due_at__isnull=False)
+        .exclude(Q(due_at__lte=now) & Exists(overdue_claimed))
+        .select_related("authority", "application__organization", "assigned_to")
+    )
+    claimed = set(
+        OutgoingEmail.objects.filter(
+            family=OutgoingEmail.Family.REMINDER, filing_id__in=[f.pk for f in candidates], due_at__gt=now
+        ).values_list("filing_id", "deadline_kind", "offset", "due_at")
+    )
+    occasions, keys, due_rules = [], [], {}
+    for filing in candidates:
+        with isolated(report, "reminder", filing.reference):
+            key = (filing.authority_id, filing.reminder_kind, filing.due_at)
+            if key not in due_rules:
+                rules = [r for r in rules_by_authority[filing.authority_id] if r.deadline_kind == filing.reminder_kind]
+                due_rules[key] = rule_due_now(rules, filing.due_at, filing.authority, now)
+            rule = due_rules[key]
+            if rule is None or (filing.pk, rule.deadline_kind, rule.offset, filing.due_at) in claimed:
+                continue
+            occasions.append(
+                reminder_rows(filing, rule.deadline_kind, rule.offset, rules_by_authority, now, directory, due_rules)
+            )
+            keys.append(f"{rule.deadline_kind} {rule.offset}")
+    claimed_occasions = {id(rows) for rows in claim_many(occasions)}
+    for rows, key in zip(occasions, keys, strict=True):
+        if rows and id(rows) in claimed_occasions:
+            report.claimed[key] += len(rows)
 
 
 def reminder_rows(

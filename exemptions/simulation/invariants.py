@@ -8,11 +8,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core import mail
-from django.db.models import F
+from django.db.models import F, Max, Prefetch, Q
 
 from .. import audit, deadlines, procedures
 from ..analytics import figures
-from ..clearance import cleared_to_ship
+from ..clearance import BLOCKING_HITS, cleared_to_ship
 from ..models import Application, Event, Filing, OutgoingEmail, Role, ScreeningHit
 from ..notifications import schedule_for
 from ..outbox import message_id
@@ -66,6 +66,8 @@ class Checker:
     timeline: dict = field(default_factory=dict)  # filing id -> what the simulation saw happen
     recipient_ids: set = field(default_factory=set)  # this run's people: another run may share the database
     message_ids: set = field(default_factory=set)
+    touched: set = field(default_factory=set)  # filings a person or the clock moved since the daily check
+    last_email_checked: int = 0  # the escalation check reads only the reminders claimed since it last ran
 
     def _ours(self):
         return Filing.objects.filter(pk__in=self.filing_ids).select_related("authority", "application")
@@ -119,19 +121,26 @@ class Checker:
                     EXPIRY_ON_TIME, filing.reference, f"expired at {now:%Y-%m-%d %H:%M} UTC, validity ended {ended}"
                 )
             self._reminded_before_lapse(filing, now)
-        self._escalated(now)
+        self._escalated(now, previous)
 
-    def _escalated(self, now: dt.datetime) -> None:
+    def _escalated(self, now: dt.datetime, previous: dt.datetime | None) -> None:
         """A review deadline that has passed has its overdue reminder claimed, to staff among others, by the
-        sweep that first sees it passed; no overdue reminder is ever claimed before its deadline."""
+        sweep that first sees it passed; no overdue reminder is ever claimed before its deadline. Incremental:
+        the reminders claimed since the last check, the deadlines passed since the previous sweep (a deadline
+        passed earlier was checked by the sweep that first saw it passed)."""
+        since = max(self.first_email_id, self.last_email_checked)
+        self.last_email_checked = OutgoingEmail.objects.aggregate(last=Max("pk"))["last"] or since
         early = OutgoingEmail.objects.filter(
-            pk__gt=self.first_email_id, family=OutgoingEmail.Family.REMINDER, offset=OVERDUE, claimed_at__lt=F("due_at")
+            pk__gt=since, family=OutgoingEmail.Family.REMINDER, offset=OVERDUE, claimed_at__lt=F("due_at")
         ).select_related("filing")
         for row in early[:1]:
             raise Violation(
                 ESCALATED, row.filing.reference, f"overdue reminder claimed {row.claimed_at}, due {row.due_at}"
             )
-        for filing in self._ours().filter(status__in=SLA_STATES, due_at__lte=now):
+        passed = self._ours().filter(status__in=SLA_STATES, due_at__lte=now)
+        if previous is not None:
+            passed = passed.filter(due_at__gt=previous)
+        for filing in passed:
             kind = filing.state.deadline.kind
             staff_told = [
                 r for r in rules_for(schedule_for(filing.authority)) if r.deadline_kind == kind and r.is_overdue
@@ -181,10 +190,25 @@ class Checker:
     # --- once a simulated day ---------------------------------------------------------------------
 
     def daily(self, day_start: dt.datetime, today: dt.date) -> None:
+        """Incremental where the invariant allows: a deadline changes only when its filing moves, and whether
+        a dossier may ship changes only when one of its filings moves or on a day its validities or its
+        shipment window begin or end. `final` checks everything once more."""
+        touched, self.touched = self.touched, set()
         self._exactly_once()
-        self._working_days()
-        self._cleared_to_ship(today)
+        self._working_days(touched)
+        self._cleared_to_ship(today, self._applications_to_check(touched, today))
         self._audit(day_start)
+
+    def _applications_to_check(self, touched: set, today: dt.date) -> set:
+        yesterday = today - dt.timedelta(days=1)
+        boundary = Application.objects.filter(pk__in=self.application_ids).filter(
+            Q(pk__in=Filing.objects.filter(pk__in=touched).values("application_id"))
+            | Q(ship_from_on=today)
+            | Q(ship_until_on=yesterday)
+            | Q(filings__valid_from_on=today)
+            | Q(filings__valid_until_on=yesterday)
+        )
+        return set(boundary.values_list("pk", flat=True))
 
     def _exactly_once(self) -> None:
         """Every email in the locmem outbox stands for a sent row of its own, and every sent row has its email:
@@ -213,9 +237,12 @@ class Checker:
                 EXACTLY_ONCE, reference, f"{self.emails_checked} emails for {sent.count()} sent rows; e.g. {wrong[:3]}"
             )
 
-    def _working_days(self) -> None:
+    def _working_days(self, filing_ids: set | None = None) -> None:
         working = procedures.states_where(terminal=False)
-        for filing in self._ours().filter(status__in=working, due_at__isnull=False):
+        filings = self._ours().filter(status__in=working, due_at__isnull=False)
+        if filing_ids is not None:
+            filings = filings.filter(pk__in=filing_ids)
+        for filing in filings:
             deadline = filing.state.deadline
             if not (deadline and deadline.counts_working_days):
                 continue
@@ -231,9 +258,12 @@ class Checker:
                     f"{deadline.kind} deadline {local:%a %Y-%m-%d %H:%M} {authority.time_zone}",
                 )
 
-    def _cleared_to_ship(self, today: dt.date) -> None:
-        applications = Application.objects.filter(pk__in=self.application_ids).prefetch_related(
-            "filings", "required_authorities"
+    def _cleared_to_ship(self, today: dt.date, application_ids: set) -> None:
+        filings = Prefetch(
+            "filings", queryset=Filing.objects.select_related("authority").prefetch_related(BLOCKING_HITS)
+        )
+        applications = Application.objects.filter(pk__in=application_ids).prefetch_related(
+            filings, "required_authorities"
         )
         for application in applications:
             self.checks[CLEARED] += 1
@@ -255,7 +285,9 @@ class Checker:
             event, why = broken
             raise Violation(AUDIT_CHAIN, event.filing.reference, f"event #{event.sequence}: {why}")
 
-    def final(self) -> None:
+    def final(self, today: dt.date) -> None:
+        self._working_days()
+        self._cleared_to_ship(today, self.application_ids)
         self.checks[AUDIT_CHAIN] += 1
         found = list(audit.findings())
         if found:
