@@ -73,6 +73,17 @@ def write(outcome, path: Path, command: str) -> None:
         f"- moves: {', '.join(f'{k} {v}' for k, v in sorted(outcome.moves.items()))}",
         f"- emails sent: {', '.join(f'{k} {v}' for k, v in sorted(emails.items()))} (total {sum(emails.values())})",
         "",
+        "## Where the time goes",
+        "",
+        "Wall seconds per part of the run (a sweep's share includes the invariant checks after it).",
+        "",
+        "| part | seconds | share |",
+        "|---|---:|---:|",
+        *[
+            f"| {part} | {seconds:.1f} | {seconds / max(outcome.seconds, 1e-9):.0%} |"
+            for part, seconds in outcome.spent.most_common()
+        ],
+        "",
         "## Invariants",
         "",
         "| invariant | checks | violations |",

@@ -37,6 +37,7 @@ SWEEP_EVERY_HOURS = 24
 MIDNIGHT_HOURS = (0,)
 SWEEP_MINUTE = dt.timedelta(minutes=5)
 APPS_PER_ORGANIZATION = 4
+PARTS = {"arrive": "new dossiers", "move": "people's moves (engine, notices)", "sweep": "sweeps (with their checks)"}
 WAIT = "wait"  # a draft that waits on another authority's approval looks again a day later
 
 
@@ -83,6 +84,7 @@ class Outcome:
     moves: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     sweep_seconds: float = 0.0
+    spent: Counter = field(default_factory=Counter)  # wall seconds per part of the run: where the time goes
     checker: Checker | None = None
     filing_ids: set = field(default_factory=set)
     scenario: str = ""
@@ -110,6 +112,14 @@ class Simulation:
         self.tracked: dict[int, Tracked] = {}
         self.checker = Checker()
         self.outcome = Outcome(scenario=scenario, seed=seed, checker=self.checker)
+
+    @contextmanager
+    def timed(self, part: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.outcome.spent[part] += time.perf_counter() - started
 
     def push(self, at: dt.datetime, what: str, *args) -> None:
         heapq.heappush(self.queue, (at, next(self.order), what, args))
@@ -164,17 +174,19 @@ class Simulation:
             for at in sweep_times(day_start, zones, self.sweep_every):
                 self.push(at, "sweep")
             self._until(day_start + DAY)
-            self.checker.daily(day_start, day_start.date())
+            with self.timed("daily invariant checks"):
+                self.checker.daily(day_start, day_start.date())
             self.outcome.days = day + 1
             bar.update()
             bar.set_postfix(filings=len(self.tracked), emails=len(mail.outbox))
         bar.close()
-        self.checker.final((START + self.outcome.days * DAY).date() - dt.timedelta(days=1))
+        with self.timed("final invariant checks"):
+            self.checker.final((START + self.outcome.days * DAY).date() - dt.timedelta(days=1))
 
     def _until(self, end: dt.datetime) -> None:
         while self.queue and self.queue[0][0] < end:
             at, _, what, args = heapq.heappop(self.queue)
-            with time_machine.travel(at, tick=False):
+            with time_machine.travel(at, tick=False), self.timed(PARTS[what]):
                 getattr(self, f"_{what}")(at, *args)
 
     # --- what happens -------------------------------------------------------------------------------
@@ -250,7 +262,8 @@ class Simulation:
         sweep(at)
         self.outcome.sweep_seconds += time.perf_counter() - started
         self.outcome.sweeps += 1
-        self.checker.after_sweep(at)
+        with self.timed("invariant checks after each sweep"):
+            self.checker.after_sweep(at)
         versions = dict(Filing.objects.filter(pk__in=self.tracked).values_list("pk", "version"))
         for filing_id, version in versions.items():
             if version != self.tracked[filing_id].version:  # the clock moved it (expiry, end of a period)
