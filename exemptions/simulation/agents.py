@@ -90,9 +90,11 @@ class Cast:
     # --- when ---------------------------------------------------------------------------------
 
     def authority_delay(self, filing) -> dt.timedelta:
-        mean = self.scenario.decision_days.get(filing.authority.code, DEFAULT_DECISION_DAYS)
-        per_move = mean / authority_steps(filing.procedure)
-        return dt.timedelta(days=self.rng.expovariate(1 / per_move) if per_move > 0 else 0)
+        code, steps = filing.authority.code, authority_steps(filing.procedure)
+        per_move = self.scenario.decision_days.get(code, DEFAULT_DECISION_DAYS) / steps
+        days = self.rng.expovariate(1 / per_move) if per_move > 0 else 0
+        longest = self.scenario.decision_max_days.get(code)
+        return dt.timedelta(days=min(days, longest / steps) if longest else days)
 
     def next_move(self, filing, now: dt.datetime, facts: dict) -> tuple[dt.datetime, str] | None:
         """When someone next acts on `filing` and with which kind of move, or None (the clock decides, or
@@ -107,6 +109,8 @@ class Cast:
         if state.stops_clock and state.waits_on_applicant:
             if rng.random() < s.no_reply_rate:
                 return now + dt.timedelta(days=rng.uniform(40, 80)), WITHDRAW
+            if filing.due_at and rng.random() < s.late_reply_rate:  # after the overdue reminder
+                return working_hour(filing.due_at + dt.timedelta(days=rng.uniform(1, 10)), zone, rng), REPLY
             return working_hour(now + dt.timedelta(days=rng.expovariate(1 / s.reply_days)), zone, rng), REPLY
         if state.stops_clock:  # a hold: the authority lifts it
             return working_hour(now + dt.timedelta(days=rng.expovariate(1 / s.hold_days)), zone, rng), ADVANCE

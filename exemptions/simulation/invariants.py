@@ -17,6 +17,7 @@ from ..models import Application, Event, Filing, OutgoingEmail, Role, ScreeningH
 from ..notifications import schedule_for
 from ..outbox import message_id
 from ..reminder_schedule import rules_for
+from . import domain
 
 EXACTLY_ONCE = "exactly once: one email per sent outbox row, no duplicate Message-ID"
 WORKING_DAY = "every working-day deadline ends on a working day of the authority's calendar"
@@ -26,7 +27,17 @@ AUDIT_CHAIN = "the audit chain verifies"
 REMINDED = "no approval lapses without its expiry reminders (or the latest still due when granted)"
 ESCALATED = "no SLA breach without escalation to staff at the next sweep, and no escalation before the breach"
 ANALYTICS = "processing-time figures (median, p90, decided count) equal the simulation's own record"
-INVARIANTS = (EXACTLY_ONCE, WORKING_DAY, EXPIRY_ON_TIME, CLEARED, AUDIT_CHAIN, REMINDED, ESCALATED, ANALYTICS)
+INVARIANTS = (
+    EXACTLY_ONCE,
+    WORKING_DAY,
+    EXPIRY_ON_TIME,
+    CLEARED,
+    AUDIT_CHAIN,
+    REMINDED,
+    ESCALATED,
+    ANALYTICS,
+    *domain.DOMAIN_RULES,
+)
 DECIDING = {procedures.RECORD_APPROVAL, procedures.RECORD_COMMITTEE_APPROVAL, procedures.RECORD_REFUSAL}
 SLA_STATES = procedures.states_where(counts_against_sla=True)
 
@@ -66,6 +77,7 @@ class Checker:
     timeline: dict = field(default_factory=dict)  # filing id -> what the simulation saw happen
     recipient_ids: set = field(default_factory=set)  # this run's people: another run may share the database
     message_ids: set = field(default_factory=set)
+    waits_on: dict = field(default_factory=dict)  # filing id -> the filing whose approval it waits for
     touched: set = field(default_factory=set)  # filings a person or the clock moved since the daily check
     last_email_checked: int = 0  # the escalation check reads only the reminders claimed since it last ran
 
@@ -122,6 +134,7 @@ class Checker:
                 )
             self._reminded_before_lapse(filing, now)
         self._escalated(now, previous)
+        domain.check_incidents(self.application_ids, now, previous, self.checks, Violation)
 
     def _escalated(self, now: dt.datetime, previous: dt.datetime | None) -> None:
         """A review deadline that has passed has its overdue reminder claimed, to staff among others, by the
@@ -196,8 +209,17 @@ class Checker:
         touched, self.touched = self.touched, set()
         self._exactly_once()
         self._working_days(touched)
-        self._cleared_to_ship(today, self._applications_to_check(touched, today))
+        applications = self._applications_to_check(touched, today)
+        self._cleared_to_ship(today, applications)
         self._audit(day_start)
+        self._domain(touched, applications)
+
+    def _domain(self, filing_ids, application_ids) -> None:
+        domain.check_validity_caps(domain.decided_filings(filing_ids), self.checks, Violation)
+        domain.check_shipments(application_ids, self.checks, Violation)
+        linked = {f: o for f, o in self.waits_on.items() if f in filing_ids}
+        filings = Filing.objects.filter(pk__in={*linked, *linked.values()}).select_related("authority")
+        domain.check_linked({f.pk: f for f in filings}, linked, self.checks, Violation)
 
     def _applications_to_check(self, touched: set, today: dt.date) -> set:
         yesterday = today - dt.timedelta(days=1)
@@ -288,6 +310,7 @@ class Checker:
     def final(self, today: dt.date) -> None:
         self._working_days()
         self._cleared_to_ship(today, self.application_ids)
+        self._domain(self.filing_ids, self.application_ids)
         self.checks[AUDIT_CHAIN] += 1
         found = list(audit.findings())
         if found:

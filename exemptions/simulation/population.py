@@ -92,7 +92,8 @@ def goods(rng: random.Random) -> list[tuple]:
 
 def channel(organization: Organization, chosen: list[tuple], authorities: dict[str, Authority]) -> list[Authority]:
     """The authorities a dossier needs: the Committee always; OFAC for a US organization; BIS for US-origin
-    goods; the EU competent authority for an EU organization; OFSI for a UK one."""
+    goods; the EU competent authority for an EU organization; OFSI for a UK one. The one place the simulation
+    decides this: when the triage (which proposes a dossier's authorities) lands, this asks it instead."""
     codes = ["UN1718"]
     if organization.country == "US":
         codes.append("OFAC")

@@ -47,7 +47,7 @@ def bar_chart(title: str, rows: list[tuple[str, float, float]]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def write(outcome, path: Path, command: str) -> None:
+def write(outcome, path: Path, command: str, note: str = "") -> None:
     checker = outcome.checker
     days = decision_days(outcome)
     rows = [(code, statistics.median(v), percentile(v, 0.9)) for code, v in sorted(days.items())]
@@ -67,10 +67,12 @@ def write(outcome, path: Path, command: str) -> None:
         f"`{command}` — scenario {outcome.scenario}, seed {outcome.seed}, on {connection.vendor}, "
         f"{platform.machine()} {platform.system()} with {__import__('os').cpu_count()} CPUs (Python {platform.python_version()}).",
         "",
+        *([note, ""] if note else []),
         f"- {outcome.apps} applications, {outcome.filings} filings, {outcome.days} simulated days, {outcome.sweeps} sweeps",
         f"- wall time {outcome.seconds:.1f} s, of which sweeps {outcome.sweep_seconds:.1f} s "
         f"({outcome.sweep_seconds / max(outcome.sweeps, 1) * 1000:.0f} ms per sweep)",
         f"- moves: {', '.join(f'{k} {v}' for k, v in sorted(outcome.moves.items()))}",
+        f"- after the approvals: {', '.join(f'{k} {v}' for k, v in outcome.aftercare.items())}",
         f"- emails sent: {', '.join(f'{k} {v}' for k, v in sorted(emails.items()))} (total {sum(emails.values())})",
         "",
         "## Where the time goes",

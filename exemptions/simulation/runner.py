@@ -25,6 +25,7 @@ from .. import deadlines
 from ..models import Authority, Filing, Organization, OutgoingEmail
 from ..notifications import sweep
 from . import population
+from .aftercare import Aftercare
 from .agents import ASK, DAY, WITHDRAW, Cast
 from .invariants import Checker
 from .scenarios import SCENARIOS
@@ -37,7 +38,12 @@ SWEEP_EVERY_HOURS = 24
 MIDNIGHT_HOURS = (0,)
 SWEEP_MINUTE = dt.timedelta(minutes=5)
 APPS_PER_ORGANIZATION = 4
-PARTS = {"arrive": "new dossiers", "move": "people's moves (engine, notices)", "sweep": "sweeps (with their checks)"}
+PARTS = {
+    "arrive": "new dossiers",
+    "move": "people's moves (engine, notices)",
+    "sweep": "sweeps (with their checks)",
+    "aftercare": "shipments, deliveries, distributions, incidents",
+}
 WAIT = "wait"  # a draft that waits on another authority's approval looks again a day later
 
 
@@ -84,6 +90,7 @@ class Outcome:
     moves: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     sweep_seconds: float = 0.0
+    aftercare: dict = field(default_factory=dict)  # shipments, deliveries, distributions, incidents made
     spent: Counter = field(default_factory=Counter)  # wall seconds per part of the run: where the time goes
     checker: Checker | None = None
     filing_ids: set = field(default_factory=set)
@@ -111,7 +118,8 @@ class Simulation:
         self.order = itertools.count()
         self.tracked: dict[int, Tracked] = {}
         self.checker = Checker()
-        self.outcome = Outcome(scenario=scenario, seed=seed, checker=self.checker)
+        self.aftercare = Aftercare(self, self.rng)
+        self.outcome = Outcome(scenario=scenario, seed=seed, checker=self.checker, aftercare=self.aftercare.counts)
 
     @contextmanager
     def timed(self, part: str):
@@ -209,6 +217,7 @@ class Simulation:
             after = by_code.get(self.scenario.after.get(filing.authority.code, ""))
             if after is not None:
                 tracked.facts["after"] = after.pk
+                self.checker.waits_on[filing.pk] = after.pk
             self.tracked[filing.pk] = tracked
             self.checker.filing_ids.add(filing.pk)
             self.checker.touched.add(filing.pk)
@@ -255,7 +264,15 @@ class Simulation:
         if made == ASK:
             tracked.facts["asked"] = tracked.facts.get("asked", 0) + 1
         self.checker.moved(filing, at)
+        self._approved(filing, at)
         self._schedule(filing, at)
+
+    def _approved(self, filing: Filing, at: dt.datetime) -> None:
+        if filing.state.grants_validity:
+            self.aftercare.approved(filing.application, at)
+
+    def _aftercare(self, at, step, *args) -> None:
+        self.aftercare.run(at, step, *args)
 
     def _sweep(self, at) -> None:
         started = time.perf_counter()
@@ -270,4 +287,5 @@ class Simulation:
                 filing = self._load(filing_id)
                 self.checker.touched.add(filing_id)
                 self.checker.moved(filing, at)
+                self._approved(filing, at)
                 self._schedule(filing, at)

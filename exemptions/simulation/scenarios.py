@@ -26,6 +26,11 @@ class Scenario:
     extension_rate: float = 0.2  # share of approvals whose holder asks for more time at the 30-day reminder
     report_early_rate: float = 0.4  # share of holders who report once shipping ends, before expiry
     report_days: float = 20.0  # mean days after expiry until a late holder files the delivery report
+    late_reply_rate: float = 0.1  # share of answers that come after the reply deadline has passed
+    late_report_rate: float = 0.15  # share of incidents (losses, diversions) reported after their window
+    # The longest decision the scenario allows (authority code -> calendar days): the UN 1718 Committee's
+    # recorded maximum of the year, BIS's 90 calendar days. A move's delay is cut at its share of it.
+    decision_max_days: dict[str, float] = field(default_factory=lambda: {"BIS": 90})
     # An authority that acts only after another has approved the same dossier (EU after the UN Committee).
     after: dict[str, str] = field(default_factory=lambda: {"EU": "UN1718"})
 
@@ -37,11 +42,24 @@ SCENARIOS = {
         {"UN1718": 99, "OFAC": 115, "BIS": 80, "EU": 30, "UK-OFSI": 45},
         hold_days=45,
         hold_rate=0.45,
+        decision_max_days={"UN1718": 165, "BIS": 90},
     ),
     # 2019: average ≈ 15 days, max ≈ 35.
-    "2019": Scenario("2019", {"UN1718": 15, "OFAC": 110, "BIS": 75, "EU": 25, "UK-OFSI": 40}, hold_days=8),
+    "2019": Scenario(
+        "2019",
+        {"UN1718": 15, "OFAC": 110, "BIS": 75, "EU": 25, "UK-OFSI": 40},
+        hold_days=8,
+        decision_max_days={"UN1718": 35, "BIS": 90},
+    ),
     # 2022: about two weeks.
-    "2022": Scenario("2022", {"UN1718": 14, "OFAC": 100, "BIS": 70, "EU": 25, "UK-OFSI": 35}, hold_days=6),
+    "2022": Scenario(
+        "2022",
+        {"UN1718": 14, "OFAC": 100, "BIS": 70, "EU": 25, "UK-OFSI": 35},
+        hold_days=6,
+        decision_max_days={"UN1718": 45, "BIS": 90},
+    ),
+    # OFAC specific licences: 71–93 business days (≈ 100–130 calendar days), with a long tail (the exponential's);
+    # BIS at most 90 calendar days; the EU acts after the Committee; the UK in weeks to months.
     # Travel and border closures: slow replies, more extensions, late reports.
     "covid": Scenario(
         "covid",
@@ -52,5 +70,7 @@ SCENARIOS = {
         extension_rate=0.5,
         report_early_rate=0.2,
         report_days=40,
+        late_reply_rate=0.25,
+        late_report_rate=0.35,
     ),
 }

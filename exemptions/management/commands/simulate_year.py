@@ -48,6 +48,15 @@ class Command(BaseCommand):
         )
         try:
             outcome = simulation.run()
+        except KeyboardInterrupt:
+            # Stopped by hand (Ctrl-C, kill -INT): what the days simulated so far measured is still worth a report.
+            outcome = simulation.outcome
+            if not no_report:
+                note = f"Interrupted by hand after {outcome.days} of {days + drain} simulated days."
+                simulation_report.write(
+                    outcome, Path(report), "manage.py simulate_year " + " ".join(sys.argv[2:]), note
+                )
+            raise CommandError(f"Interrupted after {outcome.days} simulated days ({outcome.seconds:.0f} s).") from None
         except Violation as violation:
             day = simulation.outcome.days + 1
             raise CommandError(
