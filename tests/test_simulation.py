@@ -3,17 +3,21 @@ deliberately broken deadline computation stops the run naming the invariant and 
 
 import datetime as dt
 import re
+from collections import Counter
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from exemptions import deadlines, procedures
-from exemptions.models import Authority, Event, Filing, OutgoingEmail
+from exemptions import deadlines, procedures, shipping
+from exemptions.models import Authority, Event, Filing, OutgoingEmail, ShipmentLine
 from exemptions.services import create_filing
-from exemptions.simulation import invariants
+from exemptions.simulation import domain, invariants
 from exemptions.simulation.invariants import oracle_cleared
+from exemptions.simulation.scenarios import SCENARIOS
+
+from . import factories
 
 # Notices go out on commit, as in production.
 simulated = pytest.mark.django_db(transaction=True)
@@ -77,3 +81,38 @@ def test_the_cleared_to_ship_oracle_counts_every_day_of_the_window(dossier):
     Filing.objects.filter(pk=filing.pk).update(valid_until_on=dossier.ship_until_on)
     assert oracle_cleared(dossier, today) is True
     assert oracle_cleared(dossier, dossier.ship_until_on + dt.timedelta(days=1)) is False  # the window is over
+
+
+def test_the_domain_rules_name_a_validity_past_the_cap_and_a_shipment_past_its_approval(dossier, applicant):
+    today = dossier.ship_from_on
+    approval = factories.approved_filing(dossier, "UN1718", applicant, today, today + dt.timedelta(days=150))
+    item = dossier.items.get()
+    shipment = shipping.plan_shipment(
+        dossier,
+        applicant,
+        lines=[{"item": item.pk, "quantity": item.quantity}],
+        mode="sea",
+        planned_departure_on=today + dt.timedelta(days=5),
+        planned_arrival_on=today + dt.timedelta(days=9),
+    )
+    checks = Counter()
+    domain.check_validity_caps([Filing.objects.get(pk=approval.pk)], checks, invariants.Violation)
+    domain.check_shipments({dossier.pk}, checks, invariants.Violation)
+    assert checks[domain.VALIDITY_CAP] == 1 and checks[domain.WITHIN_APPROVAL] == 1
+
+    # Ten months with no justification, and a line beyond the approved quantity: each is named.
+    Filing.objects.filter(pk=approval.pk).update(valid_until_on=today + dt.timedelta(days=305))
+    with pytest.raises(invariants.Violation) as capped:
+        domain.check_validity_caps([Filing.objects.get(pk=approval.pk)], checks, invariants.Violation)
+    assert capped.value.invariant == domain.VALIDITY_CAP and capped.value.reference == approval.reference
+    ShipmentLine.objects.filter(shipment=shipment).update(quantity=item.quantity + 1)
+    with pytest.raises(invariants.Violation) as beyond:
+        domain.check_shipments({dossier.pk}, checks, invariants.Violation)
+    assert beyond.value.invariant == domain.WITHIN_APPROVAL and "shipped of" in beyond.value.detail
+
+
+def test_every_scenario_caps_bis_at_ninety_days_and_slows_replies_in_covid():
+    for scenario in SCENARIOS.values():
+        assert scenario.decision_max_days["BIS"] == 90
+    assert SCENARIOS["covid"].late_reply_rate > SCENARIOS["2019"].late_reply_rate
+    assert SCENARIOS["2018"].decision_days["UN1718"] == 99 and SCENARIOS["2018"].decision_max_days["UN1718"] == 165
