@@ -26,7 +26,7 @@ def bar_chart(title: str, rows: list[tuple[str, float, float]]) -> str:
     ]
     for i, (name, median, p90) in enumerate(rows):
         y = TOP + i * ROW_HEIGHT
-        short = name if len(name) <= 34 else name[:33] + "…"
+        short = name if len(name) <= 34 else name[:20] + "…" + name[-13:]  # the end names the code
         parts += [
             f'<text x="8" y="{y + 15}">{escape(short)}</text>',
             f'<rect x="{LEFT}" y="{y + 4}" width="{max(p90, 0) * scale:.1f}" height="14" fill="{P90_FILL}"/>',
