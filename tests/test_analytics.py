@@ -98,6 +98,25 @@ def test_member_state_time_hold_and_hold_questions_are_kept_apart(un_cases):
     assert [c.text for c in row[1:]] == ["Via a Member State", "2", "2", "8.0", "10.0", "6.0", "7.0", "2.0", "3.0"]
 
 
+def test_an_objection_while_the_questions_are_with_the_applicant_counts_only_their_time(un_utc, org, applicant):
+    member_state = {"submission_channel": Filing.Channel.MEMBER_STATE, "channel_detail": "Norway"}
+    start = midnight_utc(100)
+    objected = case(
+        org, applicant, "UN1718",
+        [
+            ("record_transmission", 1, {"transmitted_on": (start + DAY).date().isoformat()}),
+            ("take", 2, {}), ("circulate", 2, {}),
+            ("place_hold", 3, {}), ("relay_member_questions", 7, {}),  # 4 days of hold, then questions…
+            ("record_objection", 10, {"reasons": "Quantities out of proportion."}),  # …3 days with the applicant
+        ],
+        "Objected case", start=start, channel=member_state,
+    )  # fmt: skip
+    assert objected.applicant_wait_seconds == 7 * 86400  # the engine's count: the whole stop
+    (found,) = analytics.load_cases(Filing.objects.filter(pk=objected.pk))
+    assert found.applicant_seconds == 3 * 86400 and found.days_to_decision == 7.0 and found.authority_days == 6.0
+    assert found.hold_days == 7.0 and analytics.categorize(found.decision_reasons).key == "quantity"
+
+
 def test_outcomes_and_reason_categories_come_from_the_declared_table(un_cases, bis):
     cases = analytics.load_cases(Filing.objects.all())
     built = {t.key: t for t in analytics.build_tables(cases, timezone.localdate())}
