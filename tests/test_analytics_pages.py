@@ -121,3 +121,13 @@ def test_charts_are_inline_svg_with_nothing_from_elsewhere_under_the_strict_csp(
         assert "script-src 'self'" in policy and "style-src 'self'" in policy
     first_chart = web_client().get("/statistics/").content.decode().split("</svg>")[0]
     assert "(BIS)" in first_chart and "(EU)" not in first_chart  # the suppressed EU figures draw no bar
+
+
+def test_a_page_takes_the_same_number_of_queries_however_many_cases(org, applicant, django_assert_max_num_queries):
+    client = web_client()
+    client.get("/statistics/")  # warm what is read once per process
+    with django_assert_max_num_queries(3):
+        assert client.get("/statistics/?csv=authorities").status_code == 200  # no case yet: one query
+    bis_cases(org, applicant)
+    with django_assert_max_num_queries(3):
+        assert client.get("/statistics/").status_code == 200  # the filings, their trails, their shipments

@@ -46,7 +46,8 @@ def refusal_outcomes() -> list[str]:
 
 
 def outcome_label(state_name: str) -> str:
-    return procedures.ALL_STATES[state_name].staff_label
+    state = procedures.ALL_STATES.get(state_name)
+    return state.staff_label if state else state_name
 
 
 @dataclass
@@ -153,6 +154,14 @@ def load_cases(filings) -> list[Case]:
     return list(cases.values())
 
 
+def _state(workflow_key: str, name: str) -> procedures.State | None:
+    procedure = procedures.PROCEDURES.get(workflow_key)
+    try:
+        return procedure.state(name) if procedure else procedures.ALL_STATES.get(name)
+    except KeyError:
+        return procedures.ALL_STATES.get(name)
+
+
 def _read_trails(filed, cases: dict[int, Case]) -> None:
     stopping = procedures.states_where(stops_clock=True)
     asking, refusing = actions_with(procedures.POST_INFORMATION_REQUEST), actions_with(procedures.RECORD_REFUSAL)
@@ -166,8 +175,9 @@ def _read_trails(filed, cases: dict[int, Case]) -> None:
     )
     for filing_id, action, source_name, target_name, at in rows:
         case = cases[filing_id]
-        procedure = procedures.PROCEDURES[case.workflow_key]
-        source, target = procedure.state(source_name), procedure.state(target_name)
+        source, target = _state(case.workflow_key, source_name), _state(case.workflow_key, target_name)
+        if source is None or target is None:
+            continue  # a state its authority's procedure no longer declares: no clock to read from it
         spell = current.setdefault(filing_id, {})
         if action in asking:
             case.questions_asked = True

@@ -90,6 +90,11 @@ def authority_label(case: Case) -> str:
     return f"{case.authority_name} ({case.authority_code})"
 
 
+def choice_label(choices, value: str) -> str:
+    """The label of a stored choice; a value no longer among the choices reads as itself."""
+    return dict(choices.choices).get(value, value)
+
+
 def grouped(cases: list[Case], key: Callable[[Case], tuple]) -> list[tuple[tuple, list[Case]]]:
     groups: dict[tuple, list[Case]] = defaultdict(list)
     for case in cases:
@@ -147,7 +152,7 @@ def channel_table(cases: list[Case]) -> Table:
         cases,
         "channels",
         "By submission channel",
-        [("Authority", authority_label), ("Channel", lambda c: Filing.Channel(c.channel).label)],
+        [("Authority", authority_label), ("Channel", lambda c: choice_label(Filing.Channel, c.channel))],
         (["Median days with the forwarding body", "90th percentile days with the forwarding body"], _forwarding_cells),
     )
 
@@ -246,7 +251,7 @@ def build_tables(cases: list[Case], today: dt.date) -> list[Table]:
             cases,
             "legal_bases",
             "By legal basis",
-            [("Authority", authority_label), ("Legal basis", lambda c: Filing.LegalBasis(c.legal_basis).label)],
+            [("Authority", authority_label), ("Legal basis", lambda c: choice_label(Filing.LegalBasis, c.legal_basis))],
         ),
         channel_table(cases),
         holds_table(cases),
