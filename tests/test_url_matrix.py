@@ -109,6 +109,7 @@ EXPECTED = {
     "public_statistics": (200, 200, 200, 200, 200, 200),  # aggregates only, no case or organization
     "processing_times": (404, 404, 404, 404, 200, 302),  # staff of their own authority
     "processing_times_for": (404, 404, 404, 404, 200, 302),
+    "organization_statistics": (200, 200, 404, 404, 404, 302),  # an applicant's own organization's figures
     "healthz": (200, 200, 200, 200, 200, 200),
     "favicon": (301, 301, 301, 301, 301, 301),
     "email_preferences": (200, 200, 200, 200, 200, 302),

@@ -9,42 +9,18 @@ from pathlib import Path
 
 from django.db import connection
 
-from ..analytics import percentile
+from ..analytics import bar_chart, load_cases, percentile
 from ..models import Filing, OutgoingEmail
 from .invariants import INVARIANTS
 
 
 def decision_days(outcome) -> dict[str, list[float]]:
-    """Days from filing to decision net of the time the case waited on the applicant, per authority."""
+    """Days from filing to decision net of the applicant's time, per authority, as the analytics count them."""
     found = defaultdict(list)
-    decided = Filing.objects.filter(pk__in=outcome.filing_ids, decided_at__isnull=False, submitted_at__isnull=False)
-    for code, submitted, decided_at, waited in decided.values_list(
-        "authority__code", "submitted_at", "decided_at", "applicant_wait_seconds"
-    ):
-        found[code].append(((decided_at - submitted).total_seconds() - waited) / 86400)
+    for case in load_cases(Filing.objects.filter(pk__in=outcome.filing_ids)):
+        if case.decided:
+            found[case.authority_code].append(case.days_to_decision)
     return dict(found)
-
-
-def bar_chart(title: str, rows: list[tuple[str, float, float]]) -> str:
-    """A horizontal bar chart (median, with the 90th percentile as a thin bar behind it), as SVG text."""
-    width, row_height, left = 560, 26, 90
-    top = 30
-    height = top + row_height * len(rows) + 20
-    scale = (width - left - 60) / max([p90 for _, _, p90 in rows] or [1]) if rows else 1
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
-        f'<text x="8" y="18" font-weight="bold">{title}</text>',
-    ]
-    for i, (label, median, p90) in enumerate(rows):
-        y = top + i * row_height
-        parts += [
-            f'<text x="8" y="{y + 15}">{label}</text>',
-            f'<rect x="{left}" y="{y + 4}" width="{p90 * scale:.1f}" height="14" fill="#c7d7ee"/>',
-            f'<rect x="{left}" y="{y + 7}" width="{median * scale:.1f}" height="8" fill="#1f4e8c"/>',
-            f'<text x="{left + p90 * scale + 6:.1f}" y="{y + 15}">{median:.0f} / {p90:.0f} d</text>',
-        ]
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
 
 
 def write(outcome, path: Path, command: str, note: str = "") -> None:

@@ -58,6 +58,7 @@ urlpatterns = [
     path("workflows/<str:code>/", public.workflow_detail, name="workflow_detail"),
     path("register/", public.register, name="register"),
     path("statistics/", statistics.public_statistics, name="public_statistics"),
+    path("statistics/ours/", statistics.organization_statistics, name="organization_statistics"),
     path("processing-times/", statistics.processing_times, name="processing_times"),
     path("processing-times/<str:code>/", statistics.processing_times, name="processing_times_for"),
     path("healthz", public.healthz, name="healthz"),
