@@ -78,7 +78,7 @@ PARTIES = [
     ("freight_forwarder", "Dandong Northeast Logistics Co.", "CN", "Binjiang Road 88, Dandong, Liaoning"),
     ("consignee", "Provincial Public Health Department", "KP", "North Hwanghae Province, Sariwon"),
     ("end_user", "Sariwon Children's Hospital", "KP", "Sariwon City"),
-    ("bank", "Banque Cantonale de Genève", "CH", "Quai de l'Île 17, 1204 Geneva"),
+    ("bank", "Alpine Relief Clearing Bank SA", "CH", "Place du Molard 9, 1204 Geneva"),
 ]
 
 # How a demo request reaches an authority that takes forwarded requests, by dossier row in turn: each channel
