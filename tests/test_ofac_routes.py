@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 
 from exemptions import engine, notifications, procedures, services
 from exemptions.analytics.cases import outcome_label
@@ -43,7 +44,7 @@ def notification(dossier, applicant, ofac):
 @pytest.fixture
 def shipping_in_60_days(org, applicant):
     """A dossier whose shipment starts 60 days from now: the faces notify it today, without travelling in time."""
-    today = dt.date.today()
+    today = timezone.localdate()
     return factories.complete_dossier(
         org, applicant, ship_from_on=today + dt.timedelta(days=60), ship_until_on=today + dt.timedelta(days=150)
     )
