@@ -197,12 +197,15 @@ class ApplicationSerializer(ModelSerializer):
         return services.update_dossier(application, by, **validated)
 
 
+ROUTES = sorted(procedures.PROCEDURES)  # one enum in the schema for the route read and the route chosen
+
+
 class NewFilingSerializer(serializers.Serializer):
     authority = serializers.SlugRelatedField(
         slug_field="code", queryset=Authority.objects.all(), help_text="Authority code, e.g. OFAC"
     )
     route = serializers.ChoiceField(
-        choices=sorted(procedures.PROCEDURES),
+        choices=ROUTES,
         required=False,
         help_text="The procedure to follow, one of the authority's `routes` (GET /api/v1/authorities/); default its "
         "own. OFAC: `ofac` (specific licence) or `ofac_gl` (general licence notification to the State Department)",
@@ -268,7 +271,7 @@ class FilingSerializer(ModelSerializer):
     )
     allowed_actions = serializers.SerializerMethodField()
     route = serializers.ChoiceField(
-        choices=Filing._meta.get_field("route").choices,
+        choices=ROUTES,
         read_only=True,
         help_text="The procedure it follows: one of its authority's `routes`",
     )
