@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils import timezone
 from exemptions import engine, notifications, procedures, services
 from exemptions.analytics.cases import outcome_label
 from exemptions.clearance import cleared_to_ship
-from exemptions.models import Application, Authority, Filing
+from exemptions.models import Application, Authority, Filing, OutgoingEmail
 from tests import factories
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -72,6 +73,28 @@ def test_the_sweep_clears_a_notification_on_day_15_with_no_action(notification):
     assert (last.action, last.actor_label) == ("clear", engine.SYSTEM)
     assert notification.valid_from_on == dt.date(2027, 1, 19)
     assert notification.valid_until_on == notification.application.ship_until_on
+
+
+def test_staff_are_reminded_before_the_window_closes_and_the_applicant_is_told_it_cleared(notification, staff_ofac):
+    with time_machine.travel(ny(2027, 1, 17, 9), tick=False):  # within two days of the window closing
+        notifications.sweep()
+    reminded = OutgoingEmail.objects.filter(family=OutgoingEmail.Family.REMINDER, deadline_kind="objection_window")
+    assert {r.recipient for r in reminded} == {staff_ofac}
+    mail.outbox.clear()
+    with time_machine.travel(ny(2027, 1, 19, 9), tick=False):
+        notifications.sweep()
+    told = [m for m in mail.outbox if notification.reference in m.subject]
+    assert told and all(notification.application.created_by.email in m.to for m in told)
+
+
+def test_the_cleared_activity_ends_with_its_shipment_window(notification):
+    with time_machine.travel(ny(2027, 1, 19, 9), tick=False):
+        notifications.sweep()
+    with time_machine.travel(ny(2027, 7, 1, 9), tick=False):  # the day after ship_until_on
+        notifications.sweep()
+    notification.refresh_from_db()
+    assert notification.status == "activity_ended"
+    assert not clearance(notification.application, dt.date(2027, 7, 1)).cleared
 
 
 def test_the_objection_window_is_the_authoritys_setting(dossier, applicant, ofac):
@@ -192,6 +215,13 @@ def test_the_web_file_form_notifies_ofac_under_the_general_licence(shipping_in_6
     assert filed.status_code == 302
     filing = dossier.filings.get()
     assert (filing.route, filing.status) == ("ofac_gl", "notified")
+
+
+def test_a_draft_notification_page_asks_for_the_un_basis_as_a_choice(dossier, applicant, ofac):
+    draft = services.create_filing(dossier, ofac, applicant, route="ofac_gl")
+    page = factories.web_client(applicant).get(f"/filings/{draft.reference}/").content.decode()
+    assert 'type="radio" name="submit-un_basis" value="un_request_pending"' in page
+    assert "Notify the State Department" in page
 
 
 # --- the specific licence: case number apart from the licence number -------------------------------------------

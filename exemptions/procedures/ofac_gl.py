@@ -144,6 +144,7 @@ OFAC_GL = Procedure(
             "activity_ended",
             frozenset({SYSTEM}),
             trigger=VALIDITY_ENDED,
+            notice=APPLICANTS,  # shipments are no longer covered
         ),
         retention_transition(OFAC_GL_STATES),
         screening_transition(OFAC_GL_STATES),
