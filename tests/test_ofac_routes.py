@@ -217,6 +217,15 @@ def test_the_web_file_form_notifies_ofac_under_the_general_licence(shipping_in_6
     assert (filing.route, filing.status) == ("ofac_gl", "notified")
 
 
+def test_the_case_page_shows_the_un_basis_in_words_and_staff_may_record_an_objection(
+    notification, applicant, staff_ofac
+):
+    page = factories.web_client(applicant).get(f"/filings/{notification.reference}/").content.decode()
+    assert "The UN 1718 Committee approved it" in page and "SCA/2/27(04)" in page
+    staff = factories.web_client(staff_ofac).get(f"/filings/{notification.reference}/").content.decode()
+    assert "Record the State Department&#x27;s objection" in staff or "Record the State Department's objection" in staff
+
+
 def test_a_draft_notification_page_asks_for_the_un_basis_as_a_choice(dossier, applicant, ofac):
     draft = services.create_filing(dossier, ofac, applicant, route="ofac_gl")
     page = factories.web_client(applicant).get(f"/filings/{draft.reference}/").content.decode()
