@@ -113,6 +113,8 @@ TEXTS = {
     "conditions": "Report each shipment to the authority within 14 days.",
     "reasons": "End-user assurances are insufficient for the listed dual-use items.",
     "verdict": ScreeningHit.Disposition.FALSE_POSITIVE,
+    "case_number": "{code}-CASE-{number}",
+    "un_basis_detail": "The 1718 Committee approved it by letter of 12 March (SCA/2/26(12)).",
 }
 
 SHIPMENT_WINDOW = dt.timedelta(days=150)  # a demo dossier ships over five months …
@@ -184,6 +186,8 @@ def payload_for(transition, filing, at: dt.datetime, *, reviewer, valid_from_on=
             hit = ScreeningHit.objects.filter(filing=filing).order_by("id").first()
             if hit is not None:
                 payload[f.name] = str(hit.pk)
+        elif f.choices:
+            payload[f.name] = f.choices[0][0]
         elif f.name in TEXTS:
             payload[f.name] = TEXTS[f.name].format(code=filing.authority.code, number=1000 + filing.pk)
         elif f.kind != procedures.DATE:

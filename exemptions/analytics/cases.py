@@ -129,14 +129,14 @@ def load_cases(filings) -> list[Case]:
     columns = (
         "pk", "authority__code", "authority__name", "authority__workflow_key", "authority__time_zone", "legal_basis",
         "submission_channel", "submitted_at", "forwarded_at", "decided_at", "valid_from_on", "valid_until_on",
-        "decision_reasons", "applicant_wait_seconds",
+        "decision_reasons", "applicant_wait_seconds", "route",
     )  # fmt: skip
     cases: dict[int, Case] = {}
     for (pk, code, name, workflow, zone, basis, channel, submitted, forwarded, decided, valid_from, valid_until,
-         reasons, waited) in filed.order_by("pk").values_list(*columns):  # fmt: skip
+         reasons, waited, route) in filed.order_by("pk").values_list(*columns):  # fmt: skip
         approved_on = _local_day(decided, zone) if decided and valid_from else None
         cases[pk] = Case(
-            pk, code, name, workflow, basis, channel, submitted, forwarded, decided, approved_on, valid_until,
+            pk, code, name, route or workflow, basis, channel, submitted, forwarded, decided, approved_on, valid_until,
             reasons or "", waited,
         )  # fmt: skip
     if cases:
