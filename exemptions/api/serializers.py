@@ -28,6 +28,7 @@ from exemptions.models import (
 )
 
 from .fields import ModelSerializer, _date
+from .triage_serializers import TriageBlockField
 from .workflow_serializers import NOTE_AUDIENCE_HELP, PayloadFieldSerializer, allowed_action
 
 # --- the dossier -------------------------------------------------------------------------------
@@ -49,6 +50,8 @@ class ItemSerializer(ModelSerializer):
             "category",
             "specification",
             "dual_use_note",
+            "us_origin",
+            "export_classification",
         ]
 
 
@@ -105,6 +108,7 @@ class ApplicationSerializer(ModelSerializer):
     editable = serializers.SerializerMethodField()
     filings = serializers.SerializerMethodField()
     cleared_to_ship = serializers.SerializerMethodField()
+    triage = TriageBlockField(help_text="The authorities the dossier needs, with route, reason and any drop")
 
     class Meta:
         model = Application
@@ -132,6 +136,7 @@ class ApplicationSerializer(ModelSerializer):
             "editable",
             "filings",
             "cleared_to_ship",
+            "triage",
             "created_at",
             "updated_at",
         ]

@@ -128,6 +128,7 @@ class ApplicationViewSet(ReferenceLookupMixin, viewsets.ModelViewSet):
                 "items",
                 "parties",
                 "required_authorities",
+                "requirements__authority",
                 Prefetch(
                     "filings",
                     queryset=Filing.objects.select_related("authority")

@@ -46,6 +46,7 @@ from .shortcuts import (
     page_of,
     refileable,
 )
+from .triage import triage_context
 
 DOCUMENT_ID_RE = re.compile(r"[0-9]{1,18}")  # a primary key, as the page's remove buttons send it
 WAITING_ON_APPLICANT = sorted(
@@ -119,7 +120,14 @@ def application_detail(request, reference):
     application = get_object_or_404(
         own_applications(request.user)
         .select_related("organization")
-        .prefetch_related("required_authorities", Prefetch("filings", queryset=filings), "documents"),
+        .prefetch_related(
+            "required_authorities",
+            "requirements__authority",
+            Prefetch("filings", queryset=filings),
+            "documents",
+            "items",
+            "parties",
+        ),
         reference=reference,
     )
     context = {
@@ -136,6 +144,7 @@ def application_detail(request, reference):
         "items": application.items.all(),
         "parties": application.parties.all(),
         "beneficiaries": beneficiary_rows(application),
+        **triage_context(application),
     }
     return render(request, "exemptions/application_detail.html", context)
 
