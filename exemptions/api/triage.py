@@ -73,6 +73,7 @@ class AddAuthorityView(APIView):
     def post(self, request, reference):
         """Add an authority to the dossier's required set (or take back its drop)."""
         application = _application(request, reference)
+        required_set.ensure_applicant(application, request.user)  # a reviewer hears 403 before any 400
         serializer = AddAuthoritySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         required_set.add(application, serializer.validated_data["authority"], request.user)
@@ -87,6 +88,7 @@ class DropAuthorityView(APIView):
         """Drop an authority from the required set. One the triage requires needs a written `reason`, which
         reviewers see; cleared-to-ship then no longer counts it."""
         application = _application(request, reference)
+        required_set.ensure_applicant(application, request.user)
         authority = Authority.objects.filter(code=code).first()
         if authority is None:
             raise NotFound("No such authority.")
