@@ -35,6 +35,7 @@ def _party(role, name, country, address):
     return dict(role=role, name=name, country=country, address=address)
 
 
+US_EAR99 = dict(us_origin=True, export_classification="EAR99")  # made in the US, not on the Commerce Control List
 NURSERY = _party("consignee", "Pyongsong Nursery No. 2", "KP", "Pyongsong, South Pyongan")
 CLINIC = _party("end_user", "Hyesan County Clinic", "KP", "Hyesan, Ryanggang")
 
@@ -57,8 +58,7 @@ DOSSIERS = [
                 "pens",
                 "11.80",
                 "medical",
-                us_origin=True,
-                export_classification="EAR99",
+                **US_EAR99,
             ),
             _item("Blood glucose test strips", "382200", "40000", "strips", "0.22", "medical"),
         ],
@@ -77,8 +77,7 @@ DOSSIERS = [
                 "units",
                 "4600.00",
                 "medical",
-                us_origin=True,
-                export_classification="EAR99",
+                **US_EAR99,
             ),
             _item("Vaccine carriers, passive cooling", "392310", "120", "pieces", "38.00", "medical"),
         ],

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from . import triage
 from .models import Application, Authority, RequiredAuthority, authority_ids, organization_ids
+from .triage_rules import ROUTE_LABELS
 
 DROP_REASON_MIN = 20  # a reason a reviewer can weigh, not "n/a"
 
@@ -139,6 +140,10 @@ class Entry:
     @property
     def required(self) -> bool:
         return self.source == Source.TRIAGE
+
+    @property
+    def route_label(self) -> str:
+        return ROUTE_LABELS.get(self.route, self.route)
 
     @property
     def source_label(self) -> str:

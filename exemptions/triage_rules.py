@@ -74,6 +74,16 @@ ROUTE_EU = "eu"
 ROUTE_UK_ECJU = "uk_ecju"
 ROUTE_UK_OFSI = "uk_ofsi"
 
+ROUTE_LABELS = {
+    ROUTE_UN1718: "Exemption request to the 1718 Committee",
+    ROUTE_OFAC_GL: "OFAC general licence for NGOs (report to the State Department)",
+    ROUTE_OFAC_SPECIFIC: "OFAC specific licence",
+    ROUTE_BIS: "BIS export licence (SNAP-R)",
+    ROUTE_EU: "Authorisation by the EU competent authority",
+    ROUTE_UK_ECJU: "UK export licence (ECJU, SPIRE)",
+    ROUTE_UK_OFSI: "OFSI licence for the payments",
+}
+
 # Organization kinds that may rely on OFAC's general licence for NGOs (31 CFR 510.512).
 OFAC_GL_KINDS = frozenset({"ngo"})
 

@@ -2,7 +2,6 @@
 with its notes, and the applicant's add-authority and drop-authority actions. Writes go through
 required_set.py (a drop of a required authority without a reason is a 400; a reviewer's attempt a 403)."""
 
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
@@ -10,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exemptions import required_set
-from exemptions.models import Application, Authority, Filing
+from exemptions.models import Application, Authority
 
 from .triage_serializers import (
     AddAuthoritySerializer,
@@ -18,23 +17,11 @@ from .triage_serializers import (
     RequiredAuthoritySerializer,
     TriageSerializer,
 )
-from .views import REFERENCE_RE, errors
+from .views import REFERENCE_RE, applications_for, errors
 
 
 def _application(request, reference) -> Application:
-    found = REFERENCE_RE.fullmatch(reference) and (
-        Application.objects.visible_to(request.user)
-        .select_related("organization")
-        .prefetch_related(
-            "items",
-            "parties",
-            "required_authorities",
-            "requirements__authority",
-            Prefetch("filings", queryset=Filing.objects.select_related("authority")),
-        )
-        .filter(reference=reference)
-        .first()
-    )
+    found = REFERENCE_RE.fullmatch(reference) and applications_for(request.user).filter(reference=reference).first()
     if not found:
         raise NotFound("No such application.")
     return found

@@ -15,6 +15,7 @@ class RequiredAuthoritySerializer(serializers.Serializer):
     )
     required = serializers.BooleanField(help_text="Proposed by the triage: dropping it takes a written reason")
     route = serializers.CharField(help_text="The route proposed for it, e.g. ofac_gl (general licence) or ofac")
+    route_label = serializers.CharField(help_text="The route in words")
     reason = serializers.CharField(help_text="Why the dossier needs it, in plain words")
     dropped = serializers.BooleanField(help_text="Dropped by the applicant; cleared-to-ship no longer counts it")
     drop_reason = serializers.CharField(help_text="The applicant's written reason for the drop")

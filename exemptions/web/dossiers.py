@@ -130,6 +130,7 @@ def application_detail(request, reference):
         ),
         reference=reference,
     )
+    filed = {f.authority_id for f in application.filings.all()}
     context = {
         "application": application,
         "filings": application.filings_visible_to(request.user),
@@ -138,7 +139,11 @@ def application_detail(request, reference):
         "missing": application.missing_elements(),
         "locked": application.is_locked,
         "sections": SECTIONS,
-        "file_form": FileWithAuthoritiesForm(authorities=fileable_authorities(application)),
+        # The required set not yet filed with comes ticked: filing with them is what clears the shipment.
+        "file_form": FileWithAuthoritiesForm(
+            authorities=fileable_authorities(application),
+            initial={"authorities": [a.pk for a in application.required_authorities.all() if a.pk not in filed]},
+        ),
         "refileable": refileable(application),
         "never_filed": not application.is_locked and all(f.submitted_at is None for f in application.filings.all()),
         "items": application.items.all(),
