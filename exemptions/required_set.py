@@ -49,13 +49,23 @@ def ensure_applicant(application: Application, user) -> None:
         raise PermissionDenied("Only the organization that owns the dossier may change the authorities it needs.")
 
 
+def _lock(application: Application) -> None:
+    """The dossier's row lock (as every write to a dossier takes it), so two changes to the set run one at a
+    time; a dossier deleted meanwhile is a message, not a crash."""
+    try:
+        application.lock_for_update()
+    except Application.DoesNotExist as gone:
+        raise ValidationError("This dossier was deleted a moment ago.") from gone
+
+
 def retriage(application: Application) -> triage.Triage:
     """Store what the triage proposes: new proposals join the set (a drop stands, with its reason); an
     authority the triage no longer proposes stays, as if the applicant had added it, until they remove it.
     Runs after every write to the dossier (services.editing) and on request."""
-    result = triage_of(application)
-    proposed = {p.authority: p for p in result.proposals}
     with transaction.atomic():
+        _lock(application)
+        result = triage_of(application)
+        proposed = {p.authority: p for p in result.proposals}
         rows = {r.authority.code: r for r in application.requirements.select_related("authority")}
         authorities = {a.code: a for a in Authority.objects.filter(code__in=proposed)}
         for code, proposal in proposed.items():
@@ -84,6 +94,7 @@ def add(application: Application, authority: Authority, by) -> RequiredAuthority
     """The applicant adds an authority to the set (or takes back a drop)."""
     ensure_applicant(application, by)
     with transaction.atomic():
+        _lock(application)
         row, created = RequiredAuthority.objects.get_or_create(
             application=application,
             authority=authority,
@@ -102,6 +113,7 @@ def drop(application: Application, authority: Authority, by, reason: str = "") -
     ensure_applicant(application, by)
     reason = (reason or "").strip()
     with transaction.atomic():
+        _lock(application)
         row = application.requirements.filter(authority=authority).first()
         if row is not None and row.source == Source.TRIAGE:
             if len(reason) < DROP_REASON_MIN:

@@ -94,7 +94,7 @@ class ApplicationSerializer(ModelSerializer):
         queryset=Authority.objects.all(),
         many=True,
         required=False,
-        help_text="Codes of every authority whose approval the shipment needs",
+        help_text="Codes of the authorities you choose; those the triage requires stay unless dropped with a reason",
     )
     items = ItemSerializer(
         many=True, required=False, max_length=MAX_ITEMS_PER_DOSSIER, help_text="On PATCH, replaces every item"
