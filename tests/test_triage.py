@@ -274,3 +274,16 @@ def test_an_item_names_its_us_origin_and_classification_and_a_bad_eccn_is_refuse
     assert "export_classification" in refused.value.message_dict
     added = services.add_item(dossier, **{**FRIDGES, "us_origin": True, "export_classification": "5a992.c"})
     assert added.export_classification == "5A992.c"
+
+
+def test_an_api_patch_of_the_items_answers_with_the_new_triage(org, applicant):
+    dossier = dprk_dossier(org, applicant, [FOOD])
+    client = factories.api_client(applicant)
+    fridges = {**US_FRIDGES, "quantity": "10", "unit_value": "900"}
+    response = client.patch(f"/api/v1/applications/{dossier.reference}/", {"items": [fridges]}, format="json")
+    assert response.status_code == 200, response.content
+    triaged = {t["authority"]: t for t in response.json()["triage"]}
+    assert set(triaged) == {"BIS", "UN1718"} and triaged["BIS"]["route_label"] == "BIS export licence (SNAP-R)"
+    assert response.json()["items"][0]["us_origin"] is True
+    again = client.post(f"/api/v1/applications/{dossier.reference}/triage/")
+    assert again.status_code == 200 and [t["authority"] for t in again.json()["authorities"]] == ["BIS", "UN1718"]
