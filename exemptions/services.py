@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.http import FileResponse
 from django.utils import timezone
 
-from . import engine, procedures, reports
+from . import engine, procedures, reports, required_set
 from .models import (
     MAX_ITEMS_PER_DOSSIER,
     MAX_PARTIES_PER_DOSSIER,
@@ -66,6 +66,8 @@ def editing(application: Application):
         lock_dossier(application)
         ensure_editable(application)
         yield
+        if application.pk is not None:  # not after a delete
+            required_set.retriage(application)
 
 
 def _save_valid(instance, exclude=None):
@@ -97,6 +99,7 @@ def create_application(organization, by, *, items=(), parties=(), authorities=()
             _save_valid(Party(application=application, **party))
         if authorities:
             application.required_authorities.set(authorities)
+        required_set.retriage(application)
     return application
 
 

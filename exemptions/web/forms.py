@@ -140,8 +140,15 @@ class ItemForm(forms.ModelForm):
             "category",
             "specification",
             "dual_use_note",
+            "us_origin",
+            "export_classification",
         ]
-        labels = {"hs_code": "HS code", "unit_value": "Unit value", "dual_use_note": "Dual-use note"}
+        labels = {
+            "hs_code": "HS code",
+            "export_classification": "EAR99 / ECCN",
+            "unit_value": "Unit value",
+            "dual_use_note": "Dual-use note",
+        }
         widgets = {
             "currency": forms.TextInput(attrs={"size": 3, "maxlength": 3}),
             "specification": forms.TextInput(),
