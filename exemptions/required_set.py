@@ -90,6 +90,14 @@ def retriage(application: Application) -> triage.Triage:
     return result
 
 
+def proposed_route(application: Application, authority: Authority) -> str:
+    """The route the triage proposed for filing with `authority` (e.g. OFAC's general licence for an NGO), when
+    the authority takes filings by it; empty otherwise."""
+    rows = RequiredAuthority.objects.filter(application=application, authority=authority, dropped_at__isnull=True)
+    route = rows.values_list("route", flat=True).first() or ""
+    return route if route in authority.routes else ""
+
+
 def add(application: Application, authority: Authority, by) -> RequiredAuthority:
     """The applicant adds an authority to the set (or takes back a drop)."""
     ensure_applicant(application, by)

@@ -171,10 +171,11 @@ def create_filing(application: Application, authority: Authority, by, *, channel
 
     `channel` holds the CHANNEL_FIELDS the filer chose (models/channels.py says which are allowed; the channel
     applies to authorities that take forwarded requests, the legal basis to all). `route`: which of the
-    authority's procedures the filing follows (Authority.routes); empty: the authority's own, or the route of the
-    filing it follows."""
+    authority's procedures the filing follows (Authority.routes); empty: the route of the filing it follows, else
+    the one the triage proposed, else the authority's own."""
     follows, link = linked.get("follows"), linked.get("link", "")
-    route = route or (follows.route if follows is not None else "") or authority.workflow_key
+    route = route or (follows.route if follows is not None else required_set.proposed_route(application, authority))
+    route = route or authority.workflow_key
     if route not in authority.routes:
         raise ValidationError({"route": f"{authority.code} takes filings by route {' or '.join(authority.routes)}."})
     filing = Filing(application=application, authority=authority, created_by=by, route=route, **linked)

@@ -149,6 +149,18 @@ def test_an_ofac_only_choice_still_gets_the_un_exemption_it_needs(org, applicant
     assert codes(dossier) == ["OFAC", "UN1718"]
 
 
+def test_filing_with_ofac_takes_the_route_the_triage_proposed_unless_the_applicant_picks_another(org, applicant):
+    org.kind = org.Kind.NGO
+    org.save()
+    dossier = dprk_dossier(org, applicant, [US_INSULIN])
+    ofac = Authority.objects.get(code="OFAC")
+    assert rows(dossier)["OFAC"].route == "ofac_gl"
+    proposed = services.create_filing(dossier, ofac, applicant)
+    assert proposed.route == "ofac_gl"
+    proposed.delete()
+    assert services.create_filing(dossier, ofac, applicant, route="ofac").route == "ofac"
+
+
 def test_editing_the_items_retriages(org, applicant):
     dossier = dprk_dossier(org, applicant, [FOOD])
     services.add_item(dossier, **US_FRIDGES)

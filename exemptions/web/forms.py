@@ -240,7 +240,8 @@ class FileWithAuthoritiesForm(forms.ModelForm):
             choices = {key: procedures.procedure_for(key).name for a in offering for key in a.routes}
             codes = ", ".join(a.code for a in offering)
             self.fields["route"] = forms.ChoiceField(
-                choices=[("", f"{codes}: its usual procedure")] + list(choices.items()),
+                choices=[("", f"{codes}: the route proposed for this dossier, else its usual procedure")]
+                + list(choices.items()),
                 required=False,
                 label=f"Procedure with {codes}",
             )
