@@ -17,6 +17,9 @@ from .models import Filing, channel_errors, linked_filing_errors
 GUARDS = {
     p.FILED_DIRECT: lambda filing: not filing.is_forwarded,
     p.FILED_THROUGH_FORWARDER: lambda filing: filing.is_forwarded,
+    # BIS decides only what it has registered (its clock runs from then); a case is registered once.
+    p.REGISTERED: lambda filing: bool(filing.registration_number),
+    p.NOT_REGISTERED: lambda filing: not filing.registration_number,
 }
 assert set(GUARDS) == {t.guard for proc in p.PROCEDURES.values() for t in proc.transitions if t.guard}
 

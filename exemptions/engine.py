@@ -21,11 +21,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import clocks, committee, deadlines, payloads, publisher, snapshot
+from . import clocks, committee, deadlines, payloads, publisher, registration, snapshot
 from . import procedures as p
 from .models import (
     AUTHORITY_ROLES,
     Application,
+    ApprovedQuantity,
     Document,
     Event,
     Filing,
@@ -121,6 +122,9 @@ def available_action(filing: Filing, user, action: str) -> p.Transition:
         return transition
     if not roles_for(user, filing) & procedure.roles_for_action(action):
         raise ActionNotAllowed(f"Your role on {filing.reference} does not allow '{action}'.")
+    barred = procedure.transition(action, filing.status)
+    if barred is not None and barred.guard and not committee.admits(filing, barred):
+        raise Conflict(f"“{barred.label}” is possible only {barred.guard_description}: {filing.reference} is not.")
     raise Conflict(
         f"“{procedure.label_of(action)}” is not possible now: {filing.reference} is {filing.state.staff_label.lower()}."
     )
@@ -146,6 +150,7 @@ class Plan:
     screen_parties: bool = False  # screen the dossier as filed, once the event exists (the run records it)
     disposition: screening.Disposition | None = None  # a verdict on a screening hit
     redact_screening: bool = False  # the parties named in screening runs go with the snapshot's
+    approved_quantities: dict = field(default_factory=dict)  # an approval in part: {item: quantity}
 
 
 def _snapshot_dossier(filing, plan, cleaned):
@@ -252,6 +257,8 @@ EFFECTS = {
     p.ATTACH_DELIVERY_REPORT: _attach_delivery_report,
     p.SCREEN_PARTIES: _screen_parties,
     p.RECORD_DISPOSITION: _record_disposition,
+    p.RECORD_REGISTRATION: registration.record_registration,
+    p.RECORD_APPROVED_QUANTITIES: registration.record_approved_quantities,
 }
 assert set(EFFECTS) == {e for proc in p.PROCEDURES.values() for t in proc.transitions for e in t.effects}
 
@@ -367,6 +374,10 @@ def apply(
             screening.record_disposition(outcome.disposition, event)
         if outcome.redact_screening:
             screening.redact(filing)
+        ApprovedQuantity.objects.bulk_create(
+            ApprovedQuantity(filing=filing, item=item, quantity=quantity)
+            for item, quantity in outcome.approved_quantities.items()
+        )
         transaction.on_commit(lambda: announce(event.pk))
     return event
 
@@ -385,6 +396,7 @@ ONE_STATEMENT_EFFECTS = frozenset(
         p.RECORD_APPROVAL,
         p.RECORD_COMMITTEE_APPROVAL,
         p.RECORD_TRANSMISSION,
+        p.RECORD_REGISTRATION,
         p.RECORD_REFUSAL,
         p.CHECK_EXTENSION_REQUEST,
         p.EXTEND_VALIDITY,

@@ -270,6 +270,8 @@ class FilingSerializer(ModelSerializer):
             "overdue",
             "assigned_to",
             "authority_reference",
+            "registration_number",
+            "registered_at",
             "legal_basis",
             "submission_channel",
             "channel_detail",
@@ -345,6 +347,8 @@ def _action_field(field: procedures.PayloadField, labels: list[str]) -> serializ
         return serializers.CharField(allow_blank=True, max_length=150, **{**options, "help_text": "Username"})
     if field.kind == procedures.MONTHS:
         return serializers.IntegerField(allow_null=True, **options)
+    if field.kind == procedures.ITEM_QUANTITIES:
+        return serializers.DictField(child=serializers.CharField(max_length=30), **options)
     return serializers.CharField(allow_blank=True, max_length=field.max_length, **options)
 
 

@@ -36,9 +36,11 @@ class PayloadFieldSerializer(serializers.Serializer):
             procedures.DOCUMENT,
             procedures.MONTHS,
             procedures.SCREENING_HIT,
+            procedures.ITEM_QUANTITIES,
         ],
         help_text="`document`: a file attached with the action in the web form; `months`: a whole number of months; "
-        "`screening_hit`: the id of one of the filing's screening hits",
+        "`screening_hit`: the id of one of the filing's screening hits; `item_quantities`: an object of item id → "
+        "approved quantity (an item left out is not approved)",
     )
     required = serializers.BooleanField()
     audience = serializers.ChoiceField(

@@ -179,6 +179,9 @@ class Filing(models.Model):
         max_length=100, blank=True, help_text="Committee letter number, OFAC licence number, …"
     )
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # An authority that registers what it receives (BIS) counts its clock from then, under this number.
+    registration_number = models.CharField(max_length=20, blank=True, default="", db_default="", editable=False)
+    registered_at = models.DateTimeField(null=True, blank=True, editable=False)
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     valid_from_on = models.DateField(null=True, blank=True, editable=False)

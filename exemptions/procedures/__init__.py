@@ -6,6 +6,10 @@ the engine, the notifications, the web and API faces, the demo and the diagrams 
 state or an action is named here and nowhere else.
 """
 
+from .bis import (
+    BIS,
+    BIS_STATES,
+)
 from .core import (
     CONDITIONS,
     CONFIRMATION,
@@ -78,22 +82,28 @@ from .vocabulary import (
     IAN7_ELEMENTS,
     INITIAL,
     INTERNAL,
+    ITEM_QUANTITIES,
     LATEST_DATE,
     LICENCE_ELEMENTS,
     MONTHS,
+    NOT_REGISTERED,
     POST_INFORMATION_REQUEST,
     POST_RESPONSE,
     PRIMARY,
     RECORD_APPROVAL,
+    RECORD_APPROVED_QUANTITIES,
     RECORD_COMMITTEE_APPROVAL,
     RECORD_DISPOSITION,
     RECORD_REFUSAL,
+    RECORD_REGISTRATION,
     RECORD_TRANSMISSION,
     REDACT_SNAPSHOT,
+    REGISTERED,
     REPORT_COUNTS_FROM,
     REVIEWER,
     REVIEWER_CHOICE,
     REVIEWERS,
+    ROUTING_GUARDS,
     SCREEN_PARTIES,
     SCREENING_HIT,
     SECONDARY,
@@ -107,7 +117,7 @@ from .vocabulary import (
 )
 from .words import DONE, done_sentence
 
-PROCEDURES = {p.key: p for p in (UN1718, OFAC, GENERIC)}
+PROCEDURES = {p.key: p for p in (UN1718, OFAC, BIS, GENERIC)}
 ALL_STATES = {s.name: s for p in PROCEDURES.values() for s in p.states}  # the first declaration of each name
 ALL_ACTIONS = {name for p in PROCEDURES.values() for name in p.action_names}
 # A request no authority has ruled on yet, in any procedure: the database holds one per (dossier, authority).
@@ -217,6 +227,14 @@ __all__ = [
     "OFAC",
     "UN1718_STATES",
     "UN1718",
+    "BIS_STATES",
+    "BIS",
+    "REGISTERED",
+    "NOT_REGISTERED",
+    "ROUTING_GUARDS",
+    "RECORD_REGISTRATION",
+    "RECORD_APPROVED_QUANTITIES",
+    "ITEM_QUANTITIES",
     "PROCEDURES",
     "ALL_STATES",
     "ALL_ACTIONS",

@@ -5,7 +5,7 @@ Idempotent: a second run changes nothing. Demo only; refuses to run with DEBUG o
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from exemptions import demo, demo_aftercare
+from exemptions import demo, demo_aftercare, demo_bis
 
 
 class Command(BaseCommand):
@@ -20,6 +20,7 @@ class Command(BaseCommand):
                 "seed_demo creates logins with a known password; it runs only with DEBUG on (or --force)."
             )
         users, created = demo.seed()
+        created += demo_bis.seed(users)
         shipments = demo_aftercare.seed()
         self.stdout.write(
             self.style.SUCCESS(
