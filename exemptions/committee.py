@@ -29,6 +29,13 @@ def admits(filing: Filing, transition: p.Transition) -> bool:
     return transition.guard is None or GUARDS[transition.guard](filing)
 
 
+def admits_registered(transition: p.Transition, registered: bool) -> bool:
+    """`admits` from the filing's registration alone, as a list reads it without the filing; a routing guard is
+    not checked there (the transitions it tells apart share their name and their form)."""
+    wanted = {p.REGISTERED: True, p.NOT_REGISTERED: False}.get(transition.guard)
+    return wanted is None or wanted == registered
+
+
 def check_channel(filing, plan, cleaned):
     errors = {**channel_errors(filing, plan.at), **linked_filing_errors(filing)}
     if errors:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from . import demo, engine, services
+from . import demo, engine, procedures, services
 from .models import Application, Authority, Organization, Role
 
 TITLE = "US-origin vaccine refrigerators and water treatment for county hospitals"
@@ -70,14 +70,15 @@ def seed(users: dict, now: dt.datetime | None = None) -> int:
         parties=[dict(role=r, name=n, country=c, address=a) for r, n, c, a in PARTIES],
     )
     filing = services.create_filing(application, bis, applicant)
+    (in_part,) = bis.procedure.with_effect(procedures.RECORD_APPROVED_QUANTITIES)
     demo.drive(
-        filing, "in_review", applicant=applicant, reviewer=reviewer, staff=reviewer, started_at=now - STARTED_AGO
+        filing, in_part.sources[0], applicant=applicant, reviewer=reviewer, staff=reviewer, started_at=now - STARTED_AGO
     )
     decided_at = now - DECIDED_AGO
     granted = {str(item.pk): row[-1] for item, row in zip(application.items.order_by("id"), ITEMS, strict=True)}
     engine.apply(
         filing,
-        "approve_in_part",
+        in_part.name,
         reviewer,
         "Generators are available locally; RO units limited to the two hospitals' documented demand.",
         decided_at,

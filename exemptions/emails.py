@@ -298,7 +298,7 @@ def approved_quantities(filing, event) -> list[dict]:
         {
             "description": item.description,
             "unit": item.unit,
-            "approved": f"{Decimal(granted.get(str(item.pk), '0')).normalize():f}",
+            "quantity": f"{Decimal(granted.get(str(item.pk), '0')).normalize():f}",
             "asked": f"{item.quantity.normalize():f}",
         }
         for item in filing.application.items.order_by("id")

@@ -96,16 +96,19 @@ def available_actions(filing: Filing, user) -> list[p.Transition]:
     return actions_in(filing.procedure, filing.status, roles_for(user, filing), filing)
 
 
-def actions_in(procedure: p.Procedure, status: str, roles: frozenset[str], filing: Filing | None = None):
+def actions_in(
+    procedure: p.Procedure, status: str, roles: frozenset[str], filing: Filing | None = None, *, registered=False
+):
     """`available_actions` from a filing's procedure, status and the caller's roles on it. Without the filing
-    (a list's fast path) a guard is not checked: transitions that differ by guard share their name."""
+    (a list's fast path) only the registration guards are checked, from `registered`: transitions that differ
+    by a routing guard share their name."""
     seen, actions = set(), []
     for t in procedure.transitions:
         if (
             status in t.sources
             and roles & t.roles
             and t.name not in seen
-            and (filing is None or committee.admits(filing, t))
+            and (committee.admits(filing, t) if filing is not None else committee.admits_registered(t, registered))
         ):
             seen.add(t.name)
             actions.append(t)

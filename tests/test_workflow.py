@@ -44,7 +44,7 @@ SPECIFIC_EDGES = {
     # 15 CFR 750.4 and 748.6: BIS registers what it reviews, may refer it, return it, or approve it in part.
     "bis": [
         *REVIEWERS_DECIDE,
-        ("submitted", "register", "in_review", {R, S}),
+        ("submitted", "register_application", "in_review", {R, S}),
         ("in_review", "approve", "approved", {R, S}),
         ("in_review", "approve_in_part", "approved", {R, S}),
         ("in_review", "refer", "referred", {R, S}),

@@ -101,7 +101,7 @@ BIS = Procedure(
         *_core(),
         # From in_review too: a case taken before BIS had this procedure is registered where it stands.
         Transition(
-            "register",
+            "register_application",
             "Register the application",
             ("submitted", "in_review"),
             "in_review",
