@@ -30,6 +30,10 @@ DONE = {
     "release_hold": "The hold is lifted and the no-objection period runs again.",
     "confirm_approval": "The approval is confirmed and the applicant is notified.",
     "dispose_screening_hit": "Your verdict on the screening hit is recorded.",
+    "register_application": "The registration is recorded; the review clock runs from it.",
+    "approve_in_part": "The approval in part is recorded; shipments are held to the quantities you approved.",
+    "refer": "The referral is recorded; the review clock keeps running while the agencies review.",
+    "conclude_referral": "The referral is over; the case is back in your review.",
 }
 
 
