@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from exemptions import demo, demo_bis, engine, procedures, shipping
+from exemptions import demo, demo_bis, engine, notifications, procedures, shipping
 from exemptions.models import ApprovedQuantity, Filing, Organization, Role, Shipment
 from tests import factories
 
@@ -330,3 +330,20 @@ def test_the_demo_has_a_bis_case_approved_in_part(org, applicant):
     granted = {row.item.description: row.quantity for row in ApprovedQuantity.objects.filter(filing=filing)}
     asked = {item.description: item.quantity for item in filing.application.items.all()}
     assert any(granted[name] < asked[name] for name in asked) and any(granted.values())
+
+
+def test_the_sweep_reminds_the_reviewer_before_the_90th_day_and_flags_it_overdue_after(
+    dossier, applicant, reviewer_bis
+):
+    registered_at = dt.datetime(2027, 11, 25, 15, 0, tzinfo=NY)
+    filing = registered(dossier, applicant, reviewer_bis, at=registered_at)
+    notifications.sweep(registered_at + dt.timedelta(hours=1))  # the notices of the filing and registration
+    mail.outbox.clear()
+    notifications.sweep(dt.datetime(2028, 2, 22, 9, 0, tzinfo=NY))  # the day before the 90th
+    before = [m for m in mail.outbox if reviewer_bis.email in m.to]
+    assert before and filing.reference in before[0].subject
+    mail.outbox.clear()
+    notifications.sweep(dt.datetime(2028, 2, 24, 9, 0, tzinfo=NY))
+    late = [m for m in mail.outbox if reviewer_bis.email in m.to]
+    assert late and "overdue" in (late[0].subject + late[0].body).lower()
+    assert Filing.objects.overdue(dt.datetime(2028, 2, 24, 9, 0, tzinfo=NY)).filter(pk=filing.pk).exists()
