@@ -269,6 +269,8 @@ def test_a_reviewer_approves_in_part_from_the_filing_page(equipment, applicant, 
         fridge.pk: Decimal(25),
         generator.pk: Decimal(0),
     }
+    shown = factories.web_client(applicant).get(reverse("filing_detail", args=[filing.reference])).content.decode()
+    assert "<td>Solar vaccine refrigerator</td><td>25 units</td><td>50 units</td>" in shown
 
 
 def test_the_decision_email_states_the_approved_quantities(
