@@ -17,6 +17,9 @@ from .models import Filing, channel_errors, linked_filing_errors
 GUARDS = {
     p.FILED_DIRECT: lambda filing: not filing.is_forwarded,
     p.FILED_THROUGH_FORWARDER: lambda filing: filing.is_forwarded,
+    # BIS decides only what it has registered (its clock runs from then); a case is registered once.
+    p.REGISTERED: lambda filing: bool(filing.registration_number),
+    p.NOT_REGISTERED: lambda filing: not filing.registration_number,
 }
 assert set(GUARDS) == {t.guard for proc in p.PROCEDURES.values() for t in proc.transitions if t.guard}
 
@@ -24,6 +27,13 @@ assert set(GUARDS) == {t.guard for proc in p.PROCEDURES.values() for t in proc.t
 def admits(filing: Filing, transition: p.Transition) -> bool:
     """Whether the transition's guard, if it has one, holds for this filing."""
     return transition.guard is None or GUARDS[transition.guard](filing)
+
+
+def admits_registered(transition: p.Transition, registered: bool) -> bool:
+    """`admits` from the filing's registration alone, as a list reads it without the filing; a routing guard is
+    not checked there (the transitions it tells apart share their name and their form)."""
+    wanted = {p.REGISTERED: True, p.NOT_REGISTERED: False}.get(transition.guard)
+    return wanted is None or wanted == registered
 
 
 def check_channel(filing, plan, cleaned):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -115,6 +115,7 @@ TEXTS = {
     "verdict": ScreeningHit.Disposition.FALSE_POSITIVE,
     "case_number": "{code}-CASE-{number}",
     "un_basis_detail": "The 1718 Committee approved it by letter of 12 March (SCA/2/26(12)).",
+    "registration_number": "Z{number:06d}",
 }
 
 SHIPMENT_WINDOW = dt.timedelta(days=150)  # a demo dossier ships over five months …
@@ -188,6 +189,9 @@ def payload_for(transition, filing, at: dt.datetime, *, reviewer, valid_from_on=
                 payload[f.name] = str(hit.pk)
         elif f.choices:
             payload[f.name] = f.choices[0][0]
+        elif f.kind == procedures.ITEM_QUANTITIES:  # an approval in part: half of each item, rounded down
+            items = filing.application.items.order_by("id")
+            payload[f.name] = {str(i.pk): f"{(i.quantity / 2).to_integral_value(ROUND_DOWN):f}" for i in items}
         elif f.name in TEXTS:
             payload[f.name] = TEXTS[f.name].format(code=filing.authority.code, number=1000 + filing.pk)
         elif f.kind != procedures.DATE:
@@ -306,6 +310,8 @@ def start_for(filing, state: str, target: tuple[str, dt.datetime], **people) -> 
     best = None
     for _ in range(8):
         rehearsed = drive(copy.copy(filing), state, started_at=started, rehearse=True, **people)
+        if getattr(rehearsed, field) is None:
+            return started  # its clock has not started yet (BIS: before the registration it counts from)
         miss = when - getattr(rehearsed, field)
         if best is None or abs(miss) < best[0]:
             best = (abs(miss), started)

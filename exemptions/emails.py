@@ -13,6 +13,7 @@ decides who gets what (notifications.py) or how sending is retried (outbox.py).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -226,6 +227,7 @@ class Composer:
             "for_applicant": for_applicant,
             "url": filing_url(filing),
             "decision_letters": filing.documents.filter(kind__in=DECISION_KINDS) if decision else [],
+            "approved_quantities": approved_quantities(filing, event) if decision and granted else [],
             # The authority's internal note goes to the authority's people only (visibility.py).
             "note": visibility.shown_note(filing, event, internal),
         }
@@ -285,6 +287,22 @@ class Composer:
             "url": settings.SITE_URL + settings.SHIPMENTS_PATH.format(reference=application.reference),
         }
         return render_email("incident", context, email.recipient)
+
+
+def approved_quantities(filing, event) -> list[dict]:
+    """An approval in part, as its event decided it: per item, what may ship of what was asked."""
+    granted = event.payload.get("item_quantities") or {}
+    if not granted:
+        return []
+    return [
+        {
+            "description": item.description,
+            "unit": item.unit,
+            "quantity": f"{Decimal(granted.get(str(item.pk), '0')).normalize():f}",
+            "asked": f"{item.quantity.normalize():f}",
+        }
+        for item in filing.application.items.order_by("id")
+    ]
 
 
 def extension_anchor(filing) -> str:

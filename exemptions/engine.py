@@ -22,11 +22,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import clocks, committee, deadlines, general_licence, payloads, publisher, snapshot
+from . import clocks, committee, deadlines, general_licence, payloads, publisher, registration, snapshot
 from . import procedures as p
 from .models import (
     AUTHORITY_ROLES,
     Application,
+    ApprovedQuantity,
     Document,
     Event,
     Filing,
@@ -96,16 +97,19 @@ def available_actions(filing: Filing, user) -> list[p.Transition]:
     return actions_in(filing.procedure, filing.status, roles_for(user, filing), filing)
 
 
-def actions_in(procedure: p.Procedure, status: str, roles: frozenset[str], filing: Filing | None = None):
+def actions_in(
+    procedure: p.Procedure, status: str, roles: frozenset[str], filing: Filing | None = None, *, registered=False
+):
     """`available_actions` from a filing's procedure, status and the caller's roles on it. Without the filing
-    (a list's fast path) a guard is not checked: transitions that differ by guard share their name."""
+    (a list's fast path) only the registration guards are checked, from `registered`: transitions that differ
+    by a routing guard share their name."""
     seen, actions = set(), []
     for t in procedure.transitions:
         if (
             status in t.sources
             and roles & t.roles
             and t.name not in seen
-            and (filing is None or committee.admits(filing, t))
+            and (committee.admits(filing, t) if filing is not None else committee.admits_registered(t, registered))
         ):
             seen.add(t.name)
             actions.append(t)
@@ -122,6 +126,9 @@ def available_action(filing: Filing, user, action: str) -> p.Transition:
         return transition
     if not roles_for(user, filing) & procedure.roles_for_action(action):
         raise ActionNotAllowed(f"Your role on {filing.reference} does not allow '{action}'.")
+    barred = procedure.transition(action, filing.status)
+    if barred is not None and barred.guard and not committee.admits(filing, barred):
+        raise Conflict(f"“{barred.label}” is possible only {barred.guard_description}: {filing.reference} is not.")
     raise Conflict(
         f"“{procedure.label_of(action)}” is not possible now: {filing.reference} is {filing.state.staff_label.lower()}."
     )
@@ -147,6 +154,7 @@ class Plan:
     screen_parties: bool = False  # screen the dossier as filed, once the event exists (the run records it)
     disposition: screening.Disposition | None = None  # a verdict on a screening hit
     redact_screening: bool = False  # the parties named in screening runs go with the snapshot's
+    approved_quantities: dict = field(default_factory=dict)  # an approval in part: {item: quantity}
 
 
 def _snapshot_dossier(filing, plan, cleaned):
@@ -256,6 +264,8 @@ EFFECTS = {
     p.CHECK_NOTICE_LEAD: general_licence.check_notice_lead,
     p.RECORD_CLEARANCE: general_licence.record_clearance,
     p.RECORD_CASE_NUMBER: general_licence.record_case_number,
+    p.RECORD_REGISTRATION: registration.record_registration,
+    p.RECORD_APPROVED_QUANTITIES: registration.record_approved_quantities,
 }
 assert set(EFFECTS) == {e for proc in p.PROCEDURES.values() for t in proc.transitions for e in t.effects}
 
@@ -371,6 +381,10 @@ def apply(
             screening.record_disposition(outcome.disposition, event)
         if outcome.redact_screening:
             screening.redact(filing)
+        ApprovedQuantity.objects.bulk_create(
+            ApprovedQuantity(filing=filing, item=item, quantity=quantity)
+            for item, quantity in outcome.approved_quantities.items()
+        )
         transaction.on_commit(lambda: announce(event.pk))
     return event
 
@@ -389,6 +403,7 @@ ONE_STATEMENT_EFFECTS = frozenset(
         p.RECORD_APPROVAL,
         p.RECORD_COMMITTEE_APPROVAL,
         p.RECORD_TRANSMISSION,
+        p.RECORD_REGISTRATION,
         p.RECORD_REFUSAL,
         p.CHECK_EXTENSION_REQUEST,
         p.EXTEND_VALIDITY,

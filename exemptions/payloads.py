@@ -5,13 +5,15 @@ this through `engine.apply()`, so the web, the API, the admin and the commands r
 from __future__ import annotations
 
 import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date
 
 from . import procedures as p
-from .models import NOTE_MAX_LENGTH, Filing, ScreeningHit, assignable_reviewers
+from .models import NOTE_MAX_LENGTH, Filing, Item, ScreeningHit, assignable_reviewers
 
 
 def _as_date(raw) -> dt.date | None:
@@ -86,6 +88,45 @@ def _as_months(raw) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 6 else None
 
 
+def _as_quantity(raw) -> Decimal | None:
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
+        return None
+    try:
+        value = Decimal(str(raw).strip())
+        whole_thousandths = value.is_finite() and value == round(value, 3)
+    except InvalidOperation:  # not a number, or too many digits to round
+        return None
+    return value if whole_thousandths and value >= 0 else None
+
+
+def item_quantities(field: p.PayloadField, filing: Filing, raw) -> tuple[dict[Item, Decimal], list[str]]:
+    """{item: quantity} for every item of the dossier from {item id: quantity}: an item left out is not approved
+    (0), and none may exceed what was asked. Also the errors, each naming the item and the rule."""
+    if not isinstance(raw, dict):
+        return {}, [f"{field.label}: give a quantity for each item, by item id."]
+    items = {str(item.pk): item for item in filing.application.items.order_by("id")}
+    errors = [
+        f"{field.label}: {key} is not an item of this dossier." for key in sorted(set(map(str, raw)) - set(items))
+    ]
+    given = {str(key): value for key, value in raw.items()}
+    quantities = {}
+    for key, item in items.items():
+        granted = given.get(key)
+        value = _as_quantity(0 if granted in (None, "") else granted)
+        if value is None:
+            errors.append(f"{item.description}: enter a quantity of 0 or more, with at most 3 decimals.")
+        elif value > item.quantity:
+            errors.append(
+                f"{item.description}: {value.normalize():f} {item.unit} is more than the "
+                f"{item.quantity.normalize():f} asked; approve at most what was asked."
+            )
+        else:
+            quantities[item] = value
+    if not errors and not any(quantities.values()):
+        errors.append(f"{field.label}: approve some quantity of at least one item, or deny the request.")
+    return quantities, errors
+
+
 def clean(transition: p.Transition, filing: Filing, note: str, payload: dict) -> dict:
     """The payload as typed values, or ValidationError with an error per field."""
     errors: dict[str, list[str]] = {}
@@ -129,6 +170,11 @@ def clean(transition: p.Transition, filing: Filing, note: str, payload: dict) ->
             if hit is None:
                 errors.setdefault(f.name, []).append(f"{f.label}: no such hit on {filing.reference}.")
             cleaned[f.name] = hit
+        elif f.kind == p.ITEM_QUANTITIES:
+            quantities, problems = item_quantities(f, filing, raw)
+            if problems:
+                errors.setdefault(f.name, []).extend(problems)
+            cleaned[f.name] = quantities
         elif f.kind == p.DOCUMENT:
             errors.setdefault(f.name, []).append(f"{f.label}: attach the file with the action's form.")
         elif not isinstance(raw, str) or "\x00" in raw:
@@ -138,6 +184,8 @@ def clean(transition: p.Transition, filing: Filing, note: str, payload: dict) ->
         elif f.choices and raw.strip() not in dict(f.choices):
             options = " or ".join(value for value, _ in f.choices)
             errors.setdefault(f.name, []).append(f"{f.label}: choose {options}.")
+        elif f.pattern and not re.fullmatch(f.pattern, raw.strip()):
+            errors.setdefault(f.name, []).append(f"{f.label}: {f.pattern_hint} (not “{raw.strip()}”).")
         else:
             cleaned[f.name] = raw.strip()
     if not errors:
@@ -148,16 +196,17 @@ def clean(transition: p.Transition, filing: Filing, note: str, payload: dict) ->
     return cleaned
 
 
+def _for_event(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "get_username"):
+        return value.get_username()
+    if isinstance(value, ScreeningHit):
+        return value.pk
+    if isinstance(value, dict):  # approved quantities: {item id: quantity as text}
+        return {str(item.pk): f"{quantity.normalize():f}" for item, quantity in value.items()}
+    return value
+
+
 def for_event(cleaned: dict) -> dict:
-    return {
-        k: (
-            v.isoformat()
-            if isinstance(v, dt.date)
-            else v.get_username()
-            if hasattr(v, "get_username")
-            else v.pk
-            if isinstance(v, ScreeningHit)
-            else v
-        )
-        for k, v in cleaned.items()
-    }
+    return {k: _for_event(v) for k, v in cleaned.items()}

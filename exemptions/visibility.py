@@ -75,7 +75,9 @@ def event_view(filing: Filing, event: Event, internal: bool) -> EventView:
     labels = {f.name: f.label for f in transition.payload} if transition else {}
     # A choice reads as its label (an OFAC notification's UN basis), as the form offered it.
     choices = {f.name: dict(f.choices) for f in transition.payload if f.choices} if transition else {}
-    details = [(labels.get(k, k), choices.get(k, {}).get(v, str(v))) for k, v in payload.items() if v not in (None, "")]
+    # Per-item quantities (an approval in part) read in the filing's table of approved quantities, not here.
+    shown = {k: v for k, v in payload.items() if v not in (None, "") and not isinstance(v, dict)}
+    details = [(labels.get(k, k), choices[k].get(v, v) if k in choices else str(v)) for k, v in shown.items()]
     note = shown_note(filing, event, internal)
     internal_note = bool(transition and transition.note_is_internal)
     return EventView(event, label, actor, to_label, note, details, payload, internal_note)

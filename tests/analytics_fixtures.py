@@ -1,6 +1,7 @@
 """Cases moved through the engine at explicit moments, so the analytics tests can state their figures by hand."""
 
 import datetime as dt
+import itertools
 
 from django.utils import timezone
 
@@ -42,15 +43,20 @@ def approve(days):
     return ("approve", days, {"valid_from_on": today, "valid_until_on": today + 30 * DAY})
 
 
+REGISTRATION_NUMBERS = (f"Z{n:06d}" for n in itertools.count(1))  # BIS registers each under its own
+
+
 def bis_plans():
-    take = ("take", 0, {})
+    def register():
+        return ("register_application", 0, {"registration_number": next(REGISTRATION_NUMBERS)})
+
     return [
-        [take, approve(10)],  # 10 days
-        [take, ("request_information", 2, {}), ("respond", 6, {}), approve(20)],  # 20 − 4 waiting = 16
-        [take, ("deny", 4, {"reasons": "End use not shown."})],  # 4
-        [take, approve(30)],  # 30
-        [take, approve(7)],  # 7
-        [take],  # filed, not decided
+        [register(), approve(10)],  # 10 days
+        [register(), ("request_information", 2, {}), ("respond", 6, {}), approve(20)],  # 20 − 4 waiting = 16
+        [register(), ("deny", 4, {"reasons": "End use not shown."})],  # 4
+        [register(), approve(30)],  # 30
+        [register(), approve(7)],  # 7
+        [register()],  # filed, not decided
     ]
 
 

@@ -35,8 +35,17 @@ _RELATED = {
 }
 _COMPUTED = {"status_label", "overdue", "allowed_actions"}
 # What the computed fields and the cursor read, first in every row.
-_KEYS = ["id", "application__organization_id", "authority_id", "authority__workflow_key", "status", "due_at", "route"]
-_ID, _ORGANIZATION_ID, _AUTHORITY_ID, _WORKFLOW, _STATUS, _DUE_AT, _ROUTE = range(len(_KEYS))
+_KEYS = [
+    "id",
+    "application__organization_id",
+    "authority_id",
+    "authority__workflow_key",
+    "status",
+    "due_at",
+    "route",
+    "registration_number",
+]
+_ID, _ORGANIZATION_ID, _AUTHORITY_ID, _WORKFLOW, _STATUS, _DUE_AT, _ROUTE, _REGISTRATION = range(len(_KEYS))
 
 
 def _plan() -> tuple[list[str], list[tuple], list[str]]:
@@ -197,16 +206,23 @@ class RowBuilder:
         self._per_state = {}
 
     def _state_fields(self, row) -> tuple[str, list]:
-        """status_label and allowed_actions, which only the procedure, status and caller's roles decide."""
-        key = (row[_ROUTE] or row[_WORKFLOW], row[_STATUS], row[_ORGANIZATION_ID], row[_AUTHORITY_ID])
+        """status_label and allowed_actions, which only the procedure, status, registration and caller's roles
+        decide."""
+        key = (
+            row[_ROUTE] or row[_WORKFLOW],
+            row[_STATUS],
+            row[_ORGANIZATION_ID],
+            row[_AUTHORITY_ID],
+            bool(row[_REGISTRATION]),
+        )
         found = self._per_state.get(key)
         if found is None:
-            workflow_key, status, organization_id, authority_id = key
+            workflow_key, status, organization_id, authority_id, registered = key
             procedure = procedures.procedure_for(workflow_key)
             state = procedure.state(status)
             roles = engine.roles_on(self.user, organization_id, authority_id, filed=not state.initial)
             label = state.staff_label if roles & procedures.AUTHORITY_ROLES else state.applicant_label
-            actions = [allowed_action(t) for t in engine.actions_in(procedure, status, roles)]
+            actions = [allowed_action(t) for t in engine.actions_in(procedure, status, roles, registered=registered)]
             found = self._per_state[key] = (label, actions)
         return found
 

@@ -303,6 +303,8 @@ class FilingSerializer(ModelSerializer):
             "route",
             "case_number",
             "authority_reference",
+            "registration_number",
+            "registered_at",
             "legal_basis",
             "submission_channel",
             "channel_detail",

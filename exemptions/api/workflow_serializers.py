@@ -36,9 +36,11 @@ class PayloadFieldSerializer(serializers.Serializer):
             procedures.DOCUMENT,
             procedures.MONTHS,
             procedures.SCREENING_HIT,
+            procedures.ITEM_QUANTITIES,
         ],
         help_text="`document`: a file attached with the action in the web form; `months`: a whole number of months; "
-        "`screening_hit`: the id of one of the filing's screening hits",
+        "`screening_hit`: the id of one of the filing's screening hits; `item_quantities`: an object of item id → "
+        "approved quantity (an item left out is not approved)",
     )
     required = serializers.BooleanField()
     audience = serializers.ChoiceField(
@@ -150,6 +152,8 @@ def _action_field(field: procedures.PayloadField, labels: list[str]) -> serializ
         return serializers.CharField(allow_blank=True, max_length=150, **{**options, "help_text": "Username"})
     if field.kind == procedures.MONTHS:
         return serializers.IntegerField(allow_null=True, **options)
+    if field.kind == procedures.ITEM_QUANTITIES:
+        return serializers.DictField(child=serializers.CharField(max_length=30), **options)
     if field.choices:
         return serializers.ChoiceField(choices=field.choices, allow_blank=True, **options)
     return serializers.CharField(allow_blank=True, max_length=field.max_length, **options)

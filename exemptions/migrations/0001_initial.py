@@ -11,7 +11,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -20,334 +19,892 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Authority',
+            name="Authority",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='Short code used in filing references, e.g. OFAC', max_length=20, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('jurisdiction', models.CharField(max_length=200)),
-                ('workflow_key', models.CharField(choices=[('un1718', 'UN 1718 Committee exemption'), ('ofac', 'OFAC specific licence'), ('generic', 'Generic licence review')], default='generic', max_length=20, verbose_name='procedure')),
-                ('holiday_calendar', models.CharField(help_text='Country and optional subdivision of the `holidays` package, e.g. US-NY, US-DC, GB-ENG, BE', max_length=20)),
-                ('time_zone', models.CharField(default='UTC', help_text='IANA zone in which deadlines fall due', max_length=64)),
-                ('review_sla_working_days', models.PositiveIntegerField(default=30, help_text='Reviewer SLA from submission')),
-                ('applicant_reply_working_days', models.PositiveIntegerField(default=10)),
-                ('no_objection_working_days', models.PositiveIntegerField(default=5)),
-                ('expedited_no_objection_working_days', models.PositiveIntegerField(default=2)),
-                ('confirmation_working_days', models.PositiveIntegerField(default=2, help_text='Time for staff to confirm a system-proposed approval')),
-                ('extension_review_working_days', models.PositiveIntegerField(default=10)),
-                ('default_validity_months', models.PositiveIntegerField(default=6)),
-                ('max_validity_months', models.PositiveIntegerField(default=9)),
-                ('max_shipments', models.PositiveIntegerField(blank=True, null=True)),
-                ('report_due_days', models.PositiveIntegerField(default=30, help_text='Calendar days after expiry')),
-                ('contact_email', models.EmailField(blank=True, max_length=254)),
-                ('reminder_schedule', models.JSONField(blank=True, default=dict, help_text='Overrides of the reminder schedule per deadline kind, e.g. {"reply": {"working_days_before": [7, 2]}, "expiry": {"days_before": [90, 30]}}. Empty: the site-wide schedule.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Short code used in filing references, e.g. OFAC", max_length=20, unique=True
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("jurisdiction", models.CharField(max_length=200)),
+                (
+                    "workflow_key",
+                    models.CharField(
+                        choices=[
+                            ("un1718", "UN 1718 Committee exemption"),
+                            ("ofac", "OFAC specific licence"),
+                            ("generic", "Generic licence review"),
+                        ],
+                        default="generic",
+                        max_length=20,
+                        verbose_name="procedure",
+                    ),
+                ),
+                (
+                    "holiday_calendar",
+                    models.CharField(
+                        help_text="Country and optional subdivision of the `holidays` package, e.g. US-NY, US-DC, GB-ENG, BE",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(default="UTC", help_text="IANA zone in which deadlines fall due", max_length=64),
+                ),
+                (
+                    "review_sla_working_days",
+                    models.PositiveIntegerField(default=30, help_text="Reviewer SLA from submission"),
+                ),
+                ("applicant_reply_working_days", models.PositiveIntegerField(default=10)),
+                ("no_objection_working_days", models.PositiveIntegerField(default=5)),
+                ("expedited_no_objection_working_days", models.PositiveIntegerField(default=2)),
+                (
+                    "confirmation_working_days",
+                    models.PositiveIntegerField(
+                        default=2, help_text="Time for staff to confirm a system-proposed approval"
+                    ),
+                ),
+                ("extension_review_working_days", models.PositiveIntegerField(default=10)),
+                ("default_validity_months", models.PositiveIntegerField(default=6)),
+                ("max_validity_months", models.PositiveIntegerField(default=9)),
+                ("max_shipments", models.PositiveIntegerField(blank=True, null=True)),
+                ("report_due_days", models.PositiveIntegerField(default=30, help_text="Calendar days after expiry")),
+                ("contact_email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "reminder_schedule",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Overrides of the reminder schedule per deadline kind, e.g. {"reply": {"working_days_before": [7, 2]}, "expiry": {"days_before": [90, 30]}}. Empty: the site-wide schedule.',
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'authorities',
-                'ordering': ['code'],
+                "verbose_name_plural": "authorities",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('kind', models.CharField(choices=[('ngo', 'Non-governmental organization'), ('un_agency', 'UN agency'), ('international', 'International organization'), ('government', 'Government')], default='ngo', max_length=20)),
-                ('country', models.CharField(help_text='ISO 3166 alpha-2', max_length=2, validators=[exemptions.models.validators.validate_country])),
-                ('contact_email', models.EmailField(max_length=254)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ngo", "Non-governmental organization"),
+                            ("un_agency", "UN agency"),
+                            ("international", "International organization"),
+                            ("government", "Government"),
+                        ],
+                        default="ngo",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        help_text="ISO 3166 alpha-2",
+                        max_length=2,
+                        validators=[exemptions.models.validators.validate_country],
+                    ),
+                ),
+                ("contact_email", models.EmailField(max_length=254)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Application',
+            name="Application",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, max_length=32, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('purpose', models.TextField(blank=True, help_text='Nature of the assistance')),
-                ('justification', models.TextField(blank=True, help_text='Why an exemption is needed')),
-                ('beneficiaries', models.JSONField(blank=True, default=dict, help_text='Count of people by category', validators=[exemptions.models.validators.validate_beneficiaries])),
-                ('selection_criteria', models.TextField(blank=True)),
-                ('destinations', models.TextField(blank=True, help_text='One per line: province or county, facility')),
-                ('ship_from_on', models.DateField(blank=True, null=True, validators=[exemptions.models.validators.validate_plausible_date])),
-                ('ship_until_on', models.DateField(blank=True, null=True, validators=[exemptions.models.validators.validate_plausible_date])),
-                ('route_origin', models.CharField(blank=True, max_length=200)),
-                ('route_transit', models.CharField(blank=True, max_length=200)),
-                ('port_of_entry', models.CharField(blank=True, max_length=200)),
-                ('monitoring_arrangements', models.TextField(blank=True)),
-                ('financial_channel', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('required_authorities', models.ManyToManyField(blank=True, help_text='Every authority whose approval the shipment needs', related_name='+', to='exemptions.authority')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='exemptions.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reference", models.CharField(editable=False, max_length=32, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("purpose", models.TextField(blank=True, help_text="Nature of the assistance")),
+                ("justification", models.TextField(blank=True, help_text="Why an exemption is needed")),
+                (
+                    "beneficiaries",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Count of people by category",
+                        validators=[exemptions.models.validators.validate_beneficiaries],
+                    ),
+                ),
+                ("selection_criteria", models.TextField(blank=True)),
+                ("destinations", models.TextField(blank=True, help_text="One per line: province or county, facility")),
+                (
+                    "ship_from_on",
+                    models.DateField(
+                        blank=True, null=True, validators=[exemptions.models.validators.validate_plausible_date]
+                    ),
+                ),
+                (
+                    "ship_until_on",
+                    models.DateField(
+                        blank=True, null=True, validators=[exemptions.models.validators.validate_plausible_date]
+                    ),
+                ),
+                ("route_origin", models.CharField(blank=True, max_length=200)),
+                ("route_transit", models.CharField(blank=True, max_length=200)),
+                ("port_of_entry", models.CharField(blank=True, max_length=200)),
+                ("monitoring_arrangements", models.TextField(blank=True)),
+                ("financial_channel", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "required_authorities",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Every authority whose approval the shipment needs",
+                        related_name="+",
+                        to="exemptions.authority",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="exemptions.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Filing',
+            name="Filing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, max_length=40, unique=True)),
-                ('status', models.CharField(db_index=True, default='draft', editable=False, max_length=40)),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('legal_basis', models.CharField(choices=[('specific_request', 'Specific exemption request'), ('notification', 'Notification'), ('standing_exemption', 'Reliance on a standing or general exemption')], default='specific_request', max_length=30)),
-                ('submission_channel', models.CharField(choices=[('direct', 'Direct'), ('member_state', 'Via a Member State'), ('resident_coordinator', 'Via the UN Resident Coordinator'), ('committee_secretary', 'Via the Committee Secretary')], default='direct', max_length=30)),
-                ('channel_detail', models.CharField(blank=True, help_text='e.g. which Member State', max_length=200)),
-                ('due_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('authority_reference', models.CharField(blank=True, help_text='Committee letter number, OFAC licence number, …', max_length=100)),
-                ('submitted_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('decided_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('status_changed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('valid_from_on', models.DateField(blank=True, editable=False, null=True)),
-                ('valid_until_on', models.DateField(blank=True, editable=False, null=True)),
-                ('conditions', models.TextField(blank=True, editable=False)),
-                ('decision_reasons', models.TextField(blank=True, editable=False)),
-                ('clock_stopped_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('paused_due_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('paused_deadline_kind', models.CharField(blank=True, editable=False, max_length=30)),
-                ('applicant_wait_seconds', models.PositiveBigIntegerField(default=0, editable=False, help_text='Time spent waiting on the applicant, excluded from SLA metrics')),
-                ('snapshot', models.JSONField(blank=True, editable=False, null=True)),
-                ('snapshot_sha256', models.CharField(blank=True, editable=False, max_length=64)),
-                ('anonymized_at', models.DateTimeField(blank=True, editable=False, help_text='When the retention policy redacted personal details', null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='filings', to='exemptions.application')),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_filings', to=settings.AUTH_USER_MODEL)),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='filings', to='exemptions.authority')),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reference", models.CharField(editable=False, max_length=40, unique=True)),
+                ("status", models.CharField(db_index=True, default="draft", editable=False, max_length=40)),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "legal_basis",
+                    models.CharField(
+                        choices=[
+                            ("specific_request", "Specific exemption request"),
+                            ("notification", "Notification"),
+                            ("standing_exemption", "Reliance on a standing or general exemption"),
+                        ],
+                        default="specific_request",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "submission_channel",
+                    models.CharField(
+                        choices=[
+                            ("direct", "Direct"),
+                            ("member_state", "Via a Member State"),
+                            ("resident_coordinator", "Via the UN Resident Coordinator"),
+                            ("committee_secretary", "Via the Committee Secretary"),
+                        ],
+                        default="direct",
+                        max_length=30,
+                    ),
+                ),
+                ("channel_detail", models.CharField(blank=True, help_text="e.g. which Member State", max_length=200)),
+                ("due_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "authority_reference",
+                    models.CharField(
+                        blank=True, help_text="Committee letter number, OFAC licence number, …", max_length=100
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("decided_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("status_changed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("valid_from_on", models.DateField(blank=True, editable=False, null=True)),
+                ("valid_until_on", models.DateField(blank=True, editable=False, null=True)),
+                ("conditions", models.TextField(blank=True, editable=False)),
+                ("decision_reasons", models.TextField(blank=True, editable=False)),
+                ("clock_stopped_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("paused_due_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("paused_deadline_kind", models.CharField(blank=True, editable=False, max_length=30)),
+                (
+                    "applicant_wait_seconds",
+                    models.PositiveBigIntegerField(
+                        default=0,
+                        editable=False,
+                        help_text="Time spent waiting on the applicant, excluded from SLA metrics",
+                    ),
+                ),
+                ("snapshot", models.JSONField(blank=True, editable=False, null=True)),
+                ("snapshot_sha256", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "anonymized_at",
+                    models.DateTimeField(
+                        blank=True,
+                        editable=False,
+                        help_text="When the retention policy redacted personal details",
+                        null=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="filings", to="exemptions.application"
+                    ),
+                ),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_filings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="filings", to="exemptions.authority"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': [models.OrderBy(django.db.models.functions.comparison.Coalesce('due_at', models.Value(datetime.datetime(9999, 12, 31, 0, 0, tzinfo=datetime.timezone.utc), output_field=models.DateTimeField()))), 'id'],
+                "ordering": [
+                    models.OrderBy(
+                        django.db.models.functions.comparison.Coalesce(
+                            "due_at",
+                            models.Value(
+                                datetime.datetime(9999, 12, 31, 0, 0, tzinfo=datetime.timezone.utc),
+                                output_field=models.DateTimeField(),
+                            ),
+                        )
+                    ),
+                    "id",
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveIntegerField()),
-                ('action', models.CharField(max_length=40)),
-                ('from_status', models.CharField(max_length=40)),
-                ('to_status', models.CharField(max_length=40)),
-                ('actor_label', models.CharField(help_text="Username at the time, or 'system'", max_length=150)),
-                ('note', models.TextField(blank=True)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField()),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
-                ('notified_at', models.DateTimeField(blank=True, help_text='When its notifications were sent', null=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('filing', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='exemptions.filing')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sequence", models.PositiveIntegerField()),
+                ("action", models.CharField(max_length=40)),
+                ("from_status", models.CharField(max_length=40)),
+                ("to_status", models.CharField(max_length=40)),
+                ("actor_label", models.CharField(help_text="Username at the time, or 'system'", max_length=150)),
+                ("note", models.TextField(blank=True)),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField()),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
+                (
+                    "notified_at",
+                    models.DateTimeField(blank=True, help_text="When its notifications were sent", null=True),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "filing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="events", to="exemptions.filing"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['filing_id', 'sequence'],
+                "ordering": ["filing_id", "sequence"],
             },
         ),
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('cover_letter', 'Cover letter'), ('item_list', 'Item list'), ('end_user_statement', 'End-user statement'), ('monitoring_plan', 'Monitoring plan'), ('decision_letter', 'Decision letter'), ('delivery_report', 'Delivery report'), ('other', 'Other')], default='other', max_length=30)),
-                ('file', models.FileField(upload_to=exemptions.models.dossiers.document_path)),
-                ('original_name', models.CharField(max_length=255)),
-                ('content_type', models.CharField(blank=True, max_length=100)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('sha256', models.CharField(blank=True, max_length=64)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('application', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='exemptions.application')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('filing', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='exemptions.filing')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("cover_letter", "Cover letter"),
+                            ("item_list", "Item list"),
+                            ("end_user_statement", "End-user statement"),
+                            ("monitoring_plan", "Monitoring plan"),
+                            ("decision_letter", "Decision letter"),
+                            ("delivery_report", "Delivery report"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=30,
+                    ),
+                ),
+                ("file", models.FileField(upload_to=exemptions.models.dossiers.document_path)),
+                ("original_name", models.CharField(max_length=255)),
+                ("content_type", models.CharField(blank=True, max_length=100)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("sha256", models.CharField(blank=True, max_length=64)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="exemptions.application",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "filing",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="exemptions.filing",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['uploaded_at', 'id'],
+                "ordering": ["uploaded_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='FilingView',
+            name="FilingView",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('web', 'Web'), ('api', 'API'), ('admin', 'Admin')], max_length=10)),
-                ('viewed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('filing', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='views', to='exemptions.filing')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel",
+                    models.CharField(choices=[("web", "Web"), ("api", "API"), ("admin", "Admin")], max_length=10),
+                ),
+                ("viewed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "filing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="views", to="exemptions.filing"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-viewed_at', '-id'],
+                "ordering": ["-viewed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Item',
+            name="Item",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.CharField(max_length=300)),
-                ('hs_code', models.CharField(max_length=14, validators=[exemptions.models.validators.validate_hs_code], verbose_name='HS code')),
-                ('quantity', models.DecimalField(decimal_places=3, max_digits=14, validators=[exemptions.models.validators.validate_positive])),
-                ('unit', models.CharField(help_text='e.g. kg, cartons, pieces', max_length=30)),
-                ('unit_value', models.DecimalField(decimal_places=2, max_digits=14, validators=[exemptions.models.validators.validate_positive])),
-                ('currency', models.CharField(default='USD', max_length=3, validators=[exemptions.models.validators.validate_currency])),
-                ('category', models.CharField(choices=[('food', 'Food and nutrition'), ('medical', 'Medical'), ('wash', 'Water, sanitation and hygiene'), ('agriculture', 'Agriculture'), ('shelter', 'Shelter'), ('other', 'Other')], max_length=20)),
-                ('specification', models.TextField(blank=True)),
-                ('dual_use_note', models.TextField(blank=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='exemptions.application')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("description", models.CharField(max_length=300)),
+                (
+                    "hs_code",
+                    models.CharField(
+                        max_length=14,
+                        validators=[exemptions.models.validators.validate_hs_code],
+                        verbose_name="HS code",
+                    ),
+                ),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        decimal_places=3, max_digits=14, validators=[exemptions.models.validators.validate_positive]
+                    ),
+                ),
+                ("unit", models.CharField(help_text="e.g. kg, cartons, pieces", max_length=30)),
+                (
+                    "unit_value",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=14, validators=[exemptions.models.validators.validate_positive]
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        default="USD", max_length=3, validators=[exemptions.models.validators.validate_currency]
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("food", "Food and nutrition"),
+                            ("medical", "Medical"),
+                            ("wash", "Water, sanitation and hygiene"),
+                            ("agriculture", "Agriculture"),
+                            ("shelter", "Shelter"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("specification", models.TextField(blank=True)),
+                ("dual_use_note", models.TextField(blank=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="items", to="exemptions.application"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('message', 'Message'), ('information_request', 'Information request'), ('response', 'Response')], default='message', max_length=30)),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('filing', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='exemptions.filing')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("message", "Message"),
+                            ("information_request", "Information request"),
+                            ("response", "Response"),
+                        ],
+                        default="message",
+                        max_length=30,
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "filing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="exemptions.filing"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('applicant', 'Applicant'), ('reviewer', 'Reviewer'), ('staff', 'Authority staff')], max_length=20)),
-                ('authority', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='exemptions.authority')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='exemptions.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("applicant", "Applicant"), ("reviewer", "Reviewer"), ("staff", "Authority staff")],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="exemptions.authority",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="exemptions.organization",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='OutgoingEmail',
+            name="OutgoingEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('family', models.CharField(choices=[('reminder', 'Deadline reminder'), ('event_notice', 'Event notice'), ('digest', 'Daily digest')], max_length=20)),
-                ('deadline_kind', models.CharField(blank=True, help_text='Reminders: the deadline, e.g. reply', max_length=40)),
-                ('offset', models.CharField(blank=True, help_text='Reminders: when, e.g. T-5wd (5 working days before), T-60d (60 days before) or overdue', max_length=20)),
-                ('due_at', models.DateTimeField(help_text="The deadline a reminder is about, the event's time, or the digest's")),
-                ('claimed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('next_attempt_at', models.DateTimeField(blank=True, help_text='When an unsent email is (re)tried; empty once sent or given up', null=True)),
-                ('authority', models.ForeignKey(blank=True, help_text='Digests: the authority whose work is listed', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='digests', to='exemptions.authority')),
-                ('event', models.ForeignKey(blank=True, help_text='Event notices: the transition announced', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='exemptions.event')),
-                ('filing', models.ForeignKey(blank=True, help_text='Empty for digests', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='outgoing_emails', to='exemptions.filing')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outgoing_emails', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "family",
+                    models.CharField(
+                        choices=[
+                            ("reminder", "Deadline reminder"),
+                            ("event_notice", "Event notice"),
+                            ("digest", "Daily digest"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "deadline_kind",
+                    models.CharField(blank=True, help_text="Reminders: the deadline, e.g. reply", max_length=40),
+                ),
+                (
+                    "offset",
+                    models.CharField(
+                        blank=True,
+                        help_text="Reminders: when, e.g. T-5wd (5 working days before), T-60d (60 days before) or overdue",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "due_at",
+                    models.DateTimeField(
+                        help_text="The deadline a reminder is about, the event's time, or the digest's"
+                    ),
+                ),
+                ("claimed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When an unsent email is (re)tried; empty once sent or given up",
+                        null=True,
+                    ),
+                ),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Digests: the authority whose work is listed",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="digests",
+                        to="exemptions.authority",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Event notices: the transition announced",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notices",
+                        to="exemptions.event",
+                    ),
+                ),
+                (
+                    "filing",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for digests",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outgoing_emails",
+                        to="exemptions.filing",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outgoing_emails",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-claimed_at'],
+                "ordering": ["-claimed_at"],
             },
         ),
         migrations.CreateModel(
-            name='Party',
+            name="Party",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('supplier', 'Supplier'), ('consignee', 'Consignee'), ('end_user', 'End user'), ('freight_forwarder', 'Freight forwarder'), ('bank', 'Bank')], max_length=20)),
-                ('name', models.CharField(max_length=200)),
-                ('country', models.CharField(help_text='ISO 3166 alpha-2', max_length=2, validators=[exemptions.models.validators.validate_country])),
-                ('address', models.TextField(blank=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='exemptions.application')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("supplier", "Supplier"),
+                            ("consignee", "Consignee"),
+                            ("end_user", "End user"),
+                            ("freight_forwarder", "Freight forwarder"),
+                            ("bank", "Bank"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "country",
+                    models.CharField(
+                        help_text="ISO 3166 alpha-2",
+                        max_length=2,
+                        validators=[exemptions.models.validators.validate_country],
+                    ),
+                ),
+                ("address", models.TextField(blank=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="parties", to="exemptions.application"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'parties',
-                'ordering': ['id'],
+                "verbose_name_plural": "parties",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Profile',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('time_zone', models.CharField(default='UTC', help_text='Deadlines in emails and pages use this zone', max_length=64)),
-                ('wants_event_emails', models.BooleanField(default=True, help_text='Emails when something happens on a case')),
-                ('wants_digest', models.BooleanField(default=True, help_text='Daily digest of overdue and due-this-week work')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="UTC", help_text="Deadlines in emails and pages use this zone", max_length=64
+                    ),
+                ),
+                (
+                    "wants_event_emails",
+                    models.BooleanField(default=True, help_text="Emails when something happens on a case"),
+                ),
+                (
+                    "wants_digest",
+                    models.BooleanField(default=True, help_text="Daily digest of overdue and due-this-week work"),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="profile", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ReferenceCounter',
+            name="ReferenceCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prefix', models.CharField(max_length=20)),
-                ('year', models.PositiveIntegerField()),
-                ('last_value', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("prefix", models.CharField(max_length=20)),
+                ("year", models.PositiveIntegerField()),
+                ("last_value", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('prefix', 'year'), name='reference_counter_unique')],
+                "constraints": [models.UniqueConstraint(fields=("prefix", "year"), name="reference_counter_unique")],
             },
         ),
         migrations.AddIndex(
-            model_name='filing',
-            index=models.Index(condition=models.Q(('due_at__isnull', False)), fields=['due_at'], name='filing_open_due_at'),
+            model_name="filing",
+            index=models.Index(
+                condition=models.Q(("due_at__isnull", False)), fields=["due_at"], name="filing_open_due_at"
+            ),
         ),
         migrations.AddIndex(
-            model_name='filing',
-            index=models.Index(fields=['authority', 'status', 'due_at'], name='filing_authority_queue'),
+            model_name="filing",
+            index=models.Index(fields=["authority", "status", "due_at"], name="filing_authority_queue"),
         ),
         migrations.AddIndex(
-            model_name='filing',
-            index=models.Index(condition=models.Q(('valid_until_on__isnull', False)), fields=['valid_until_on'], name='filing_valid_until'),
+            model_name="filing",
+            index=models.Index(
+                condition=models.Q(("valid_until_on__isnull", False)),
+                fields=["valid_until_on"],
+                name="filing_valid_until",
+            ),
         ),
         migrations.AddIndex(
-            model_name='filing',
-            index=models.Index(django.db.models.functions.comparison.Coalesce('due_at', models.Value(datetime.datetime(9999, 12, 31, 0, 0, tzinfo=datetime.timezone.utc), output_field=models.DateTimeField())), models.F('id'), name='filing_deadline_order'),
+            model_name="filing",
+            index=models.Index(
+                django.db.models.functions.comparison.Coalesce(
+                    "due_at",
+                    models.Value(
+                        datetime.datetime(9999, 12, 31, 0, 0, tzinfo=datetime.timezone.utc),
+                        output_field=models.DateTimeField(),
+                    ),
+                ),
+                models.F("id"),
+                name="filing_deadline_order",
+            ),
         ),
         migrations.AddIndex(
-            model_name='filing',
-            index=models.Index(models.F('authority'), django.db.models.functions.comparison.Coalesce('due_at', models.Value(datetime.datetime(9999, 12, 31, 0, 0, tzinfo=datetime.timezone.utc), output_field=models.DateTimeField())), models.F('id'), condition=models.Q(('submitted_at__isnull', False)), name='filing_queue_keyset'),
+            model_name="filing",
+            index=models.Index(
+                models.F("authority"),
+                django.db.models.functions.comparison.Coalesce(
+                    "due_at",
+                    models.Value(
+                        datetime.datetime(9999, 12, 31, 0, 0, tzinfo=datetime.timezone.utc),
+                        output_field=models.DateTimeField(),
+                    ),
+                ),
+                models.F("id"),
+                condition=models.Q(("submitted_at__isnull", False)),
+                name="filing_queue_keyset",
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(condition=models.Q(('notified_at__isnull', True)), fields=['created_at'], name='event_unnotified'),
+            model_name="event",
+            index=models.Index(
+                condition=models.Q(("notified_at__isnull", True)), fields=["created_at"], name="event_unnotified"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.UniqueConstraint(fields=('filing', 'sequence'), name='event_sequence_unique'),
+            model_name="event",
+            constraint=models.UniqueConstraint(fields=("filing", "sequence"), name="event_sequence_unique"),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.CheckConstraint(condition=models.Q(('application__isnull', False), ('filing__isnull', False), _connector='OR'), name='document_belongs_to_application_or_filing'),
+            model_name="document",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("application__isnull", False), ("filing__isnull", False), _connector="OR"),
+                name="document_belongs_to_application_or_filing",
+            ),
         ),
         migrations.AddIndex(
-            model_name='filingview',
-            index=models.Index(fields=['filing', '-viewed_at'], name='filing_view_recent'),
+            model_name="filingview",
+            index=models.Index(fields=["filing", "-viewed_at"], name="filing_view_recent"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('authority__isnull', True), ('organization__isnull', False), ('role', 'applicant')), models.Q(('authority__isnull', False), ('organization__isnull', True), ('role__in', ['reviewer', 'staff'])), _connector='OR'), name='membership_applicant_has_organization', violation_error_message='Applicants belong to an organization; reviewers and staff to an authority.'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("authority__isnull", True), ("organization__isnull", False), ("role", "applicant")),
+                    models.Q(
+                        ("authority__isnull", False),
+                        ("organization__isnull", True),
+                        ("role__in", ["reviewer", "staff"]),
+                    ),
+                    _connector="OR",
+                ),
+                name="membership_applicant_has_organization",
+                violation_error_message="Applicants belong to an organization; reviewers and staff to an authority.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'role', 'organization', 'authority'), name='membership_unique'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "role", "organization", "authority"), name="membership_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['-created_at'], name='application_newest'),
+            model_name="application",
+            index=models.Index(fields=["-created_at"], name="application_newest"),
         ),
         migrations.AddIndex(
-            model_name='outgoingemail',
-            index=models.Index(condition=models.Q(('sent_at__isnull', True)), fields=['claimed_at'], name='outgoing_email_unsent'),
+            model_name="outgoingemail",
+            index=models.Index(
+                condition=models.Q(("sent_at__isnull", True)), fields=["claimed_at"], name="outgoing_email_unsent"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outgoingemail',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('authority__isnull', True), ('event__isnull', True), ('family', 'reminder'), ('filing__isnull', False), models.Q(('deadline_kind', ''), _negated=True), models.Q(('offset', ''), _negated=True)), models.Q(('authority__isnull', True), ('deadline_kind', ''), ('event__isnull', False), ('family', 'event_notice'), ('filing__isnull', False), ('offset', '')), models.Q(('authority__isnull', False), ('deadline_kind', ''), ('event__isnull', True), ('family', 'digest'), ('filing__isnull', True), ('offset', '')), _connector='OR'), name='outgoing_email_fields_of_its_family'),
+            model_name="outgoingemail",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("authority__isnull", True),
+                        ("event__isnull", True),
+                        ("family", "reminder"),
+                        ("filing__isnull", False),
+                        models.Q(("deadline_kind", ""), _negated=True),
+                        models.Q(("offset", ""), _negated=True),
+                    ),
+                    models.Q(
+                        ("authority__isnull", True),
+                        ("deadline_kind", ""),
+                        ("event__isnull", False),
+                        ("family", "event_notice"),
+                        ("filing__isnull", False),
+                        ("offset", ""),
+                    ),
+                    models.Q(
+                        ("authority__isnull", False),
+                        ("deadline_kind", ""),
+                        ("event__isnull", True),
+                        ("family", "digest"),
+                        ("filing__isnull", True),
+                        ("offset", ""),
+                    ),
+                    _connector="OR",
+                ),
+                name="outgoing_email_fields_of_its_family",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outgoingemail',
-            constraint=models.UniqueConstraint(condition=models.Q(('family', 'reminder')), fields=('filing', 'deadline_kind', 'offset', 'due_at', 'recipient'), name='outgoing_reminder_once'),
+            model_name="outgoingemail",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("family", "reminder")),
+                fields=("filing", "deadline_kind", "offset", "due_at", "recipient"),
+                name="outgoing_reminder_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outgoingemail',
-            constraint=models.UniqueConstraint(condition=models.Q(('family', 'event_notice')), fields=('event', 'recipient'), name='outgoing_event_notice_once'),
+            model_name="outgoingemail",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("family", "event_notice")),
+                fields=("event", "recipient"),
+                name="outgoing_event_notice_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outgoingemail',
-            constraint=models.UniqueConstraint(condition=models.Q(('family', 'digest')), fields=('authority', 'due_at', 'recipient'), name='outgoing_digest_once'),
+            model_name="outgoingemail",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("family", "digest")),
+                fields=("authority", "due_at", "recipient"),
+                name="outgoing_digest_once",
+            ),
         ),
     ]

@@ -5,15 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exemptions', '0002_seed_authorities'),
+        ("exemptions", "0002_seed_authorities"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='filing',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['approval_proposed', 'draft', 'in_review', 'information_requested', 'interagency_consultation', 'no_objection_period', 'on_hold', 'submitted'])), fields=('application', 'authority'), name='filing_one_pending_per_authority'),
+            model_name="filing",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "approval_proposed",
+                            "draft",
+                            "in_review",
+                            "information_requested",
+                            "interagency_consultation",
+                            "no_objection_period",
+                            "on_hold",
+                            "submitted",
+                        ],
+                    )
+                ),
+                fields=("application", "authority"),
+                name="filing_one_pending_per_authority",
+            ),
         ),
     ]

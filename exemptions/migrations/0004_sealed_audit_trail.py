@@ -48,7 +48,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="filing",
             name="audit_tip_hash",
-            field=models.CharField(default="0000000000000000000000000000000000000000000000000000000000000000", editable=False, max_length=64),
+            field=models.CharField(
+                default="0000000000000000000000000000000000000000000000000000000000000000",
+                editable=False,
+                max_length=64,
+            ),
         ),
         migrations.AddField(
             model_name="filing",

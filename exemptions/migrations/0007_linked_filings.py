@@ -6,25 +6,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exemptions', '0006_api_token'),
+        ("exemptions", "0006_api_token"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='filing',
-            name='follows',
-            field=models.ForeignKey(blank=True, help_text='The earlier filing this one renews, extends or amends', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='followed_by', to='exemptions.filing'),
+            model_name="filing",
+            name="follows",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The earlier filing this one renews, extends or amends",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="followed_by",
+                to="exemptions.filing",
+            ),
         ),
         migrations.AddField(
-            model_name='filing',
-            name='link',
-            field=models.CharField(blank=True, choices=[('resubmission', 'New request after a denial, return or expiry'), ('extension', 'Extension of an approval'), ('amendment', 'Amendment of an approval')], max_length=20),
+            model_name="filing",
+            name="link",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("resubmission", "New request after a denial, return or expiry"),
+                    ("extension", "Extension of an approval"),
+                    ("amendment", "Amendment of an approval"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='filing',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('follows__isnull', True), ('link', '')), models.Q(('follows__isnull', False), models.Q(('link', ''), _negated=True)), _connector='OR'), name='filing_link_names_its_reason'),
+            model_name="filing",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("follows__isnull", True), ("link", "")),
+                    models.Q(("follows__isnull", False), models.Q(("link", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="filing_link_names_its_reason",
+            ),
         ),
     ]

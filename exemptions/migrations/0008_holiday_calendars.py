@@ -74,42 +74,79 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exemptions', '0007_linked_filings'),
+        ("exemptions", "0007_linked_filings"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HolidayCalendar',
+            name="HolidayCalendar",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text="The name authorities give as their holiday calendar, e.g. UN-HQ. Not a country code: those name the `holidays` package's calendars.", max_length=20, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('base', models.CharField(blank=True, help_text='Optional `holidays` package calendar whose holidays count too, e.g. US (the holidays below add one-off closures to it). Empty: only the holidays below and weekends are days off.', max_length=20)),
-                ('notes', models.TextField(blank=True, help_text='Where the holidays come from, e.g. the circular that lists them')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="The name authorities give as their holiday calendar, e.g. UN-HQ. Not a country code: those name the `holidays` package's calendars.",
+                        max_length=20,
+                        unique=True,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "base",
+                    models.CharField(
+                        blank=True,
+                        help_text="Optional `holidays` package calendar whose holidays count too, e.g. US (the holidays below add one-off closures to it). Empty: only the holidays below and weekends are days off.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True, help_text="Where the holidays come from, e.g. the circular that lists them"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.AlterField(
-            model_name='authority',
-            name='holiday_calendar',
-            field=models.CharField(help_text="The calendar whose working days deadlines count: a holiday calendar kept in the admin (UN-HQ: the UN Headquarters' official holidays) or a country and optional subdivision of the `holidays` package (US: the US federal holidays; GB-ENG, BE)", max_length=20),
+            model_name="authority",
+            name="holiday_calendar",
+            field=models.CharField(
+                help_text="The calendar whose working days deadlines count: a holiday calendar kept in the admin (UN-HQ: the UN Headquarters' official holidays) or a country and optional subdivision of the `holidays` package (US: the US federal holidays; GB-ENG, BE)",
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='Holiday',
+            name="Holiday",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('name', models.CharField(max_length=100)),
-                ('source', models.CharField(blank=True, help_text='Where this date comes from, e.g. the circular that lists it', max_length=200)),
-                ('calendar', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='holidays', to='exemptions.holidaycalendar')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField()),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where this date comes from, e.g. the circular that lists it",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="holidays",
+                        to="exemptions.holidaycalendar",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['calendar', 'date'],
-                'constraints': [models.UniqueConstraint(fields=('calendar', 'date'), name='holiday_once_per_calendar_day')],
+                "ordering": ["calendar", "date"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("calendar", "date"), name="holiday_once_per_calendar_day")
+                ],
             },
         ),
         migrations.RunPython(seed, unseed),

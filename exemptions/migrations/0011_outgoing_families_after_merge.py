@@ -5,24 +5,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exemptions', '0010_party_screening'),
+        ("exemptions", "0010_party_screening"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='outgoingemail',
-            name='outgoing_email_fields_of_its_family',
+            model_name="outgoingemail",
+            name="outgoing_email_fields_of_its_family",
         ),
         migrations.AlterField(
-            model_name='outgoingemail',
-            name='family',
-            field=models.CharField(choices=[('reminder', 'Deadline reminder'), ('event_notice', 'Event notice'), ('digest', 'Daily digest'), ('message', 'New message'), ('screening_hit', 'Screening hit')], max_length=20),
+            model_name="outgoingemail",
+            name="family",
+            field=models.CharField(
+                choices=[
+                    ("reminder", "Deadline reminder"),
+                    ("event_notice", "Event notice"),
+                    ("digest", "Daily digest"),
+                    ("message", "New message"),
+                    ("screening_hit", "Screening hit"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outgoingemail',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('authority__isnull', True), ('event__isnull', True), ('family', 'reminder'), ('filing__isnull', False), ('message__isnull', True), ('screening_hit__isnull', True), models.Q(('deadline_kind', ''), _negated=True), models.Q(('offset', ''), _negated=True)), models.Q(('authority__isnull', True), ('deadline_kind', ''), ('event__isnull', False), ('family', 'event_notice'), ('filing__isnull', False), ('message__isnull', True), ('offset', ''), ('screening_hit__isnull', True)), models.Q(('authority__isnull', False), ('deadline_kind', ''), ('event__isnull', True), ('family', 'digest'), ('filing__isnull', True), ('message__isnull', True), ('offset', ''), ('screening_hit__isnull', True)), models.Q(('authority__isnull', True), ('deadline_kind', ''), ('event__isnull', True), ('family', 'message'), ('filing__isnull', False), ('message__isnull', False), ('offset', ''), ('screening_hit__isnull', True)), models.Q(('authority__isnull', True), ('deadline_kind', ''), ('event__isnull', True), ('family', 'screening_hit'), ('filing__isnull', False), ('message__isnull', True), ('offset', ''), ('screening_hit__isnull', False)), _connector='OR'), name='outgoing_email_fields_of_its_family'),
+            model_name="outgoingemail",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("authority__isnull", True),
+                        ("event__isnull", True),
+                        ("family", "reminder"),
+                        ("filing__isnull", False),
+                        ("message__isnull", True),
+                        ("screening_hit__isnull", True),
+                        models.Q(("deadline_kind", ""), _negated=True),
+                        models.Q(("offset", ""), _negated=True),
+                    ),
+                    models.Q(
+                        ("authority__isnull", True),
+                        ("deadline_kind", ""),
+                        ("event__isnull", False),
+                        ("family", "event_notice"),
+                        ("filing__isnull", False),
+                        ("message__isnull", True),
+                        ("offset", ""),
+                        ("screening_hit__isnull", True),
+                    ),
+                    models.Q(
+                        ("authority__isnull", False),
+                        ("deadline_kind", ""),
+                        ("event__isnull", True),
+                        ("family", "digest"),
+                        ("filing__isnull", True),
+                        ("message__isnull", True),
+                        ("offset", ""),
+                        ("screening_hit__isnull", True),
+                    ),
+                    models.Q(
+                        ("authority__isnull", True),
+                        ("deadline_kind", ""),
+                        ("event__isnull", True),
+                        ("family", "message"),
+                        ("filing__isnull", False),
+                        ("message__isnull", False),
+                        ("offset", ""),
+                        ("screening_hit__isnull", True),
+                    ),
+                    models.Q(
+                        ("authority__isnull", True),
+                        ("deadline_kind", ""),
+                        ("event__isnull", True),
+                        ("family", "screening_hit"),
+                        ("filing__isnull", False),
+                        ("message__isnull", True),
+                        ("offset", ""),
+                        ("screening_hit__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="outgoing_email_fields_of_its_family",
+            ),
         ),
     ]

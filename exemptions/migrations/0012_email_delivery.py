@@ -4,25 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exemptions', '0011_outgoing_families_after_merge'),
+        ("exemptions", "0011_outgoing_families_after_merge"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='due_at',
+            model_name="event",
+            name="due_at",
             field=models.DateTimeField(blank=True, help_text="The filing's deadline right after this event", null=True),
         ),
         migrations.AddField(
-            model_name='outgoingemail',
-            name='attempts_in_doubt',
-            field=models.PositiveIntegerField(default=0, help_text='Attempts cut short mid-send: the recipient may hold this message more than once'),
+            model_name="outgoingemail",
+            name="attempts_in_doubt",
+            field=models.PositiveIntegerField(
+                default=0, help_text="Attempts cut short mid-send: the recipient may hold this message more than once"
+            ),
         ),
         migrations.AddField(
-            model_name='outgoingemail',
-            name='send_started_at',
-            field=models.DateTimeField(blank=True, help_text='Set while the message is handed to the mail server; left set by a sender that died mid-send', null=True),
+            model_name="outgoingemail",
+            name="send_started_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="Set while the message is handed to the mail server; left set by a sender that died mid-send",
+                null=True,
+            ),
         ),
     ]

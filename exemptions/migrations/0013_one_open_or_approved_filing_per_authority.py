@@ -4,37 +4,67 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-OPEN_OR_APPROVED = ['approval_proposed', 'draft', 'in_review', 'information_requested', 'interagency_consultation',
-                    'no_objection_period', 'on_hold', 'submitted', 'approved', 'extension_requested']
+OPEN_OR_APPROVED = [
+    "approval_proposed",
+    "draft",
+    "in_review",
+    "information_requested",
+    "interagency_consultation",
+    "no_objection_period",
+    "on_hold",
+    "submitted",
+    "approved",
+    "extension_requested",
+]
 
 
 def refuse_if_already_doubled(apps, schema_editor):
     """Name the dossiers that already hold two open or approved requests with one authority, instead of failing
     on an anonymous constraint error: someone must withdraw or link one of them first (no record is dropped)."""
-    Filing = apps.get_model('exemptions', 'Filing')
+    Filing = apps.get_model("exemptions", "Filing")
     doubled = (
         Filing.objects.filter(status__in=OPEN_OR_APPROVED)
-        .exclude(link__in=['extension', 'amendment'])
-        .values('application__reference', 'authority__code')
-        .annotate(n=models.Count('id'))
+        .exclude(link__in=["extension", "amendment"])
+        .values("application__reference", "authority__code")
+        .annotate(n=models.Count("id"))
         .filter(n__gt=1)
     )
     if doubled:
-        pairs = ', '.join(f"{d['application__reference']} with {d['authority__code']}" for d in doubled)
-        raise RuntimeError(f'Two open or approved requests per authority exist for: {pairs}. Resolve them first.')
+        pairs = ", ".join(f"{d['application__reference']} with {d['authority__code']}" for d in doubled)
+        raise RuntimeError(f"Two open or approved requests per authority exist for: {pairs}. Resolve them first.")
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exemptions', '0012_email_delivery'),
+        ("exemptions", "0012_email_delivery"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RunPython(refuse_if_already_doubled, migrations.RunPython.noop),
         migrations.AddConstraint(
-            model_name='filing',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['approval_proposed', 'draft', 'in_review', 'information_requested', 'interagency_consultation', 'no_objection_period', 'on_hold', 'submitted', 'approved', 'extension_requested']), models.Q(('link__in', ['extension', 'amendment']), _negated=True)), fields=('application', 'authority'), name='filing_one_open_or_approved_per_authority'),
+            model_name="filing",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "approval_proposed",
+                            "draft",
+                            "in_review",
+                            "information_requested",
+                            "interagency_consultation",
+                            "no_objection_period",
+                            "on_hold",
+                            "submitted",
+                            "approved",
+                            "extension_requested",
+                        ],
+                    ),
+                    models.Q(("link__in", ["extension", "amendment"]), _negated=True),
+                ),
+                fields=("application", "authority"),
+                name="filing_one_open_or_approved_per_authority",
+            ),
         ),
     ]

@@ -9,311 +9,637 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exemptions', '0013_one_open_or_approved_filing_per_authority'),
+        ("exemptions", "0013_one_open_or_approved_filing_per_authority"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApprovedQuantity',
+            name="ApprovedQuantity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.DecimalField(blank=True, decimal_places=3, max_digits=14, null=True, validators=[exemptions.models.shipments.validate_not_negative])),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        max_digits=14,
+                        null=True,
+                        validators=[exemptions.models.shipments.validate_not_negative],
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Distribution',
+            name="Distribution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('facility', models.CharField(max_length=200)),
-                ('location', models.CharField(blank=True, help_text='Province or county', max_length=200)),
-                ('distributed_on', models.DateField(validators=[exemptions.models.validators.validate_plausible_date])),
-                ('beneficiaries_planned', models.JSONField(blank=True, default=dict, help_text='Planned people by category', validators=[exemptions.models.validators.validate_beneficiaries])),
-                ('beneficiaries_reached', models.JSONField(blank=True, default=dict, help_text='People reached by category', validators=[exemptions.models.validators.validate_beneficiaries])),
-                ('planned_total', models.PositiveIntegerField(default=0, editable=False)),
-                ('reached_total', models.PositiveIntegerField(default=0, editable=False)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("facility", models.CharField(max_length=200)),
+                ("location", models.CharField(blank=True, help_text="Province or county", max_length=200)),
+                ("distributed_on", models.DateField(validators=[exemptions.models.validators.validate_plausible_date])),
+                (
+                    "beneficiaries_planned",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Planned people by category",
+                        validators=[exemptions.models.validators.validate_beneficiaries],
+                    ),
+                ),
+                (
+                    "beneficiaries_reached",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="People reached by category",
+                        validators=[exemptions.models.validators.validate_beneficiaries],
+                    ),
+                ),
+                ("planned_total", models.PositiveIntegerField(default=0, editable=False)),
+                ("reached_total", models.PositiveIntegerField(default=0, editable=False)),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['distributed_on', 'id'],
+                "ordering": ["distributed_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='DistributionLine',
+            name="DistributionLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.DecimalField(decimal_places=3, max_digits=14, validators=[exemptions.models.validators.validate_positive])),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        decimal_places=3, max_digits=14, validators=[exemptions.models.validators.validate_positive]
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Incident',
+            name="Incident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('diversion', 'Diversion'), ('theft', 'Theft'), ('loss', 'Loss in transit'), ('spoilage', 'Spoilage (e.g. cold chain broken)')], max_length=12)),
-                ('description', models.TextField(help_text='What happened')),
-                ('location', models.CharField(help_text='Where', max_length=200)),
-                ('quantity', models.DecimalField(blank=True, decimal_places=3, max_digits=14, null=True, validators=[exemptions.models.validators.validate_positive])),
-                ('discovered_on', models.DateField(validators=[exemptions.models.validators.validate_plausible_date])),
-                ('report_due_on', models.DateField(editable=False)),
-                ('reported_on', models.DateField(blank=True, null=True, validators=[exemptions.models.validators.validate_plausible_date])),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("diversion", "Diversion"),
+                            ("theft", "Theft"),
+                            ("loss", "Loss in transit"),
+                            ("spoilage", "Spoilage (e.g. cold chain broken)"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("description", models.TextField(help_text="What happened")),
+                ("location", models.CharField(help_text="Where", max_length=200)),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        max_digits=14,
+                        null=True,
+                        validators=[exemptions.models.validators.validate_positive],
+                    ),
+                ),
+                ("discovered_on", models.DateField(validators=[exemptions.models.validators.validate_plausible_date])),
+                ("report_due_on", models.DateField(editable=False)),
+                (
+                    "reported_on",
+                    models.DateField(
+                        blank=True, null=True, validators=[exemptions.models.validators.validate_plausible_date]
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-discovered_on', '-id'],
+                "ordering": ["-discovered_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MonitoringVisit',
+            name="MonitoringVisit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visited_on', models.DateField(validators=[exemptions.models.validators.validate_plausible_date])),
-                ('site', models.CharField(help_text='The facility visited', max_length=200)),
-                ('monitor', models.CharField(max_length=200)),
-                ('access', models.CharField(choices=[('granted', 'Access granted'), ('restricted', 'Access restricted'), ('refused', 'Access refused')], max_length=12)),
-                ('findings', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("visited_on", models.DateField(validators=[exemptions.models.validators.validate_plausible_date])),
+                ("site", models.CharField(help_text="The facility visited", max_length=200)),
+                ("monitor", models.CharField(max_length=200)),
+                (
+                    "access",
+                    models.CharField(
+                        choices=[
+                            ("granted", "Access granted"),
+                            ("restricted", "Access restricted"),
+                            ("refused", "Access refused"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("findings", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['visited_on', 'id'],
+                "ordering": ["visited_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PlannedVisit',
+            name="PlannedVisit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('facility', models.CharField(max_length=200)),
-                ('visits', models.PositiveIntegerField(default=1, validators=[exemptions.models.validators.validate_positive])),
-                ('monitor', models.CharField(help_text='Who monitors, e.g. the field office or a third party', max_length=200)),
-                ('access_arrangements', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("facility", models.CharField(max_length=200)),
+                (
+                    "visits",
+                    models.PositiveIntegerField(default=1, validators=[exemptions.models.validators.validate_positive]),
+                ),
+                (
+                    "monitor",
+                    models.CharField(help_text="Who monitors, e.g. the field office or a third party", max_length=200),
+                ),
+                ("access_arrangements", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['facility', 'id'],
+                "ordering": ["facility", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Shipment',
+            name="Shipment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, max_length=32, unique=True)),
-                ('mode', models.CharField(choices=[('sea', 'Sea'), ('rail', 'Rail'), ('road', 'Road'), ('air', 'Air')], max_length=10)),
-                ('carrier', models.CharField(blank=True, max_length=200)),
-                ('vessel_name', models.CharField(blank=True, max_length=200)),
-                ('imo_number', models.CharField(blank=True, help_text='Seven digits, sea only', max_length=12, validators=[exemptions.models.validators.validate_imo_number], verbose_name='IMO number')),
-                ('route', models.CharField(blank=True, help_text='e.g. Dalian – Nampo', max_length=300)),
-                ('border_crossing', models.CharField(blank=True, help_text='e.g. Dandong–Sinuiju bridge', max_length=200)),
-                ('planned_departure_on', models.DateField(validators=[exemptions.models.validators.validate_plausible_date])),
-                ('planned_arrival_on', models.DateField(validators=[exemptions.models.validators.validate_plausible_date])),
-                ('departed_on', models.DateField(blank=True, null=True, validators=[exemptions.models.validators.validate_plausible_date])),
-                ('arrived_on', models.DateField(blank=True, null=True, validators=[exemptions.models.validators.validate_plausible_date])),
-                ('delivered_on', models.DateField(blank=True, null=True, validators=[exemptions.models.validators.validate_plausible_date])),
-                ('received_by', models.CharField(blank=True, help_text='The consignee who signed for the goods', max_length=200)),
-                ('delivery_notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reference", models.CharField(editable=False, max_length=32, unique=True)),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("sea", "Sea"), ("rail", "Rail"), ("road", "Road"), ("air", "Air")], max_length=10
+                    ),
+                ),
+                ("carrier", models.CharField(blank=True, max_length=200)),
+                ("vessel_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "imo_number",
+                    models.CharField(
+                        blank=True,
+                        help_text="Seven digits, sea only",
+                        max_length=12,
+                        validators=[exemptions.models.validators.validate_imo_number],
+                        verbose_name="IMO number",
+                    ),
+                ),
+                ("route", models.CharField(blank=True, help_text="e.g. Dalian – Nampo", max_length=300)),
+                (
+                    "border_crossing",
+                    models.CharField(blank=True, help_text="e.g. Dandong–Sinuiju bridge", max_length=200),
+                ),
+                (
+                    "planned_departure_on",
+                    models.DateField(validators=[exemptions.models.validators.validate_plausible_date]),
+                ),
+                (
+                    "planned_arrival_on",
+                    models.DateField(validators=[exemptions.models.validators.validate_plausible_date]),
+                ),
+                (
+                    "departed_on",
+                    models.DateField(
+                        blank=True, null=True, validators=[exemptions.models.validators.validate_plausible_date]
+                    ),
+                ),
+                (
+                    "arrived_on",
+                    models.DateField(
+                        blank=True, null=True, validators=[exemptions.models.validators.validate_plausible_date]
+                    ),
+                ),
+                (
+                    "delivered_on",
+                    models.DateField(
+                        blank=True, null=True, validators=[exemptions.models.validators.validate_plausible_date]
+                    ),
+                ),
+                (
+                    "received_by",
+                    models.CharField(blank=True, help_text="The consignee who signed for the goods", max_length=200),
+                ),
+                ("delivery_notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['planned_departure_on', 'id'],
+                "ordering": ["planned_departure_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ShipmentLine',
+            name="ShipmentLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.DecimalField(decimal_places=3, max_digits=14, validators=[exemptions.models.validators.validate_positive])),
-                ('expires_on', models.DateField(blank=True, help_text='Product expiry date', null=True, validators=[exemptions.models.validators.validate_plausible_date])),
-                ('cold_chain', models.BooleanField(default=False, help_text='Must be kept refrigerated or frozen')),
-                ('received', models.DecimalField(blank=True, decimal_places=3, max_digits=14, null=True, validators=[exemptions.models.shipments.validate_not_negative])),
-                ('damaged', models.DecimalField(blank=True, decimal_places=3, max_digits=14, null=True, validators=[exemptions.models.shipments.validate_not_negative])),
-                ('lost', models.DecimalField(blank=True, decimal_places=3, max_digits=14, null=True, validators=[exemptions.models.shipments.validate_not_negative])),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        decimal_places=3, max_digits=14, validators=[exemptions.models.validators.validate_positive]
+                    ),
+                ),
+                (
+                    "expires_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Product expiry date",
+                        null=True,
+                        validators=[exemptions.models.validators.validate_plausible_date],
+                    ),
+                ),
+                ("cold_chain", models.BooleanField(default=False, help_text="Must be kept refrigerated or frozen")),
+                (
+                    "received",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        max_digits=14,
+                        null=True,
+                        validators=[exemptions.models.shipments.validate_not_negative],
+                    ),
+                ),
+                (
+                    "damaged",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        max_digits=14,
+                        null=True,
+                        validators=[exemptions.models.shipments.validate_not_negative],
+                    ),
+                ),
+                (
+                    "lost",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        max_digits=14,
+                        null=True,
+                        validators=[exemptions.models.shipments.validate_not_negative],
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='VisitFile',
+            name="VisitFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=exemptions.models.monitoring.visit_file_path)),
-                ('original_name', models.CharField(max_length=255)),
-                ('content_type', models.CharField(max_length=100)),
-                ('size', models.PositiveBigIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file", models.FileField(upload_to=exemptions.models.monitoring.visit_file_path)),
+                ("original_name", models.CharField(max_length=255)),
+                ("content_type", models.CharField(max_length=100)),
+                ("size", models.PositiveBigIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='outgoingemail',
-            name='outgoing_email_fields_of_its_family',
+            model_name="outgoingemail",
+            name="outgoing_email_fields_of_its_family",
         ),
         migrations.AddField(
-            model_name='authority',
-            name='incident_report_days',
-            field=models.PositiveIntegerField(default=7, help_text='Calendar days from discovering a diversion or loss to reporting it'),
+            model_name="authority",
+            name="incident_report_days",
+            field=models.PositiveIntegerField(
+                default=7, help_text="Calendar days from discovering a diversion or loss to reporting it"
+            ),
         ),
         migrations.AlterField(
-            model_name='authority',
-            name='max_shipments',
-            field=models.PositiveIntegerField(blank=True, help_text='Most shipments one approval allows; empty: no limit', null=True),
+            model_name="authority",
+            name="max_shipments",
+            field=models.PositiveIntegerField(
+                blank=True, help_text="Most shipments one approval allows; empty: no limit", null=True
+            ),
         ),
         migrations.AlterField(
-            model_name='authority',
-            name='report_due_days',
-            field=models.PositiveIntegerField(default=30, help_text='Calendar days after the last delivery (after expiry if nothing shipped)'),
+            model_name="authority",
+            name="report_due_days",
+            field=models.PositiveIntegerField(
+                default=30, help_text="Calendar days after the last delivery (after expiry if nothing shipped)"
+            ),
         ),
         migrations.AlterField(
-            model_name='outgoingemail',
-            name='family',
-            field=models.CharField(choices=[('reminder', 'Deadline reminder'), ('event_notice', 'Event notice'), ('digest', 'Daily digest'), ('message', 'New message'), ('screening_hit', 'Screening hit'), ('incident', 'Incident report reminder')], max_length=20),
+            model_name="outgoingemail",
+            name="family",
+            field=models.CharField(
+                choices=[
+                    ("reminder", "Deadline reminder"),
+                    ("event_notice", "Event notice"),
+                    ("digest", "Daily digest"),
+                    ("message", "New message"),
+                    ("screening_hit", "Screening hit"),
+                    ("incident", "Incident report reminder"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='approvedquantity',
-            name='filing',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='approved_quantities', to='exemptions.filing'),
+            model_name="approvedquantity",
+            name="filing",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="approved_quantities", to="exemptions.filing"
+            ),
         ),
         migrations.AddField(
-            model_name='approvedquantity',
-            name='item',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='approved_quantities', to='exemptions.item'),
+            model_name="approvedquantity",
+            name="item",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="approved_quantities", to="exemptions.item"
+            ),
         ),
         migrations.AddField(
-            model_name='distribution',
-            name='created_by',
-            field=models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="distribution",
+            name="created_by",
+            field=models.ForeignKey(
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='distributionline',
-            name='distribution',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='exemptions.distribution'),
+            model_name="distributionline",
+            name="distribution",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="exemptions.distribution"
+            ),
         ),
         migrations.AddField(
-            model_name='distributionline',
-            name='item',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='exemptions.item'),
+            model_name="distributionline",
+            name="item",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="exemptions.item"
+            ),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='application',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='incidents', to='exemptions.application'),
+            model_name="incident",
+            name="application",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="incidents", to="exemptions.application"
+            ),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='authority',
-            field=models.ForeignKey(help_text='The authority it must be reported to', on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='exemptions.authority'),
+            model_name="incident",
+            name="authority",
+            field=models.ForeignKey(
+                help_text="The authority it must be reported to",
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="incidents",
+                to="exemptions.authority",
+            ),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='created_by',
-            field=models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="incident",
+            name="created_by",
+            field=models.ForeignKey(
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='item',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='exemptions.item'),
+            model_name="incident",
+            name="item",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="exemptions.item",
+            ),
         ),
         migrations.AddField(
-            model_name='outgoingemail',
-            name='incident',
-            field=models.ForeignKey(blank=True, help_text='Incident reminders: the diversion or loss not yet reported', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='exemptions.incident'),
+            model_name="outgoingemail",
+            name="incident",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Incident reminders: the diversion or loss not yet reported",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="reminders",
+                to="exemptions.incident",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outgoingemail',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('authority__isnull', True), ('event__isnull', True), ('family', 'reminder'), ('filing__isnull', False), ('message__isnull', True), ('screening_hit__isnull', True), models.Q(('deadline_kind', ''), _negated=True), models.Q(('offset', ''), _negated=True)), models.Q(('authority__isnull', True), ('deadline_kind', ''), ('event__isnull', False), ('family', 'event_notice'), ('filing__isnull', False), ('message__isnull', True), ('offset', ''), ('screening_hit__isnull', True)), models.Q(('authority__isnull', False), ('deadline_kind', ''), ('event__isnull', True), ('family', 'digest'), ('filing__isnull', True), ('message__isnull', True), ('offset', ''), ('screening_hit__isnull', True)), models.Q(('authority__isnull', True), ('deadline_kind', ''), ('event__isnull', True), ('family', 'message'), ('filing__isnull', False), ('message__isnull', False), ('offset', ''), ('screening_hit__isnull', True)), models.Q(('authority__isnull', True), ('deadline_kind', ''), ('event__isnull', True), ('family', 'screening_hit'), ('filing__isnull', False), ('message__isnull', True), ('offset', ''), ('screening_hit__isnull', False)), models.Q(('event__isnull', True), ('family', 'incident'), ('filing__isnull', True), ('incident__isnull', False), ('authority__isnull', True), ('deadline_kind', ''), ('message__isnull', True), ('screening_hit__isnull', True), models.Q(('offset', ''), _negated=True)), _connector='OR'), name='outgoing_email_fields_of_its_family'),
+            model_name="outgoingemail",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("authority__isnull", True),
+                        ("event__isnull", True),
+                        ("family", "reminder"),
+                        ("filing__isnull", False),
+                        ("message__isnull", True),
+                        ("screening_hit__isnull", True),
+                        models.Q(("deadline_kind", ""), _negated=True),
+                        models.Q(("offset", ""), _negated=True),
+                    ),
+                    models.Q(
+                        ("authority__isnull", True),
+                        ("deadline_kind", ""),
+                        ("event__isnull", False),
+                        ("family", "event_notice"),
+                        ("filing__isnull", False),
+                        ("message__isnull", True),
+                        ("offset", ""),
+                        ("screening_hit__isnull", True),
+                    ),
+                    models.Q(
+                        ("authority__isnull", False),
+                        ("deadline_kind", ""),
+                        ("event__isnull", True),
+                        ("family", "digest"),
+                        ("filing__isnull", True),
+                        ("message__isnull", True),
+                        ("offset", ""),
+                        ("screening_hit__isnull", True),
+                    ),
+                    models.Q(
+                        ("authority__isnull", True),
+                        ("deadline_kind", ""),
+                        ("event__isnull", True),
+                        ("family", "message"),
+                        ("filing__isnull", False),
+                        ("message__isnull", False),
+                        ("offset", ""),
+                        ("screening_hit__isnull", True),
+                    ),
+                    models.Q(
+                        ("authority__isnull", True),
+                        ("deadline_kind", ""),
+                        ("event__isnull", True),
+                        ("family", "screening_hit"),
+                        ("filing__isnull", False),
+                        ("message__isnull", True),
+                        ("offset", ""),
+                        ("screening_hit__isnull", False),
+                    ),
+                    models.Q(
+                        ("event__isnull", True),
+                        ("family", "incident"),
+                        ("filing__isnull", True),
+                        ("incident__isnull", False),
+                        ("authority__isnull", True),
+                        ("deadline_kind", ""),
+                        ("message__isnull", True),
+                        ("screening_hit__isnull", True),
+                        models.Q(("offset", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="outgoing_email_fields_of_its_family",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outgoingemail',
-            constraint=models.UniqueConstraint(condition=models.Q(('family', 'incident')), fields=('incident', 'offset', 'recipient'), name='outgoing_incident_once'),
+            model_name="outgoingemail",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("family", "incident")),
+                fields=("incident", "offset", "recipient"),
+                name="outgoing_incident_once",
+            ),
         ),
         migrations.AddField(
-            model_name='monitoringvisit',
-            name='application',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='monitoring_visits', to='exemptions.application'),
+            model_name="monitoringvisit",
+            name="application",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="monitoring_visits",
+                to="exemptions.application",
+            ),
         ),
         migrations.AddField(
-            model_name='monitoringvisit',
-            name='created_by',
-            field=models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="monitoringvisit",
+            name="created_by",
+            field=models.ForeignKey(
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='plannedvisit',
-            name='application',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='planned_visits', to='exemptions.application'),
+            model_name="plannedvisit",
+            name="application",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="planned_visits", to="exemptions.application"
+            ),
         ),
         migrations.AddField(
-            model_name='shipment',
-            name='application',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shipments', to='exemptions.application'),
+            model_name="shipment",
+            name="application",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="shipments", to="exemptions.application"
+            ),
         ),
         migrations.AddField(
-            model_name='shipment',
-            name='approvals',
-            field=models.ManyToManyField(blank=True, help_text='The approvals this shipment draws on, one per authority', related_name='shipments', to='exemptions.filing'),
+            model_name="shipment",
+            name="approvals",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="The approvals this shipment draws on, one per authority",
+                related_name="shipments",
+                to="exemptions.filing",
+            ),
         ),
         migrations.AddField(
-            model_name='shipment',
-            name='created_by',
-            field=models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="shipment",
+            name="created_by",
+            field=models.ForeignKey(
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='monitoringvisit',
-            name='shipment',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='monitoring_visits', to='exemptions.shipment'),
+            model_name="monitoringvisit",
+            name="shipment",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="monitoring_visits",
+                to="exemptions.shipment",
+            ),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='shipment',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='incidents', to='exemptions.shipment'),
+            model_name="incident",
+            name="shipment",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="incidents",
+                to="exemptions.shipment",
+            ),
         ),
         migrations.AddField(
-            model_name='distribution',
-            name='shipment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='distributions', to='exemptions.shipment'),
+            model_name="distribution",
+            name="shipment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="distributions", to="exemptions.shipment"
+            ),
         ),
         migrations.AddField(
-            model_name='shipmentline',
-            name='item',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shipment_lines', to='exemptions.item'),
+            model_name="shipmentline",
+            name="item",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="shipment_lines", to="exemptions.item"
+            ),
         ),
         migrations.AddField(
-            model_name='shipmentline',
-            name='shipment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='exemptions.shipment'),
+            model_name="shipmentline",
+            name="shipment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="exemptions.shipment"
+            ),
         ),
         migrations.AddField(
-            model_name='visitfile',
-            name='visit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='exemptions.monitoringvisit'),
+            model_name="visitfile",
+            name="visit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="files", to="exemptions.monitoringvisit"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='approvedquantity',
-            constraint=models.UniqueConstraint(fields=('filing', 'item'), name='approved_quantity_once'),
+            model_name="approvedquantity",
+            constraint=models.UniqueConstraint(fields=("filing", "item"), name="approved_quantity_once"),
         ),
         migrations.AddConstraint(
-            model_name='distributionline',
-            constraint=models.UniqueConstraint(fields=('distribution', 'item'), name='distribution_line_once_per_item'),
+            model_name="distributionline",
+            constraint=models.UniqueConstraint(fields=("distribution", "item"), name="distribution_line_once_per_item"),
         ),
         migrations.AddConstraint(
-            model_name='distributionline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='distribution_line_positive'),
+            model_name="distributionline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="distribution_line_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(fields=['application', 'planned_departure_on'], name='shipment_by_dossier'),
+            model_name="shipment",
+            index=models.Index(fields=["application", "planned_departure_on"], name="shipment_by_dossier"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(condition=models.Q(('reported_on__isnull', True)), fields=['report_due_on'], name='incident_unreported'),
+            model_name="incident",
+            index=models.Index(
+                condition=models.Q(("reported_on__isnull", True)), fields=["report_due_on"], name="incident_unreported"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shipmentline',
-            constraint=models.UniqueConstraint(fields=('shipment', 'item'), name='shipment_line_once_per_item'),
+            model_name="shipmentline",
+            constraint=models.UniqueConstraint(fields=("shipment", "item"), name="shipment_line_once_per_item"),
         ),
     ]

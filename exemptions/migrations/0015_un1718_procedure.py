@@ -17,98 +17,194 @@ def move_retired_states(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exemptions', '0014_shipments_and_monitoring'),
+        ("exemptions", "0014_shipments_and_monitoring"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RunPython(move_retired_states, migrations.RunPython.noop),
         migrations.RemoveConstraint(
-            model_name='filing',
-            name='filing_one_pending_per_authority',
+            model_name="filing",
+            name="filing_one_pending_per_authority",
         ),
         migrations.RemoveConstraint(
-            model_name='filing',
-            name='filing_one_open_or_approved_per_authority',
+            model_name="filing",
+            name="filing_one_open_or_approved_per_authority",
         ),
         migrations.AddField(
-            model_name='authority',
-            name='hold_reminder_working_days',
-            field=models.PositiveIntegerField(db_default=10, default=10, help_text="Staff are reminded of a member's hold after this many working days"),
+            model_name="authority",
+            name="hold_reminder_working_days",
+            field=models.PositiveIntegerField(
+                db_default=10,
+                default=10,
+                help_text="Staff are reminded of a member's hold after this many working days",
+            ),
         ),
         migrations.AddField(
-            model_name='filing',
-            name='forwarded_at',
+            model_name="filing",
+            name="forwarded_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='filing',
-            name='linked_request',
-            field=models.TextField(blank=True, db_default='', default='', help_text='What an extension or amendment asks of the approval it follows, and why'),
+            model_name="filing",
+            name="linked_request",
+            field=models.TextField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="What an extension or amendment asks of the approval it follows, and why",
+            ),
         ),
         migrations.AddField(
-            model_name='filing',
-            name='urgent',
-            field=models.BooleanField(db_default=False, default=False, help_text='An urgent request (e.g. pandemic response): expedited, and may be filed directly'),
+            model_name="filing",
+            name="urgent",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                help_text="An urgent request (e.g. pandemic response): expedited, and may be filed directly",
+            ),
         ),
         migrations.AddField(
-            model_name='filing',
-            name='urgent_reason',
-            field=models.TextField(blank=True, db_default='', default='', help_text='Why the request is urgent'),
+            model_name="filing",
+            name="urgent_reason",
+            field=models.TextField(blank=True, db_default="", default="", help_text="Why the request is urgent"),
         ),
         migrations.AddField(
-            model_name='filing',
-            name='validity_justification',
-            field=models.TextField(blank=True, db_default='', default='', editable=False, help_text="Why the validity exceeds the authority's default"),
+            model_name="filing",
+            name="validity_justification",
+            field=models.TextField(
+                blank=True,
+                db_default="",
+                default="",
+                editable=False,
+                help_text="Why the validity exceeds the authority's default",
+            ),
         ),
         migrations.AddField(
-            model_name='item',
-            name='kind',
-            field=models.CharField(choices=[('goods', 'Goods'), ('service', 'Service (installation, training, …)')], db_default='goods', default='goods', max_length=10),
+            model_name="item",
+            name="kind",
+            field=models.CharField(
+                choices=[("goods", "Goods"), ("service", "Service (installation, training, …)")],
+                db_default="goods",
+                default="goods",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='item',
-            name='provider',
-            field=models.CharField(blank=True, db_default='', default='', help_text='Services: who provides the service', max_length=200),
+            model_name="item",
+            name="provider",
+            field=models.CharField(
+                blank=True, db_default="", default="", help_text="Services: who provides the service", max_length=200
+            ),
         ),
         migrations.AlterField(
-            model_name='authority',
-            name='expedited_no_objection_working_days',
-            field=models.PositiveIntegerField(default=2, help_text='No-objection period of urgent requests, extensions and amendments'),
+            model_name="authority",
+            name="expedited_no_objection_working_days",
+            field=models.PositiveIntegerField(
+                default=2, help_text="No-objection period of urgent requests, extensions and amendments"
+            ),
         ),
         migrations.AlterField(
-            model_name='filing',
-            name='link',
-            field=models.CharField(blank=True, choices=[('resubmission', 'New request after a denial, return or expiry'), ('extension', 'Extension of an approval'), ('amendment', 'Amendment of an approval')], db_default='', default='', max_length=20),
+            model_name="filing",
+            name="link",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("resubmission", "New request after a denial, return or expiry"),
+                    ("extension", "Extension of an approval"),
+                    ("amendment", "Amendment of an approval"),
+                ],
+                db_default="",
+                default="",
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='item',
-            name='dual_use_note',
-            field=models.TextField(blank=True, help_text='Any dual-use concern, and how end use is controlled'),
+            model_name="item",
+            name="dual_use_note",
+            field=models.TextField(blank=True, help_text="Any dual-use concern, and how end use is controlled"),
         ),
         migrations.AlterField(
-            model_name='item',
-            name='hs_code',
-            field=models.CharField(blank=True, help_text='Goods only', max_length=14, validators=[exemptions.models.validators.validate_hs_code], verbose_name='HS code'),
+            model_name="item",
+            name="hs_code",
+            field=models.CharField(
+                blank=True,
+                help_text="Goods only",
+                max_length=14,
+                validators=[exemptions.models.validators.validate_hs_code],
+                verbose_name="HS code",
+            ),
         ),
         migrations.AlterField(
-            model_name='item',
-            name='specification',
-            field=models.TextField(blank=True, help_text='Model, technical specification, pack size'),
+            model_name="item",
+            name="specification",
+            field=models.TextField(blank=True, help_text="Model, technical specification, pack size"),
         ),
         migrations.AlterField(
-            model_name='organization',
-            name='kind',
-            field=models.CharField(choices=[('ngo', 'Non-governmental organization'), ('un_agency', 'UN agency'), ('international', 'International organization'), ('red_cross', 'Red Cross and Red Crescent (ICRC, IFRC)'), ('government', 'Government')], default='ngo', max_length=20),
+            model_name="organization",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("ngo", "Non-governmental organization"),
+                    ("un_agency", "UN agency"),
+                    ("international", "International organization"),
+                    ("red_cross", "Red Cross and Red Crescent (ICRC, IFRC)"),
+                    ("government", "Government"),
+                ],
+                default="ngo",
+                max_length=20,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='filing',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['approval_proposed', 'draft', 'hold_questions', 'in_review', 'information_requested', 'interagency_consultation', 'no_objection_period', 'on_hold', 'submitted', 'with_forwarder'])), fields=('application', 'authority'), name='filing_one_pending_per_authority'),
+            model_name="filing",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "approval_proposed",
+                            "draft",
+                            "hold_questions",
+                            "in_review",
+                            "information_requested",
+                            "interagency_consultation",
+                            "no_objection_period",
+                            "on_hold",
+                            "submitted",
+                            "with_forwarder",
+                        ],
+                    )
+                ),
+                fields=("application", "authority"),
+                name="filing_one_pending_per_authority",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='filing',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['approval_proposed', 'draft', 'hold_questions', 'in_review', 'information_requested', 'interagency_consultation', 'no_objection_period', 'on_hold', 'submitted', 'with_forwarder', 'approved', 'extension_requested']), models.Q(('link__in', ['extension', 'amendment']), _negated=True)), fields=('application', 'authority'), name='filing_one_open_or_approved_per_authority'),
+            model_name="filing",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "approval_proposed",
+                            "draft",
+                            "hold_questions",
+                            "in_review",
+                            "information_requested",
+                            "interagency_consultation",
+                            "no_objection_period",
+                            "on_hold",
+                            "submitted",
+                            "with_forwarder",
+                            "approved",
+                            "extension_requested",
+                        ],
+                    ),
+                    models.Q(("link__in", ["extension", "amendment"]), _negated=True),
+                ),
+                fields=("application", "authority"),
+                name="filing_one_open_or_approved_per_authority",
+            ),
         ),
     ]

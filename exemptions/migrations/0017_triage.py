@@ -7,41 +7,98 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exemptions', '0016_ofac_routes'),
+        ("exemptions", "0016_ofac_routes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='item',
-            name='export_classification',
-            field=models.CharField(blank=True, db_default='', default='', help_text='US-origin goods: EAR99 or the ECCN (e.g. 3A001)', max_length=20, validators=[exemptions.models.validators.validate_export_classification]),
+            model_name="item",
+            name="export_classification",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="US-origin goods: EAR99 or the ECCN (e.g. 3A001)",
+                max_length=20,
+                validators=[exemptions.models.validators.validate_export_classification],
+            ),
         ),
         migrations.AddField(
-            model_name='item',
-            name='us_origin',
-            field=models.BooleanField(db_default=False, default=False, help_text='Made in the US, or with more than de minimis US content', verbose_name='US origin'),
+            model_name="item",
+            name="us_origin",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                help_text="Made in the US, or with more than de minimis US content",
+                verbose_name="US origin",
+            ),
         ),
         migrations.CreateModel(
-            name='RequiredAuthority',
+            name="RequiredAuthority",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('triage', 'Proposed by the triage'), ('applicant', 'Added by the applicant')], max_length=10)),
-                ('route', models.CharField(blank=True, help_text='The route the triage proposes, e.g. ofac_gl', max_length=20)),
-                ('reason', models.TextField(blank=True, help_text='Why the dossier needs this authority, in plain words')),
-                ('rule', models.CharField(blank=True, help_text='The triage rule that proposed it', max_length=40)),
-                ('dropped_at', models.DateTimeField(blank=True, null=True)),
-                ('drop_reason', models.TextField(blank=True, help_text='Why the applicant does not seek this authority')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='requirements', to='exemptions.application')),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='exemptions.authority')),
-                ('dropped_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("triage", "Proposed by the triage"), ("applicant", "Added by the applicant")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "route",
+                    models.CharField(
+                        blank=True, help_text="The route the triage proposes, e.g. ofac_gl", max_length=20
+                    ),
+                ),
+                (
+                    "reason",
+                    models.TextField(blank=True, help_text="Why the dossier needs this authority, in plain words"),
+                ),
+                ("rule", models.CharField(blank=True, help_text="The triage rule that proposed it", max_length=40)),
+                ("dropped_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "drop_reason",
+                    models.TextField(blank=True, help_text="Why the applicant does not seek this authority"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="requirements",
+                        to="exemptions.application",
+                    ),
+                ),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="exemptions.authority"
+                    ),
+                ),
+                (
+                    "dropped_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['authority__code'],
-                'constraints': [models.UniqueConstraint(fields=('application', 'authority'), name='required_authority_once'), models.CheckConstraint(condition=models.Q(('dropped_at__isnull', True), models.Q(('drop_reason', ''), _negated=True), _connector='OR'), name='required_authority_dropped_with_reason')],
+                "ordering": ["authority__code"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("application", "authority"), name="required_authority_once"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("dropped_at__isnull", True), models.Q(("drop_reason", ""), _negated=True), _connector="OR"
+                        ),
+                        name="required_authority_dropped_with_reason",
+                    ),
+                ],
             },
         ),
     ]

@@ -187,6 +187,9 @@ class Filing(models.Model):
         max_length=40, blank=True, editable=False, help_text="The authority's case number while pending (OFAC)"
     )
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # An authority that registers what it receives (BIS) counts its clock from then, under this number.
+    registration_number = models.CharField(max_length=20, blank=True, default="", db_default="", editable=False)
+    registered_at = models.DateTimeField(null=True, blank=True, editable=False)
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     valid_from_on = models.DateField(null=True, blank=True, editable=False)

@@ -52,6 +52,11 @@ class Authority(models.Model):
     )
     time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA zone in which deadlines fall due")
     review_sla_working_days = models.PositiveIntegerField(default=30, help_text="Reviewer SLA from submission")
+    review_calendar_days = models.PositiveIntegerField(
+        default=90,
+        db_default=90,
+        help_text="Review in calendar days from registration, where the procedure counts so (BIS)",
+    )
     applicant_reply_working_days = models.PositiveIntegerField(default=10)
     no_objection_working_days = models.PositiveIntegerField(default=5)
     expedited_no_objection_working_days = models.PositiveIntegerField(

@@ -6,6 +6,10 @@ the engine, the notifications, the web and API faces, the demo and the diagrams 
 state or an action is named here and nowhere else.
 """
 
+from .bis import (
+    BIS,
+    BIS_STATES,
+)
 from .core import (
     CONDITIONS,
     CONFIRMATION,
@@ -84,24 +88,30 @@ from .vocabulary import (
     IAN7_ELEMENTS,
     INITIAL,
     INTERNAL,
+    ITEM_QUANTITIES,
     LATEST_DATE,
     LICENCE_ELEMENTS,
     MONTHS,
+    NOT_REGISTERED,
     POST_INFORMATION_REQUEST,
     POST_RESPONSE,
     PRIMARY,
     RECORD_APPROVAL,
+    RECORD_APPROVED_QUANTITIES,
     RECORD_CASE_NUMBER,
     RECORD_CLEARANCE,
     RECORD_COMMITTEE_APPROVAL,
     RECORD_DISPOSITION,
     RECORD_REFUSAL,
+    RECORD_REGISTRATION,
     RECORD_TRANSMISSION,
     REDACT_SNAPSHOT,
+    REGISTERED,
     REPORT_COUNTS_FROM,
     REVIEWER,
     REVIEWER_CHOICE,
     REVIEWERS,
+    ROUTING_GUARDS,
     SCREEN_PARTIES,
     SCREENING_HIT,
     SECONDARY,
@@ -115,7 +125,7 @@ from .vocabulary import (
 )
 from .words import DONE, done_sentence
 
-PROCEDURES = {p.key: p for p in (UN1718, OFAC, OFAC_GL, GENERIC)}
+PROCEDURES = {p.key: p for p in (UN1718, OFAC, OFAC_GL, BIS, GENERIC)}
 # The procedures an authority's filings may follow, by the authority's own (default) procedure, which comes first:
 # OFAC licenses specifically or is notified under its general licence for NGOs.
 ROUTES = {OFAC.key: (OFAC.key, OFAC_GL.key)}
@@ -241,6 +251,14 @@ __all__ = [
     "routes_of",
     "UN1718_STATES",
     "UN1718",
+    "BIS_STATES",
+    "BIS",
+    "REGISTERED",
+    "NOT_REGISTERED",
+    "ROUTING_GUARDS",
+    "RECORD_REGISTRATION",
+    "RECORD_APPROVED_QUANTITIES",
+    "ITEM_QUANTITIES",
     "PROCEDURES",
     "ALL_STATES",
     "ALL_ACTIONS",

@@ -23,6 +23,7 @@ from .vocabulary import (
     POST_INFORMATION_REQUEST,
     POST_RESPONSE,
     PRIMARY,
+    ROUTING_GUARDS,
     SHARED,
     SYSTEM,
     TEXT,
@@ -138,6 +139,9 @@ class PayloadField:
     justification: str | None = None
     # TEXT: the value is one of these (value, label) pairs; empty: any text.
     choices: tuple[tuple[str, str], ...] = ()
+    # TEXT: the whole value matches this regular expression; `pattern_hint` says the rule as a person reads it.
+    pattern: str | None = None
+    pattern_hint: str = ""
     # What the applicant may read: the fields an authority fills in for them (reasons, conditions, validity) are
     # SHARED; a field only the authority should read is INTERNAL.
     audience: str = SHARED
@@ -278,7 +282,7 @@ class Procedure:
     @property
     def takes_forwarded_requests(self) -> bool:
         """Requests reach this authority directly or through a forwarding body, as each filing's channel says."""
-        return any(t.guard for t in self.transitions)
+        return any(t.guard in ROUTING_GUARDS for t in self.transitions)
 
     @property
     def expedited_deadlines(self) -> tuple[tuple[str, str], ...]:
@@ -296,7 +300,8 @@ class Procedure:
     def path_to(self, state: str, *, start: str = "", admits=None) -> list[Transition]:
         """The shortest run of state-changing transitions from `start` (the initial state) into `state`,
         preferring declaration order: how the demo, the benchmark data and the tests reach a state. `admits`,
-        when given, says which guarded transitions a particular filing may take."""
+        when given, says which guarded transitions a particular filing may take (a path may bring about the
+        facts of the other guards, e.g. a registration, so only routing guards are asked)."""
         start = start or INITIAL
         came_from: dict[str, tuple[str, Transition] | None] = {start: None}
         queue = deque([start])
@@ -305,7 +310,7 @@ class Procedure:
             if here == state:
                 break
             for t in self.transitions:
-                if t.guard and admits is not None and not admits(t):
+                if t.guard in ROUTING_GUARDS and admits is not None and not admits(t):
                     continue
                 if here in t.sources and t.target and t.target not in came_from:
                     came_from[t.target] = (here, t)

@@ -56,11 +56,18 @@ RECORD_CLEARANCE = "record_clearance"  # silence cleared a notification: it cove
 # The effects that decide a filing (write its decided_at): what processing times count to.
 DECIDING_EFFECTS = frozenset({RECORD_APPROVAL, RECORD_COMMITTEE_APPROVAL, RECORD_REFUSAL, RECORD_CLEARANCE})
 RECORD_CASE_NUMBER = "record_case_number"  # the authority's case number of a pending request, not its licence number
+RECORD_REGISTRATION = "record_registration"  # BIS's registration number; its 90-day clock runs from then
+RECORD_APPROVED_QUANTITIES = "record_approved_quantities"  # an approval in part: what may ship of each item
 
 # Conditions a transition may be declared with (`Transition.guard`); the engine holds one predicate per name. Two
 # transitions of one name and source with different guards route a case (e.g. a submit direct or via a forwarder).
 FILED_DIRECT = "filed_direct"  # the filing's channel is direct submission
 FILED_THROUGH_FORWARDER = "filed_through_forwarder"  # a Member State, the Resident Coordinator or the Secretary
+REGISTERED = "registered"  # the authority has registered the application (Filing.registration_number)
+NOT_REGISTERED = "not_registered"
+# Guards that pick a route from facts fixed when the request is filed. The others are facts a path brings about
+# (a registration), so a path through the procedure may pass them before they hold.
+ROUTING_GUARDS = frozenset({FILED_DIRECT, FILED_THROUGH_FORWARDER})
 # The filing's flag that puts it on an authority's expedited track (`Deadline.working_days_setting_when`): urgent
 # requests, extensions and amendments (Filing.is_expedited).
 EXPEDITED = "is_expedited"
@@ -68,6 +75,8 @@ EXPEDITED = "is_expedited"
 GUARD_DESCRIPTIONS = {
     FILED_DIRECT: "when filed directly",
     FILED_THROUGH_FORWARDER: "when sent through a Member State, the Resident Coordinator or the Committee Secretary",
+    REGISTERED: "once the authority has registered the application",
+    NOT_REGISTERED: "until the authority has registered the application",
 }
 SCREEN_PARTIES = "screen_parties"  # the filed dossier's parties against the sanctions lists, frozen on the filing
 RECORD_DISPOSITION = "record_disposition"  # a reviewer's verdict on a screening hit
@@ -108,3 +117,4 @@ INITIAL = "draft"  # every procedure's first state: a filing being prepared, not
 # Kinds of payload field (`PayloadField.kind`).
 DATE, TEXT, REVIEWER_CHOICE, DOCUMENT, MONTHS = "date", "text", "reviewer", "document", "months"
 SCREENING_HIT = "screening_hit"  # a hit of one of the filing's screening runs, by id
+ITEM_QUANTITIES = "item_quantities"  # {item id: quantity} over the dossier's items, each from 0 to the quantity asked

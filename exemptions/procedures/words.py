@@ -31,6 +31,10 @@ DONE = {
     "confirm_approval": "The approval is confirmed and the applicant is notified.",
     "dispose_screening_hit": "Your verdict on the screening hit is recorded.",
     "record_case_number": "The case number is recorded; the applicant reads it beside the request.",
+    "register_application": "The registration is recorded; the review clock runs from it.",
+    "approve_in_part": "The approval in part is recorded; shipments are held to the quantities you approved.",
+    "refer": "The referral is recorded; the review clock keeps running while the agencies review.",
+    "conclude_referral": "The referral is over; the case is back in your review.",
 }
 
 

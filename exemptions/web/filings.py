@@ -72,6 +72,7 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
     return {
         "filing": filing,
         "application": filing.application,
+        "approved_quantities": list(filing.approved_quantities.select_related("item").order_by("item_id")),
         "status_label": state_label(filing.status),
         "deadline_label": deadline_label(filing, side),
         "overdue": overdue_for(filing, side),

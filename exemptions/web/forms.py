@@ -345,7 +345,10 @@ class ActionForm(forms.Form):
             )
         self.fields["version"].initial = filing.version
         for field in transition.payload:
-            self.fields[field.name] = self._payload_field(field, filing, reviewers)
+            if field.kind == procedures.ITEM_QUANTITIES:
+                self.fields.update(self._quantity_fields(field, filing))
+            else:
+                self.fields[field.name] = self._payload_field(field, filing, reviewers)
         if transition.note_required or transition.payload:
             self.fields["note"] = forms.CharField(
                 label=self._note_label(transition),
@@ -387,13 +390,36 @@ class ActionForm(forms.Form):
         widget = forms.Textarea(attrs={"rows": 3}) if field.name in _LONG_TEXT else forms.TextInput()
         return forms.CharField(widget=widget, **options)
 
+    @staticmethod
+    def _quantity_fields(field, filing) -> dict:
+        """One number per item of the dossier (`<field>-<item id>`), starting from the quantity asked."""
+        return {
+            f"{field.name}-{item.pk}": forms.DecimalField(
+                label=f"{item.description}: approved quantity ({item.unit})",
+                required=False,
+                min_value=0,
+                max_digits=14,
+                decimal_places=3,
+                initial=item.quantity,
+                help_text=f"{item.quantity.normalize():f} {item.unit} asked; empty or 0: not approved",
+            )
+            for item in filing.application.items.order_by("id")
+        }
+
     @property
     def is_simple(self) -> bool:
         """A one-click action: nothing to fill in but the hidden version."""
         return set(self.fields) == {"version"}
 
     def payload(self) -> dict:
-        return {f.name: self.cleaned_data.get(f.name) for f in self.transition.payload if f.kind != procedures.DOCUMENT}
+        values = {}
+        for f in self.transition.payload:
+            if f.kind == procedures.ITEM_QUANTITIES:
+                start = f"{f.name}-"
+                values[f.name] = {k[len(start) :]: v for k, v in self.cleaned_data.items() if k.startswith(start)}
+            elif f.kind != procedures.DOCUMENT:
+                values[f.name] = self.cleaned_data.get(f.name)
+        return values
 
     def files_by_field(self) -> dict:
         return {f.name: self.cleaned_data.get(f.name) for f in self.transition.payload if f.kind == procedures.DOCUMENT}

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from exemptions import demo, demo_aftercare, demo_triage
+from exemptions import demo, demo_aftercare, demo_bis, demo_triage
 
 
 class Command(BaseCommand):
@@ -21,6 +21,7 @@ class Command(BaseCommand):
                 "seed_demo creates logins with a known password; it runs only with DEBUG on (or --force)."
             )
         users, created = demo.seed()
+        created += demo_bis.seed(users)
         shipments = demo_aftercare.seed()
         organization = users["applicant"].memberships.get().organization
         triaged = demo_triage.seed(organization, users["applicant"], timezone.localdate())
