@@ -37,6 +37,7 @@ from .declarations import (
     State,
     Transition,
 )
+from .eu import EU
 from .ofac import (
     OFAC,
     OFAC_STATES,
@@ -107,7 +108,8 @@ from .vocabulary import (
 )
 from .words import DONE, done_sentence
 
-PROCEDURES = {p.key: p for p in (UN1718, OFAC, GENERIC)}
+PROCEDURES = {p.key: p for p in (UN1718, OFAC, EU, GENERIC)}
+assert all(set(p.requires_approval_from) <= PROCEDURES.keys() for p in PROCEDURES.values()), "unknown prerequisite"
 ALL_STATES = {s.name: s for p in PROCEDURES.values() for s in p.states}  # the first declaration of each name
 ALL_ACTIONS = {name for p in PROCEDURES.values() for name in p.action_names}
 # A request no authority has ruled on yet, in any procedure: the database holds one per (dossier, authority).
@@ -213,6 +215,7 @@ __all__ = [
     "retention_transition",
     "screening_transition",
     "core_transitions",
+    "EU",
     "OFAC_STATES",
     "OFAC",
     "UN1718_STATES",
