@@ -391,8 +391,12 @@ def _cases(organizations, users, now) -> int:
             continue  # already seeded
         present = [a for a in authorities if row < len(a.procedure.states)]
         joining = generic[row % len(generic) :][:1] if generic else []
-        main = [a for a in present if a not in generic or a in joining]
-        groups = [(title, main), (f"{title} (part 2)", [a for a in present if a not in main])]
+        # A filing that waits on another authority's approval (EU on UN 1718) has a dossier of its own, where that
+        # approval is granted first.
+        waiting = [a for a in present if a.procedure.requires_approval_from]
+        main = [a for a in present if (a not in generic or a in joining) and a not in waiting]
+        rest = [a for a in present if a not in main and a not in waiting]
+        groups = [(title, main), (f"{title} (part 2)", rest), (f"{title} (after the UN approval)", waiting)]
         for group_title, group in groups:
             if group:
                 created += _file_dossier(group_title, row, group, authorities, organization, applicant, users, now)
@@ -416,9 +420,13 @@ def _file_dossier(title, row, group, authorities, organization, applicant, users
         kind=Document.Kind.COVER_LETTER,
         application=application,
     )
-    plans = []
+    plans, states = [], {a.pk: a.procedure.states[row].name for a in group}
+    filed = [a for a in group if not a.procedure.state(states[a.pk]).initial]  # a draft may wait: it shows how
+    for key in sorted({k for a in filed for k in a.procedure.requires_approval_from}):
+        needed = next(a for a in authorities if a.workflow_key == key)
+        group, states[needed.pk] = [needed, *group], needed.procedure.states_where(grants_validity=True)[0]
     for authority in group:
-        procedure, state = authority.procedure, authority.procedure.states[row].name
+        procedure, state = authority.procedure, states[authority.pk]
         people = dict(
             applicant=applicant,
             reviewer=_member(users, Role.REVIEWER, authority.code),

@@ -105,7 +105,7 @@ def filing_order(filing: Filing, siblings: list[Filing], visible: set[int]) -> d
                 "procedure_name": w.procedure.name,
                 "authority": w.on.authority.code if w.on else None,
                 "reference": w.on.reference if w.on and w.on.pk in visible else None,
-                "approved": w.approved,
+                "in_force": w.approved,
             }
             for w in waits(filing, siblings)
         ],

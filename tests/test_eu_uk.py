@@ -124,7 +124,7 @@ def test_the_dependency_is_shown_on_both_filings_in_the_api(shipping_dossier, eu
             "procedure_name": procedures.UN1718.name,
             "authority": "UN1718",
             "reference": un.reference,
-            "approved": False,
+            "in_force": False,
         }
     ]
     assert un.reference in order["waiting_on"][0]
@@ -134,7 +134,7 @@ def test_the_dependency_is_shown_on_both_filings_in_the_api(shipping_dossier, eu
 
     engine.apply(un, "confirm_approval", staff_un)
     order = client.get(f"/api/v1/filings/{eu.reference}/").json()["filing_order"]
-    assert order["files_after"][0]["approved"] is True and order["waiting_on"] == []
+    assert order["files_after"][0]["in_force"] is True and order["waiting_on"] == []
     un_order = client.get(f"/api/v1/filings/{un.reference}/").json()["filing_order"]
     assert un_order["needed_by"][0]["waiting"] is False
 
@@ -159,7 +159,7 @@ def test_an_eu_reviewer_reads_the_dependency_without_the_un_case_reference(
     eu_reviewer = factories.authority_member("EU")
     order = factories.api_client(eu_reviewer).get(f"/api/v1/filings/{eu.reference}/").json()["filing_order"]
     assert order["files_after"][0]["reference"] is None  # another authority's case: named by its authority only
-    assert order["files_after"][0]["authority"] == "UN1718" and order["files_after"][0]["approved"] is True
+    assert order["files_after"][0]["authority"] == "UN1718" and order["files_after"][0]["in_force"] is True
 
 
 # --- cleared to ship ----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from exemptions.demo import drive, payload_for
 from exemptions.models import Authority, Event, Filing, Role, ScreeningHit, ScreeningRun
 from tests import factories
 
-AUTHORITY_OF = {"un1718": "UN1718", "ofac": "OFAC", "generic": "BIS"}
+AUTHORITY_OF = {"un1718": "UN1718", "ofac": "OFAC", "eu": "EU", "generic": "BIS"}
 A, R, S, SYS = "applicant", "reviewer", "staff", "system"
 
 # DESIGN.md section 4, written out by hand: (from, action, to, roles). The declaration must contain these.
@@ -41,6 +41,8 @@ REVIEWERS_DECIDE = [
 ]
 SPECIFIC_EDGES = {
     "generic": [*REVIEWERS_DECIDE, ("in_review", "approve", "approved", {R, S})],
+    # The generic review, filed only after the dossier's UN 1718 approval (tests/test_eu_uk.py).
+    "eu": [*REVIEWERS_DECIDE, ("in_review", "approve", "approved", {R, S})],
     "ofac": [
         *REVIEWERS_DECIDE,
         ("in_review", "approve", "approved", {R, S}),
@@ -103,7 +105,11 @@ def people(org, applicant):
 def filing_in(state, code, people, dossier):
     # A request waits with a forwarding body only when it was sent through one.
     channel = {"submission_channel": Filing.Channel.RESIDENT_COORDINATOR} if state == "with_forwarder" else None
-    filing = services.create_filing(dossier, Authority.objects.get(code=code), people[A], channel=channel)
+    authority = Authority.objects.get(code=code)
+    for key in authority.procedure.requires_approval_from:  # EU: the dossier's UN 1718 approval comes first
+        today = timezone.localdate()
+        factories.approved_filing(dossier, AUTHORITY_OF[key], people[A], today, today + dt.timedelta(days=180))
+    filing = services.create_filing(dossier, authority, people[A], channel=channel)
     started = timezone.now() - dt.timedelta(days=300)
     return drive(filing, state, applicant=people[A], reviewer=people[R], staff=people[S], started_at=started)
 

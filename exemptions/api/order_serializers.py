@@ -12,7 +12,7 @@ class FilesAfterSerializer(serializers.Serializer):
     procedure_name = serializers.CharField()
     authority = serializers.CharField(allow_null=True, help_text="Its authority, once the dossier has such a filing")
     reference = serializers.CharField(allow_null=True, help_text="That filing, if you may open it")
-    approved = serializers.BooleanField(help_text="Approved and still valid")
+    in_force = serializers.BooleanField(help_text="Approved and still valid")
 
 
 class NeededBySerializer(serializers.Serializer):
