@@ -267,7 +267,9 @@ def test_every_working_day_deadline_lands_on_a_working_day_over_random_pauses(
     crew = people(code, applicant)
     procedure = Authority.objects.get(code=code).procedure
     stops = clock_stops(procedure)
-    filing = factories.filing(factories.complete_dossier(org, applicant), code, applicant)
+    dossier = factories.complete_dossier(org, applicant)
+    factories.prerequisites_approved(dossier, code, applicant)
+    filing = factories.filing(dossier, code, applicant)
     at = START + dt.timedelta(minutes=start_minute)
     for gap, stopped_for, which in pauses:
         state, stop, resume = stops[which % len(stops)]
