@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.http import FileResponse
 from django.utils import timezone
 
-from . import engine, procedures, reports
+from . import engine, prerequisites, procedures, reports
 from .models import (
     MAX_ITEMS_PER_DOSSIER,
     MAX_PARTIES_PER_DOSSIER,
@@ -266,12 +266,14 @@ def _second_open_error(blocking: Filing) -> ValidationError:
 
 def file_with(application: Application, authorities, by, channel=None) -> list[Filing]:
     """Create and submit one filing per authority, all or none (a missing element stops them all). Runs under the
-    dossier's lock from the first check to the last snapshot. `channel`: as create_filing takes it."""
+    dossier's lock from the first check to the last snapshot. `channel`: as create_filing takes it. A filing that
+    must wait on another's approval (EU on UN 1718) stays a draft: the applicant is emailed when it can be filed."""
     with transaction.atomic():
         lock_dossier(application)
         filings = [create_filing(application, authority, by, channel=channel) for authority in authorities]
         for filing in filings:
-            engine.apply(filing, filing.procedure.action_with_effect(procedures.SNAPSHOT_DOSSIER), by)
+            if not prerequisites.waiting_on(filing):
+                engine.apply(filing, filing.procedure.action_with_effect(procedures.SNAPSHOT_DOSSIER), by)
     return filings
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from exemptions import clearance, engine, notifications, outbox, procedures
@@ -96,6 +97,20 @@ def test_the_web_refuses_with_a_message_naming_the_un_filing_and_files_after_the
     response = client.post(url, {"submit-version": eu.version}, follow=True)
     assert response.status_code == 200
     assert Filing.objects.get(pk=eu.pk).submitted_at is not None
+
+
+def test_filing_with_un_and_eu_at_once_files_the_un_request_and_keeps_the_eu_one_as_a_waiting_draft(
+    shipping_dossier, applicant
+):
+    chosen = [Authority.objects.get(code=code).pk for code in ("UN1718", "EU")]
+    url = reverse("application_file", args=[shipping_dossier.reference])
+    response = factories.web_client(applicant).post(url, {"authorities": chosen}, follow=True)
+    assert response.status_code == 200
+    un, eu = (shipping_dossier.filings.get(authority__code=code) for code in ("UN1718", "EU"))
+    assert un.submitted_at is not None and eu.status == procedures.INITIAL
+    flashed = " ".join(str(m) for m in response.context["messages"])
+    assert f"Filed with UN1718 ({un.reference})" in flashed
+    assert f"{eu.reference} cannot be filed before {un.reference}" in flashed and "kept as a draft" in flashed
 
 
 def test_the_api_refuses_with_409_naming_the_un_filing_and_files_after_the_approval(
