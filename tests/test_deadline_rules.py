@@ -228,7 +228,7 @@ def test_a_resumed_clock_skips_the_un_headquarters_holidays(dossier, applicant):
 
 # --- the property: every working-day deadline lands on a working day of the authority's calendar ----
 
-AUTHORITY_CODES = ["UN1718", "OFAC", "BIS", "EU", "UK-OFSI"]
+AUTHORITY_CODES = ["UN1718", "OFAC", "BIS", "EU", "UK-OFSI", "UK-ECJU"]
 START = dt.datetime(2025, 1, 1, tzinfo=UTC)
 MINUTES_TO_MID_2027 = int((dt.datetime(2027, 6, 30, tzinfo=UTC) - START).total_seconds() // 60)
 
