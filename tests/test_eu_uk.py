@@ -104,6 +104,8 @@ def test_filing_with_un_and_eu_at_once_files_the_un_request_and_keeps_the_eu_one
 ):
     chosen = [Authority.objects.get(code=code).pk for code in ("UN1718", "EU")]
     url = reverse("application_file", args=[shipping_dossier.reference])
+    check = factories.web_client(applicant).get(url, {"authorities": chosen}).content.decode()
+    assert "the EU request is kept as a draft, and we email you when it can be filed" in check
     response = factories.web_client(applicant).post(url, {"authorities": chosen}, follow=True)
     assert response.status_code == 200
     un, eu = (shipping_dossier.filings.get(authority__code=code) for code in ("UN1718", "EU"))
