@@ -37,7 +37,7 @@ class Wait:
             )
         return (
             f"{self.waiting.reference} cannot be filed before {self.on.reference} ({self.on.authority.code}) is "
-            f"approved; it is now {self.on.state.applicant_label.lower()}{basis}."
+            f"approved (its status now: {self.on.state.applicant_label}){basis}."
         )
 
 
