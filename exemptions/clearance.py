@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from . import prerequisites, procedures
 from .models import Application, ScreeningHit
 
 # Prefetch it inside the filings' queryset: `Prefetch("filings", queryset=….prefetch_related(BLOCKING_HITS))`.
@@ -67,7 +68,9 @@ def cleared_to_ship(application: Application, today: dt.date | None = None) -> C
     for authority in authorities:
         own = [f for f in filings if f.authority_id == authority.pk]
         if not own:
-            blockers.append(f"Not yet filed with {authority.code} ({authority.name}).")
+            after = " and ".join(procedures.procedure_for(k).name for k in authority.procedure.requires_approval_from)
+            when = f", filed after the {after}" if after else ""
+            blockers.append(f"Not yet filed with {authority.code} ({authority.name}){when}.")
             continue
         valid = [
             (f.valid_from_on, f.valid_until_on)
@@ -75,7 +78,7 @@ def cleared_to_ship(application: Application, today: dt.date | None = None) -> C
             if f.state.grants_validity and f.valid_from_on and f.valid_until_on and f.valid_until_on >= today
         ]
         if not valid:
-            blockers.append(_why_not_approved(authority.code, own, today))
+            blockers.append(_why_not_approved(authority.code, own, today, filings))
             continue
         for gap_start, gap_end in _uncovered(valid, effective_start, end):
             if gap_end == end and gap_start > effective_start:
@@ -94,6 +97,12 @@ def cleared_to_ship(application: Application, today: dt.date | None = None) -> C
             else:
                 blockers.append(f"{authority.code} approvals leave a gap from {_day(gap_start)} to {_day(gap_end)}.")
     return Clearance(not blockers, blockers)
+
+
+def _awaited(wait: prerequisites.Wait) -> str:
+    if wait.on is None:
+        return f"an approved {wait.procedure.name} (not requested yet) before it can be filed"
+    return f"the {wait.on.authority.code} approval ({wait.on.reference}, {wait.on.state.applicant_label.lower()}) before it can be filed"
 
 
 def blocking_hits(filing) -> list[ScreeningHit]:
@@ -119,9 +128,12 @@ def screening_blockers(filings) -> list[str]:
     return blockers
 
 
-def _why_not_approved(code: str, filings, today: dt.date) -> str:
+def _why_not_approved(code: str, filings, today: dt.date, every_filing) -> str:
     latest = max(filings, key=lambda f: (f.created_at, f.pk))
     state = latest.state
+    # A draft that may not be filed yet names what it waits on (EU: the 1718 Committee's approval).
+    if waits := prerequisites.waiting_on(latest, every_filing, today):
+        return f"{code} filing {latest.reference} waits on " + " and ".join(_awaited(w) for w in waits) + "."
     lapsed = state.grants_validity and latest.valid_until_on and latest.valid_until_on < today
     if state.lapsed or lapsed:
         return f"{code} approval expired on {_day(latest.valid_until_on)}."

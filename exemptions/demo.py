@@ -401,8 +401,12 @@ def _cases(organizations, users, now) -> int:
             continue  # already seeded
         present = [a for a in authorities if row < len(a.procedure.states)]
         joining = generic[row % len(generic) :][:1] if generic else []
-        main = [a for a in present if a not in generic or a in joining]
-        groups = [(title, main), (f"{title} (part 2)", [a for a in present if a not in main])]
+        # A filing that waits on another authority's approval (EU on UN 1718) has a dossier of its own, where that
+        # approval is granted first.
+        waiting = [a for a in present if a.procedure.requires_approval_from]
+        main = [a for a in present if (a not in generic or a in joining) and a not in waiting]
+        rest = [a for a in present if a not in main and a not in waiting]
+        groups = [(title, main), (f"{title} (part 2)", rest), (f"{title} (after the UN approval)", waiting)]
         for group_title, group in groups:
             if group:
                 created += _file_dossier(group_title, row, group, authorities, organization, applicant, users, now)
@@ -412,12 +416,19 @@ def _cases(organizations, users, now) -> int:
 def _file_dossier(title, row, group, authorities, organization, applicant, users, now) -> int:
     """A dossier filed with each authority of `group`, every filing driven into its row's state. When each
     case begins is rehearsed first; the dossier ships two months after the last one began."""
+    plans, states = [], {a.pk: a.procedure.states[row].name for a in group}
+    filed = [a for a in group if not a.procedure.state(states[a.pk]).initial]  # a draft may wait: it shows how
+    needed = [
+        a for a in authorities if a.workflow_key in {k for f in filed for k in f.procedure.requires_approval_from}
+    ]
+    for authority in needed:  # granted first, with no listed party to hold it up, and not extended
+        group, states[authority.pk] = [authority, *group], authority.procedure.states_where(grants_validity=True)[0]
     application = services.create_application(
         organization,
         applicant,
         **{**dossier_fields(row, now.date()), "title": title},
         items=[{**fields, "specification": "As per supplier datasheet."} for fields in item_fields(row)],
-        parties=party_fields(row=row),
+        parties=party_fields(row=-1 if needed else row),
     )
     content = b"%PDF-1.4\n% demo cover letter for " + application.reference.encode() + b"\n%%EOF\n"
     services.attach_document(
@@ -426,15 +437,15 @@ def _file_dossier(title, row, group, authorities, organization, applicant, users
         kind=Document.Kind.COVER_LETTER,
         application=application,
     )
-    plans = []
     for authority in group:
-        procedure, state = authority.procedure, authority.procedure.states[row].name
+        procedure, state = authority.procedure, states[authority.pk]
         people = dict(
             applicant=applicant,
             reviewer=_member(users, Role.REVIEWER, authority.code),
             staff=_member(users, Role.STAFF, authority.code),
         )
-        channel = CHANNELS[row % len(CHANNELS)] if procedure.takes_forwarded_requests else None
+        turn = 0 if authority in needed else row  # an approval granted first came the usual way: a Member State
+        channel = CHANNELS[turn % len(CHANNELS)] if procedure.takes_forwarded_requests else None
         filing = services.create_filing(application, authority, applicant, channel=channel)
         if procedure.state(state).initial:
             started = now - RECENTLY
@@ -450,7 +461,11 @@ def _file_dossier(title, row, group, authorities, organization, applicant, users
         drive(filing, state, started_at=started, **people)
         attach_licence(filing, people["reviewer"])
         _clear_rule_flags(filing, people["reviewer"])
-    extensions = [_extension(filing, people) for filing, _, _, people in plans if _extends(filing)]
+    extensions = [
+        _extension(filing, people)
+        for filing, _, _, people in plans
+        if _extends(filing) and filing.authority not in needed
+    ]
     return len(plans) + len(extensions)
 
 

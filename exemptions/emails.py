@@ -20,7 +20,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 
-from . import deadlines, procedures, visibility
+from . import deadlines, prerequisites, procedures, visibility
 from .models import DECISION_KINDS, Filing, Membership, OutgoingEmail, Profile, Role, ScreeningHit
 from .reminder_schedule import DEADLINE_WORDING
 
@@ -134,6 +134,8 @@ class Composer:
             return self._screening_hit(email)
         if email.family == OutgoingEmail.Family.INCIDENT:
             return self._incident_reminder(email)
+        if email.family == OutgoingEmail.Family.READY_TO_FILE:
+            return self._ready_to_file(email)
         return self._deadline_reminder(email)
 
     def _deadline_reminder(self, email: OutgoingEmail) -> EmailMultiAlternatives:
@@ -287,6 +289,20 @@ class Composer:
             "url": settings.SITE_URL + settings.SHIPMENTS_PATH.format(reference=application.reference),
         }
         return render_email("incident", context, email.recipient)
+
+    def _ready_to_file(self, email: OutgoingEmail) -> EmailMultiAlternatives:
+        filing, approval = email.filing, email.event.filing
+        if not filing.state.initial or prerequisites.waiting_on(filing):
+            raise Obsolete(f"{filing.reference} is no longer a draft ready to file")
+        context = {
+            "filing": filing,
+            "approval": approval,
+            "event": email.event,
+            "basis": filing.procedure.requirement_basis,
+            "url": filing_url(filing) + "#actions",
+            "approval_url": filing_url(approval),
+        }
+        return render_email("ready_to_file", context, email.recipient)
 
 
 def approved_quantities(filing, event) -> list[dict]:

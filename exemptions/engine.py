@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import clocks, committee, deadlines, general_licence, payloads, publisher, registration, snapshot
+from . import clocks, committee, deadlines, general_licence, payloads, prerequisites, publisher, registration, snapshot
 from . import procedures as p
 from .models import (
     AUTHORITY_ROLES,
@@ -60,6 +60,10 @@ class ActionNotAllowed(WorkflowError):
 
 class Conflict(WorkflowError):
     """The filing is not in a state that allows the action, or another user changed it first (API: 409)."""
+
+
+class WaitingOnApproval(Conflict):
+    """The filing may not be filed before another filing of its dossier is approved (prerequisites.py; API: 409)."""
 
 
 # --- who may do what ---------------------------------------------------------------------------
@@ -347,6 +351,8 @@ def apply(
             f"{filing.reference} was changed by someone else after you read it (version {filing.version}, not "
             f"{expected_version}). Reload it and try again."
         )
+    if refusal := prerequisites.check(filing, transition):
+        raise WaitingOnApproval(refusal)
     actor = None if by == SYSTEM else by
     cleaned = payloads.clean(transition, filing, note, payload)
     with contextlib.nullcontext() if _one_statement(transition) else transaction.atomic():

@@ -22,7 +22,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Case, CharField, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 
-from . import deadlines, engine, procedures
+from . import deadlines, engine, procedures, readiness
 from .emails import INCIDENT_ESCALATION, INCIDENT_REMINDER, Composer, profile_of
 from .models import Authority, Event, Filing, Incident, Membership, Message, OutgoingEmail, Role
 from .outbox import SweepReport, claim, claim_many, deliver_pending, deliver_rows
@@ -248,12 +248,10 @@ def claim_event_notices(
             return []
         filing = event.filing
         transition = filing.procedure.transition(event.action, event.from_status)
-        audience = transition.notice if transition else None
-        if audience is None:
-            return []
+        audience = [transition.notice] if transition and transition.notice else []
         people = [
             u
-            for u in directory.audience(filing, [audience])
+            for u in directory.audience(filing, audience)
             if u.pk != event.actor_id and profile_of(u).wants_event_emails
         ]
         rows = [
@@ -266,7 +264,7 @@ def claim_event_notices(
                 next_attempt_at=now,
             )
             for user in people
-        ]
+        ] + readiness.ready_to_file_rows(event, now, directory)  # an approval other filings waited on
         OutgoingEmail.objects.bulk_create(rows)
     return rows
 

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.http import FileResponse
 from django.utils import timezone
 
-from . import engine, procedures, reports, required_set
+from . import engine, prerequisites, procedures, reports, required_set
 from .models import (
     MAX_ITEMS_PER_DOSSIER,
     MAX_PARTIES_PER_DOSSIER,
@@ -165,9 +165,8 @@ CHANNEL_FIELDS = ("submission_channel", "channel_detail", "legal_basis", "urgent
 def create_filing(application: Application, authority: Authority, by, *, channel=None, route="", **linked) -> Filing:
     """A draft filing of the dossier with one authority, optionally `follows`ing an earlier one for a `link`
     reason (Filing.Link, with its `linked_request`). One open or approved request per authority at a time
-    (refuse_second_open); an extension or amendment may stand beside the approval it follows (UN practice:
-    extensions and amendments are new, linked requests). The check runs under the dossier's lock, so two clicks cannot both pass it; the
-    database's unique constraints stand behind it and read as the same error.
+    (refuse_second_open); an extension or amendment may stand beside the approval it follows (UN practice). The
+    check runs under the dossier's lock; the database's unique constraints stand behind it as the same error.
 
     `channel` holds the CHANNEL_FIELDS the filer chose (models/channels.py says which are allowed; the channel
     applies to authorities that take forwarded requests, the legal basis to all). `route`: which of the
@@ -278,14 +277,15 @@ def file_with(application: Application, authorities, by, channel=None, route="",
     """Create and submit one filing per authority, all or none (a missing element stops them all). Runs under the
     dossier's lock from the first check to the last snapshot. `channel`: as create_filing takes it; `route`: the
     procedure of the authority that offers it (an OFAC general licence notification), the others keep their
-    own; `notification`: what that route's filing action asks for (the UN basis of an OFAC notification)."""
+    own; `notification`: what that route's filing action asks for (the UN basis of an OFAC notification). A filing
+    that must wait on another's approval (EU on UN 1718) stays a draft: the applicant is emailed when it can be filed."""
     with transaction.atomic():
         lock_dossier(application)
         filings = [
             create_filing(application, authority, by, channel=channel, route=route if route in authority.routes else "")
             for authority in authorities
         ]
-        for filing in filings:
+        for filing in (f for f in filings if not prerequisites.waiting_on(f)):
             submit = filing.procedure.action_with_effect(procedures.SNAPSHOT_DOSSIER)
             asked = {f.name for t in filing.procedure.transitions if t.name == submit for f in t.payload}
             payload = {name: value for name, value in (notification or {}).items() if name in asked}

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from exemptions import demo, engine, services, tokens
@@ -123,6 +124,14 @@ def approved_filing(application, code, by, valid_from_on, valid_until_on, **link
         Filing.objects.filter(pk=approved.pk).update(valid_from_on=valid_from_on, valid_until_on=valid_until_on)
         approved.valid_from_on, approved.valid_until_on = valid_from_on, valid_until_on
     return approved
+
+
+def prerequisites_approved(application, code, by):
+    """The approvals a filing with `code` must wait on, granted first (EU: the dossier's UN 1718 approval)."""
+    today = timezone.localdate()
+    for key in Authority.objects.get(code=code).procedure.requires_approval_from:
+        needed = Authority.objects.filter(workflow_key=key).order_by("pk").first()
+        approved_filing(application, needed.code, by, today, today + dt.timedelta(days=180))
 
 
 @contextmanager

@@ -19,10 +19,10 @@ TABLES = ("authorities", "legal_bases", "channels", "holds", "outcomes", "reason
 
 @pytest.fixture
 def seeded(org, applicant, other_org, applicant_other):
-    """Five decided BIS cases of `org` (and one pending), four decided EU cases of `other_org`."""
+    """Five decided BIS cases of `org` (and one pending), four decided UK-OFSI cases of `other_org`."""
     bis = bis_cases(org, applicant, prefix="Seeded BIS dossier")
     eu = [
-        case(other_org, applicant_other, "EU", [("take", 0, {}), approve(days)], f"Seeded EU dossier {days}")
+        case(other_org, applicant_other, "UK-OFSI", [("take", 0, {}), approve(days)], f"Seeded UK dossier {days}")
         for days in (3, 5, 8, 13)
     ]
     return bis, eu
@@ -52,19 +52,19 @@ def everything_public(client) -> str:
 def test_the_public_page_suppresses_four_cases_and_shows_five_in_html_and_csv(seeded):
     client = web_client()
     body = client.get("/statistics/").content.decode()
-    bis_row, eu_row = html_row(body, "BIS"), html_row(body, "EU")
+    bis_row, eu_row = html_row(body, "BIS"), html_row(body, "UK-OFSI")
     assert ">6<" in bis_row and ">5<" in bis_row and ">10.0<" in bis_row and ">30.0<" in bis_row
     assert analytics.SUPPRESSED_TEXT not in bis_row
     assert eu_row.count(analytics.SUPPRESSED_TEXT) == 6 and "8.0" not in eu_row  # 4 filed, 4 decided
     rows = csv_rows(client.get("/statistics/?csv=authorities"))
     assert rows[0][:4] == ["Authority", "Filed", "Decided", "Median days to decision"]
     assert row_of(rows, "BIS")[1:5] == ["6", "5", "10.0", "30.0"]
-    assert row_of(rows, "EU")[1:] == [analytics.SUPPRESSED_TEXT] * 6
+    assert row_of(rows, "UK-OFSI")[1:] == [analytics.SUPPRESSED_TEXT] * 6
 
 
 def test_the_public_page_and_its_csv_name_no_organization_and_no_case(seeded, org, other_org):
     everything = everything_public(web_client())
-    secrets = [org.name, other_org.name, "Seeded BIS dossier", "Seeded EU dossier", "Helvetic Pharma SA", "Norway"]
+    secrets = [org.name, other_org.name, "Seeded BIS dossier", "Seeded UK dossier", "Helvetic Pharma SA", "Norway"]
     for filing in Filing.objects.select_related("application"):
         secrets += [filing.reference, filing.application.reference]
     assert [s for s in secrets if s in everything] == []
@@ -84,7 +84,7 @@ def test_staff_see_only_their_authority_in_full_and_nobody_else_does(seeded, app
     staff, reviewer = factories.member_of("BIS", Role.STAFF), factories.member_of("BIS", Role.REVIEWER)
     client = web_client(staff)
     body = client.get("/processing-times/").content.decode()
-    assert "(BIS)" in body and "(EU)" not in body and analytics.SUPPRESSED_TEXT not in body
+    assert "(BIS)" in body and "(UK-OFSI)" not in body and analytics.SUPPRESSED_TEXT not in body
     rows = csv_rows(client.get("/processing-times/?csv=authorities"))
     assert [r[0][-5:] for r in rows[1:]] == ["(BIS)"] and rows[1][1:5] == ["6", "5", "10.0", "30.0"]
     reasons = csv_rows(client.get("/processing-times/BIS/?csv=reasons"))
@@ -98,11 +98,11 @@ def test_staff_see_only_their_authority_in_full_and_nobody_else_does(seeded, app
 def test_an_applicant_sees_only_their_organizations_figures(seeded, org, other_org, applicant, applicant_other):
     client = web_client(applicant)
     body = client.get("/statistics/ours/").content.decode()
-    assert org.name in body and "(BIS)" in body and "(EU)" not in body and other_org.name not in body
+    assert org.name in body and "(BIS)" in body and "(UK-OFSI)" not in body and other_org.name not in body
     rows = csv_rows(client.get("/statistics/ours/?csv=authorities"))
     assert [r[0][-5:] for r in rows[1:]] == ["(BIS)"] and rows[1][1:3] == ["6", "5"]
     other = csv_rows(web_client(applicant_other).get("/statistics/ours/?csv=authorities"))
-    assert [r[0][-4:] for r in other[1:]] == ["(EU)"] and other[1][1:5] == ["4", "4", "6.5", "13.0"]
+    assert [r[0][-9:] for r in other[1:]] == ["(UK-OFSI)"] and other[1][1:5] == ["4", "4", "6.5", "13.0"]
     assert client.get(f"/statistics/ours/?organization={other_org.pk}").status_code == 404
     assert client.get("/statistics/ours/?organization=x").status_code == 404
     assert web_client(factories.member_of("BIS", Role.STAFF)).get("/statistics/ours/").status_code == 404

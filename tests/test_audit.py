@@ -212,7 +212,7 @@ def test_workflow_diagram_prints_mermaid_from_the_declaration(db, capsys):
     out = capsys.readouterr().out
     assert out.startswith("stateDiagram-v2")
     assert "in_review --> interagency_consultation : consult (reviewer/staff)" in out
-    with pytest.raises(CommandError, match="Known: BIS, EU, OFAC, UK-OFSI, UN1718"):
+    with pytest.raises(CommandError, match="Known: BIS, EU, OFAC, UK-ECJU, UK-OFSI, UN1718"):
         call_command("workflow_diagram", "NOPE")
 
 

@@ -229,7 +229,7 @@ def test_a_resumed_clock_skips_the_un_headquarters_holidays(dossier, applicant):
 # --- the property: every working-day deadline lands on a working day of the authority's calendar ----
 
 # BIS's review counts calendar days from registration (tests/test_bis.py): it has no working-day clock to stop.
-AUTHORITY_CODES = ["UN1718", "OFAC", "EU", "UK-OFSI"]
+AUTHORITY_CODES = ["UN1718", "OFAC", "EU", "UK-OFSI", "UK-ECJU"]
 START = dt.datetime(2025, 1, 1, tzinfo=UTC)
 MINUTES_TO_MID_2027 = int((dt.datetime(2027, 6, 30, tzinfo=UTC) - START).total_seconds() // 60)
 
@@ -268,7 +268,9 @@ def test_every_working_day_deadline_lands_on_a_working_day_over_random_pauses(
     crew = people(code, applicant)
     procedure = Authority.objects.get(code=code).procedure
     stops = clock_stops(procedure)
-    filing = factories.filing(factories.complete_dossier(org, applicant), code, applicant)
+    dossier = factories.complete_dossier(org, applicant)
+    factories.prerequisites_approved(dossier, code, applicant)
+    filing = factories.filing(dossier, code, applicant)
     at = START + dt.timedelta(minutes=start_minute)
     for gap, stopped_for, which in pauses:
         state, stop, resume = stops[which % len(stops)]

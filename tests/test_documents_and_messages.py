@@ -213,7 +213,7 @@ def test_the_dossier_upload_form_offers_only_the_applicants_kinds(dossier, appli
 
 # --- a finished case takes no new messages or documents ----------------------------------------------
 
-CODES = {"UN1718": procedures.UN1718, "OFAC": procedures.OFAC, "EU": procedures.GENERIC}
+CODES = {"UN1718": procedures.UN1718, "OFAC": procedures.OFAC, "UK-OFSI": procedures.GENERIC}
 
 
 def closed_states():

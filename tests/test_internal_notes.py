@@ -12,12 +12,12 @@ from exemptions import demo, engine, notifications, procedures, services
 from exemptions.models import Authority, Role
 from tests import factories
 
-# One authority per procedure: the EU's competent authority runs the generic licence review.
+# One authority per procedure: the UK's OFSI runs the generic licence review.
 AUTHORITY_OF = {
     "UN1718": procedures.UN1718,
     "OFAC": procedures.OFAC,
     "BIS": procedures.BIS,
-    "EU": procedures.GENERIC,
+    "UK-OFSI": procedures.GENERIC,
 }
 AUTHORITY_ACTIONS = [
     (code, transition.name, transition.sources[0])

@@ -178,7 +178,7 @@ def test_a_filed_dossier_is_kept(dossier, applicant):
 
 @pytest.mark.parametrize(
     "code, state",
-    [("UN1718", "objected"), ("OFAC", "returned_without_action"), ("EU", "expired"), ("BIS", "withdrawn")],
+    [("UN1718", "objected"), ("OFAC", "returned_without_action"), ("UK-OFSI", "expired"), ("BIS", "withdrawn")],
 )
 def test_a_new_request_follows_the_earlier_filing(dossier, applicant, code, state):
     earlier = drive_to(factories.filing(dossier, code, applicant), state, applicant)

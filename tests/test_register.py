@@ -18,7 +18,7 @@ def approvals(org, applicant, time_machine):
     """An approval in force at every authority, one UN approval not valid until next month, one ended."""
     time_machine.move_to(dt.datetime(2027, 6, 1, 16, tzinfo=dt.UTC), tick=False)
     made = {}
-    for code in ("UN1718", "OFAC", "BIS", "EU", "UK-OFSI"):
+    for code in ("UN1718", "OFAC", "BIS", "UK-ECJU", "UK-OFSI"):
         dossier = factories.complete_dossier(org, applicant, title=f"Medicines via {code}")
         made[code] = factories.approved_filing(dossier, code, applicant, TODAY, TODAY + dt.timedelta(days=120))
     made["not_yet"] = factories.approved_filing(

@@ -64,7 +64,7 @@ def test_second_run_changes_nothing(long_closed, capsys):
 
 
 def test_dossier_with_one_open_filing_is_kept(long_closed, applicant):
-    factories.submitted_filing(long_closed, "EU", applicant)
+    factories.submitted_filing(long_closed, "UK-OFSI", applicant)
     assert list(retention.due_for_anonymization()) == []
 
 

@@ -51,7 +51,7 @@ def test_settings_read_postgresql_from_database_url():
 def test_authorities_are_seeded_by_migration_with_their_calendars(db):
     codes = dict(Authority.objects.values_list("code", "holiday_calendar"))
     # UN1718 counts on the UN Headquarters' official holidays (kept as data), OFAC and BIS on the US federal ones.
-    assert codes == {"UN1718": "UN-HQ", "OFAC": "US", "BIS": "US", "EU": "BE", "UK-OFSI": "GB-ENG"}
+    assert codes == {"UN1718": "UN-HQ", "OFAC": "US", "BIS": "US", "EU": "BE", "UK-OFSI": "GB-ENG", "UK-ECJU": "GB-ENG"}
     for authority in Authority.objects.all():
         authority.full_clean()  # calendars and zones resolve
 

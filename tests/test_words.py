@@ -33,7 +33,7 @@ def people(code):
     }
 
 
-AUTHORITY_KEYS = {"UN1718": "un1718", "OFAC": "ofac", "EU": "generic"}
+AUTHORITY_KEYS = {"UN1718": "un1718", "OFAC": "ofac", "UK-OFSI": "generic"}
 
 
 def human_transitions():

@@ -14,7 +14,7 @@ from exemptions.demo import drive, payload_for
 from exemptions.models import Authority, Event, Filing, Role, ScreeningHit, ScreeningRun
 from tests import factories
 
-AUTHORITY_OF = {"un1718": "UN1718", "ofac": "OFAC", "ofac_gl": "OFAC", "bis": "BIS", "generic": "EU"}
+AUTHORITY_OF = {"un1718": "UN1718", "ofac": "OFAC", "ofac_gl": "OFAC", "bis": "BIS", "eu": "EU", "generic": "UK-OFSI"}
 A, R, S, SYS = "applicant", "reviewer", "staff", "system"
 
 # DESIGN.md section 4, written out by hand: (from, action, to, roles). The declaration must contain these.
@@ -53,6 +53,8 @@ SPECIFIC_EDGES = {
         ("submitted", "return_without_action", "returned_without_action", {R, S}),
         ("in_review", "return_without_action", "returned_without_action", {R, S}),
     ],
+    # The generic review, filed only after the dossier's UN 1718 approval (tests/test_eu_uk.py).
+    "eu": [*REVIEWERS_DECIDE, ("in_review", "approve", "approved", {R, S})],
     "ofac": [
         *REVIEWERS_DECIDE,
         ("in_review", "approve", "approved", {R, S}),
@@ -132,8 +134,12 @@ def people(org, applicant):
 def filing_in(state, code, people, dossier, key=""):
     # A request waits with a forwarding body only when it was sent through one.
     channel = {"submission_channel": Filing.Channel.RESIDENT_COORDINATOR} if state == "with_forwarder" else None
+    authority = Authority.objects.get(code=code)
+    for needed in authority.procedure.requires_approval_from:  # EU: the dossier's UN 1718 approval comes first
+        today = timezone.localdate()
+        factories.approved_filing(dossier, AUTHORITY_OF[needed], people[A], today, today + dt.timedelta(days=180))
     route = key if key in NOTIFICATIONS else ""
-    filing = services.create_filing(dossier, Authority.objects.get(code=code), people[A], channel=channel, route=route)
+    filing = services.create_filing(dossier, authority, people[A], channel=channel, route=route)
     started = timezone.now() - dt.timedelta(days=300)
     return drive(filing, state, applicant=people[A], reviewer=people[R], staff=people[S], started_at=started)
 

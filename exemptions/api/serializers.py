@@ -28,6 +28,7 @@ from exemptions.models import (
 )
 
 from .fields import ModelSerializer, _date
+from .order_serializers import FilingOrderSerializer, filing_order
 from .triage_serializers import TriageBlockField
 from .workflow_serializers import NOTE_AUDIENCE_HELP, PayloadFieldSerializer, allowed_action
 
@@ -354,9 +355,10 @@ class FilingDetailSerializer(FilingSerializer):
     unread_messages = serializers.SerializerMethodField(
         help_text="The other side wrote since you last listed this filing's messages (or opened its page)"
     )
+    filing_order = serializers.SerializerMethodField(help_text="Approvals it is filed after; filings that wait on it")
 
     class Meta(FilingSerializer.Meta):
-        fields = [*FilingSerializer.Meta.fields, *DETAIL_FIELDS]
+        fields = [*FilingSerializer.Meta.fields, *DETAIL_FIELDS, "filing_order"]
         read_only_fields = fields
 
     def get_followed_by(self, filing) -> list[str]:
@@ -369,6 +371,10 @@ class FilingDetailSerializer(FilingSerializer):
 
     def get_unread_messages(self, filing) -> bool:
         return filing.pk in filings_with_unread_messages(self.context["request"].user, [filing.pk])
+
+    @extend_schema_field(FilingOrderSerializer)
+    def get_filing_order(self, filing) -> dict:
+        return filing_order(filing, self.context["request"].user)
 
 
 class EventSerializer(ModelSerializer):

@@ -82,6 +82,11 @@ class WorkflowSerializer(serializers.Serializer):
     expedited_deadlines = ExpeditedDeadlineSerializer(
         many=True, help_text="Deadlines urgent requests, extensions and amendments run on instead"
     )
+    requires_approval_from = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Procedures (keys) under which the same dossier must be approved before a filing of this one is "
+        "filed, e.g. EU: un1718 (Council Regulation (EU) 2017/1509)",
+    )
 
 
 class AuthoritySerializer(ModelSerializer):

@@ -13,7 +13,8 @@ from .screening import ScreeningHit
 
 class OutgoingEmail(models.Model):
     """Every email the app sends: a deadline reminder, an event notice, a daily digest, a new
-    message's notice or a new screening hit's. The row is claimed
+    message's notice, a new screening hit's, or word that a filing waiting on another's approval may now be
+    filed (ready to file: `filing` is the waiting one, `event` the approval). The row is claimed
     (inserted under a unique constraint) before the email goes out, so each occasion has one row per
     recipient; the row is then delivered at least once (exemptions/outbox.py says how, and when twice). What
     the email is about is held in the fields of its family; the check constraint keeps them filled, so that
@@ -29,6 +30,7 @@ class OutgoingEmail(models.Model):
         MESSAGE = "message", "New message"
         SCREENING_HIT = "screening_hit", "Screening hit"
         INCIDENT = "incident", "Incident report reminder"
+        READY_TO_FILE = "ready_to_file", "Ready to file"
 
     family = models.CharField(max_length=20, choices=Family.choices)
     filing = models.ForeignKey(
@@ -159,6 +161,16 @@ class OutgoingEmail(models.Model):
                     deadline_kind="",
                     offset="",
                 )
+                | Q(
+                    family="ready_to_file",
+                    filing__isnull=False,
+                    event__isnull=False,
+                    message__isnull=True,
+                    screening_hit__isnull=True,
+                    authority__isnull=True,
+                    deadline_kind="",
+                    offset="",
+                )
                 | (
                     Q(family="incident", incident__isnull=False, filing__isnull=True, event__isnull=True)
                     & Q(message__isnull=True, screening_hit__isnull=True, authority__isnull=True, deadline_kind="")
@@ -186,6 +198,12 @@ class OutgoingEmail(models.Model):
                 condition=Q(family="screening_hit"),
                 name="outgoing_screening_hit_once",
             ),
+            # One per waiting filing, approval and recipient: a re-run or a second sweep finds it claimed.
+            models.UniqueConstraint(
+                fields=["filing", "event", "recipient"],
+                condition=Q(family="ready_to_file"),
+                name="outgoing_ready_to_file_once",
+            ),
             models.UniqueConstraint(
                 fields=["incident", "offset", "recipient"],
                 condition=Q(family="incident"),
@@ -210,6 +228,8 @@ class OutgoingEmail(models.Model):
             return f"screening hit {self.screening_hit_id} on {self.filing_id}"
         if self.family == self.Family.INCIDENT:
             return f"incident {self.offset} on {self.incident_id}"
+        if self.family == self.Family.READY_TO_FILE:
+            return f"ready to file {self.filing_id} after {self.event_id}"
         return f"{self.authority.code} digest"
 
     def delivery_state(self, now=None) -> str:

@@ -41,6 +41,7 @@ from .declarations import (
     State,
     Transition,
 )
+from .eu import EU
 from .ofac import (
     OFAC,
     OFAC_STATES,
@@ -125,7 +126,8 @@ from .vocabulary import (
 )
 from .words import DONE, done_sentence
 
-PROCEDURES = {p.key: p for p in (UN1718, OFAC, OFAC_GL, BIS, GENERIC)}
+PROCEDURES = {p.key: p for p in (UN1718, OFAC, OFAC_GL, BIS, EU, GENERIC)}
+assert all(set(p.requires_approval_from) <= PROCEDURES.keys() for p in PROCEDURES.values()), "unknown prerequisite"
 # The procedures an authority's filings may follow, by the authority's own (default) procedure, which comes first:
 # OFAC licenses specifically or is notified under its general licence for NGOs.
 ROUTES = {OFAC.key: (OFAC.key, OFAC_GL.key)}
@@ -243,6 +245,7 @@ __all__ = [
     "retention_transition",
     "screening_transition",
     "core_transitions",
+    "EU",
     "OFAC_STATES",
     "OFAC",
     "OFAC_GL_STATES",

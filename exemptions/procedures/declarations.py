@@ -197,6 +197,10 @@ class Procedure:
     states: tuple[State, ...]
     transitions: tuple[Transition, ...]
     required_elements: tuple[str, ...] = IAN7_ELEMENTS
+    # Keys of the procedures whose approval, on a filing of the same dossier, must stand before a filing of this
+    # one may be filed (EU: Regulation 2017/1509 authorises only after the 1718 Committee approved), and why.
+    requires_approval_from: tuple[str, ...] = ()
+    requirement_basis: str = ""
     _states_by_name: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -214,6 +218,8 @@ class Procedure:
                 raise ValueError(f"{self.key}.{t.name}: unknown guard {t.guard}")
             if {POST_INFORMATION_REQUEST, POST_RESPONSE} & set(t.effects) and t.note_is_internal:
                 raise ValueError(f"{self.key}.{t.name} posts its note to the thread, so the note must be shared")
+        if self.key in self.requires_approval_from:
+            raise ValueError(f"{self.key} cannot wait on its own approval")
         if set(self.required_elements) - DOSSIER_ELEMENTS.keys():
             raise ValueError(f"{self.key} requires unknown dossier elements")
         for s in self.states:
@@ -331,6 +337,10 @@ class Procedure:
             who = "/".join(sorted(t.roles)) + (f", if {t.guard}" if t.guard else "")
             lines += [f"    {source} --> {t.target_from(source)} : {t.name} ({who})" for source in t.sources]
         lines += [f"    {s.name} --> [*]" for s in self.states if s.terminal]
+        lines += [
+            f"    note left of {self.initial_state.name} : filed only once approved under {key}"
+            for key in self.requires_approval_from
+        ]
         return "\n".join(lines) + "\n"
 
     def describe(self) -> dict:
@@ -378,6 +388,7 @@ class Procedure:
                 }
                 for t in self.transitions
             ],
+            "requires_approval_from": list(self.requires_approval_from),
             "expedited_deadlines": [
                 {"kind": kind, "working_days_setting": setting} for kind, setting in self.expedited_deadlines
             ],

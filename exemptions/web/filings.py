@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from exemptions import decisions, engine, procedures, required_set, services, shipping, visibility
+from exemptions import decisions, engine, prerequisites, procedures, required_set, services, shipping, visibility
 from exemptions.models import (
     BENEFICIARY_CATEGORIES,
     Document,
@@ -69,6 +69,7 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
     by_authority = Filing.objects.select_related("authority").order_by("authority__code", "id")
     prefetch_related_objects([filing.application], Prefetch("filings", queryset=by_authority))
     siblings = [f for f in filing.application.filings_visible_to(user) if f.pk != filing.pk]
+    every_filing, visible = list(filing.application.filings.all()), {f.pk for f in siblings}
     return {
         "filing": filing,
         "application": filing.application,
@@ -100,6 +101,7 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
         "followed_by": [f for f in siblings if f.follows_id == filing.pk],
         "hold_started_at": filing.clock_stopped_at if filing.state.stops_clock else None,
         "screening": screening.filing_screening(filing, actions, user, bound_form),
+        "filing_order": prerequisites.filing_order(filing, every_filing, visible),
     }
 
 
@@ -187,6 +189,9 @@ def filing_action(request, reference, action):
                 expected_version=form.cleaned_data["version"],
                 **form.payload(),
             )
+        except engine.WaitingOnApproval as error:
+            messages.error(request, str(error))
+            return redirect(here)
         except engine.Conflict:
             messages.error(request, not_recorded(filing, action))
             return redirect(here)

@@ -197,16 +197,26 @@ class DocumentForm(forms.Form):
         self.fields["kind"].choices = [(kind, labels[kind]) for kind in kinds]
 
 
+class AuthorityChoiceField(forms.ModelMultipleChoiceField):
+    """Authorities named with their remit, so that an applicant tells a goods licence from a financial one."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.code} — {obj.name} ({obj.jurisdiction})"
+
+
 class FileWithAuthoritiesForm(forms.ModelForm):
     """The authorities to file with, the legal basis, and how the request reaches an authority that takes
     forwarded requests (UN 1718: a Member State, the Resident Coordinator, the Committee Secretary, or direct
     where eligible). The rule is models/channels.py's, checked when the filings are created."""
 
-    authorities = forms.ModelMultipleChoiceField(
+    authorities = AuthorityChoiceField(
         queryset=Authority.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         label="Authorities to file with",
         error_messages={"required": "Choose at least one authority."},
+        help_text="Each authority's remit is given beside it. In the UK, goods need an export licence from the "
+        "Export Control Joint Unit (UK-ECJU); OFSI (UK-OFSI) licenses financial activity only, such as payments "
+        "or dealings with frozen funds. An EU competent authority is filed after the UN 1718 Committee approves.",
     )
 
     class Meta:

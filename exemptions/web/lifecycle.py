@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 
-from exemptions import lifecycle, services
+from exemptions import lifecycle, prerequisites, services
 from exemptions.models import Filing
 
 from .forms import FileWithAuthoritiesForm
@@ -62,12 +62,16 @@ def application_file(request, reference):
             for field, field_messages in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, field_messages)
         else:
-            names = ", ".join(f"{f.authority.code} ({f.reference})" for f in filed)
-            messages.success(
-                request,
-                f"Filed with {names}. The dossier is now frozen as sent; each filing shows the authority's target "
-                "date, and we email you when they need something from you.",
-            )
+            names = ", ".join(f"{f.authority.code} ({f.reference})" for f in filed if f.submitted_at)
+            if names:
+                messages.success(
+                    request,
+                    f"Filed with {names}. The dossier is now frozen as sent; each filing shows the authority's "
+                    "target date, and we email you when they need something from you.",
+                )
+            for waiting in (f for f in filed if not f.submitted_at):  # e.g. EU: after the UN 1718 approval
+                reasons = " ".join(w.sentence() for w in prerequisites.waiting_on(waiting))
+                messages.warning(request, f"{reasons} It is kept as a draft; we email you when it can be filed.")
             return redirect("application_detail", application.reference)
     chosen = list(form.cleaned_data["authorities"]) if form.is_bound and form.is_valid() else []
     context = {

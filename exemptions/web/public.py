@@ -44,6 +44,7 @@ def workflow_detail(request, code, route=""):
         "states": states,
         "mermaid": wf.mermaid(),
         "graph": diagram.layout(wf),
+        "files_after": [procedures.procedure_for(key) for key in wf.requires_approval_from],
     }
     return render(request, "exemptions/workflow_detail.html", context)
 
