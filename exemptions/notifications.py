@@ -25,7 +25,7 @@ from django.utils import timezone
 from . import deadlines, engine, procedures
 from .emails import INCIDENT_ESCALATION, INCIDENT_REMINDER, Composer, profile_of
 from .models import Authority, Event, Filing, Incident, Membership, Message, OutgoingEmail, Role
-from .outbox import SweepReport, claim, claim_many, deliver_pending, deliver_rows
+from .outbox import UNUSED_BY_EMAILS, SweepReport, claim, claim_many, deliver_pending, deliver_rows
 from .reminder_schedule import merged_schedule, rule_due_now, rules_for
 
 log = logging.getLogger(__name__)
@@ -159,6 +159,7 @@ def claim_due_reminders(now: dt.datetime, report: SweepReport, directory: Direct
         .filter(window, due_at__isnull=False)
         .exclude(Q(due_at__lte=now) & Exists(overdue_claimed))
         .select_related("authority", "application__organization", "assigned_to")
+        .defer("snapshot")
     )
     claimed = set(
         OutgoingEmail.objects.filter(
@@ -268,8 +269,10 @@ def claim_unnotified_events(now: dt.datetime, report: SweepReport, directory: Di
     than the age rule (stale_before) are marked without emails."""
     stale = Event.objects.filter(notified_at=None, created_at__lt=stale_before(now)).update(notified_at=now)
     report.stale_events += stale
-    unnotified = Event.objects.filter(notified_at=None, created_at__lte=now).select_related(
-        "filing__authority", "filing__application__organization", "filing__assigned_to"
+    unnotified = (
+        Event.objects.filter(notified_at=None, created_at__lte=now)
+        .select_related("filing__authority", "filing__application__organization", "filing__assigned_to")
+        .defer(*UNUSED_BY_EMAILS)
     )
     for event in unnotified.order_by("created_at", "id"):
         with isolated(report, "event notice", f"{event.action} on {event.filing.reference}"):
@@ -315,8 +318,10 @@ def claim_unnotified_messages(now: dt.datetime, report: SweepReport, directory: 
     """Messages whose emails were never queued are caught up here, as events are; stale ones are marked."""
     stale = Message.objects.filter(notified_at=None, created_at__lt=stale_before(now))
     report.stale_events += stale.update(notified_at=now)
-    unnotified = Message.objects.filter(notified_at=None, created_at__lte=now).select_related(
-        "filing__authority", "filing__application__organization", "filing__assigned_to"
+    unnotified = (
+        Message.objects.filter(notified_at=None, created_at__lte=now)
+        .select_related("filing__authority", "filing__application__organization", "filing__assigned_to")
+        .defer(*UNUSED_BY_EMAILS)
     )
     for message in unnotified.order_by("created_at", "id"):
         with isolated(report, "message notice", f"message {message.pk} on {message.filing.reference}"):
@@ -330,6 +335,7 @@ def send_message_notices(message_id: int) -> SweepReport:
     message = (
         Message.objects.filter(pk=message_id, notified_at=None)
         .select_related("filing__authority", "filing__application__organization", "filing__assigned_to")
+        .defer(*UNUSED_BY_EMAILS)
         .first()
     )
     if message is None:
@@ -477,14 +483,17 @@ def send_event_notices(event_id: int) -> SweepReport:
     event = (
         Event.objects.filter(pk=event_id, notified_at=None)
         .select_related("filing__authority", "filing__application__organization", "filing__assigned_to")
+        .defer(*UNUSED_BY_EMAILS)
         .first()
     )
     if event is None:
         return report
     now = timezone.now()
     rows = claim_event_notices(event, now, report=report)
-    claimed = OutgoingEmail.objects.filter(pk__in=[r.pk for r in rows]).select_related(
-        "filing__authority", "filing__application__organization", "event__actor", "recipient__profile"
+    claimed = (
+        OutgoingEmail.objects.filter(pk__in=[r.pk for r in rows])
+        .select_related("filing__authority", "filing__application__organization", "event__actor", "recipient__profile")
+        .defer(*UNUSED_BY_EMAILS)
     )
     deliver_rows(claimed.order_by("id"), now, report)
     return report

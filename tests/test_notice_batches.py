@@ -88,3 +88,24 @@ def test_an_event_that_fails_leaves_the_others_sent_and_itself_to_the_sweep(
     notifications.sweep()
     to_applicant = [m for m in mail.outbox if m.to == [applicant.email]]
     assert len(to_applicant) == 1 and events[1].filing.reference in to_applicant[0].subject
+
+
+def test_the_sweep_and_the_notice_task_read_no_frozen_dossier(db, eager_celery, org, applicant, reviewer_ofac):
+    """No email reads a filing's snapshot, so the rows read to compose emails leave it in the database."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    event = _information_requests(org, applicant, reviewer_ofac, count=1)[0]
+    assert event.filing.snapshot  # filed: the dossier is frozen on the row
+    mail.outbox.clear()
+    with CaptureQueriesContext(connection) as notices:
+        tasks.send_event_notices(event.pk)
+    with CaptureQueriesContext(connection) as sweep:
+        notifications.sweep(event.filing.due_at + dt.timedelta(seconds=1) if event.filing.due_at else timezone.now())
+    assert [m.to for m in mail.outbox][:1] == [[applicant.email]]
+    assert any("Overdue" in m.subject for m in mail.outbox)  # the reminder was composed from the rows read
+    selects = [q["sql"] for q in notices.captured_queries + sweep.captured_queries if q["sql"].startswith("SELECT")]
+    assert not [sql for sql in selects if '"exemptions_filing"."snapshot"' in sql]
