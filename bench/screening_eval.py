@@ -221,7 +221,7 @@ CLEAN_PARTIES = [
     "Médecins Sans Frontières",
     "Helvetic Nutrition SA",
     "Nordic Pharma AB",
-    "Banque Cantonale de Genève",
+    "Alpine Relief Clearing Bank SA",
     "Rotterdam Freight Services BV",
     "Sariwon Children's Hospital",
     "International Trading Company",

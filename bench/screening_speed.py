@@ -24,7 +24,7 @@ from exemptions.screening.names import normalize
 
 CLEAN = [
     "World Food Programme", "UNICEF Supply Division", "Helvetic Nutrition SA", "Nordic Pharma AB",
-    "Banque Cantonale de Genève", "Rotterdam Freight Services BV", "Sariwon Children's Hospital",
+    "Alpine Relief Clearing Bank SA", "Rotterdam Freight Services BV", "Sariwon Children's Hospital",
     "Dalian Port Logistics Co.", "Geneva Cold Chain Solutions SA", "Médecins Sans Frontières",
     "International Trading Company", "Korea Red Cross", "Haeju Provincial Hospital", "Global Logistics Ltd",
     "Shenyang Medical Supplies Co.",

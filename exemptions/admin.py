@@ -350,7 +350,13 @@ EDITABLE_FILING_FIELDS = ["legal_basis", "submission_channel", "channel_detail",
 class FilingAdmin(admin.ModelAdmin):
     list_display = ["reference", "application", "authority", "status", in_readers_zone("due_at"), "assigned_to"]
     list_filter = ["authority", "status"]
-    search_fields = ["reference", "authority_reference", "application__reference", "application__organization__name"]
+    search_fields = [
+        "reference",
+        "authority_reference",
+        "case_number",
+        "application__reference",
+        "application__organization__name",
+    ]
     list_select_related = ["application", "authority", "assigned_to"]
     readonly_fields = [
         in_readers_zone(f.name) if isinstance(f, models.DateTimeField) else f.name

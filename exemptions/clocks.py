@@ -80,10 +80,13 @@ def next_due_at(
             paused_due_at=filing.due_at,
             paused_deadline_kind=source.deadline.kind if source.deadline else "",
         )
+    if source.stops_clock and source.waits_on_applicant and target is not source:
+        # Only the spell in the state that waits on the applicant is theirs: a hold's questions come after the
+        # member's own stop, which is not the applicant's time, and the answer may go back to the hold.
+        asked_at = filing.status_changed_at or filing.clock_stopped_at or at
+        waited = max(at - asked_at, dt.timedelta(0))
+        clock["applicant_wait_seconds"] = filing.applicant_wait_seconds + int(waited.total_seconds())
     if source.stops_clock and not target.stops_clock:
-        waited = at - filing.clock_stopped_at if filing.clock_stopped_at else dt.timedelta(0)
-        if source.waits_on_applicant:
-            clock["applicant_wait_seconds"] = filing.applicant_wait_seconds + int(waited.total_seconds())
         clock.update(clock_stopped_at=None, paused_due_at=None, paused_deadline_kind="")
         if target.deadline and target.deadline.kind == filing.paused_deadline_kind and filing.paused_due_at:
             return resumed_due_at(target.deadline, filing, at), clock  # the stopped clock resumes

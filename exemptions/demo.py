@@ -78,7 +78,7 @@ PARTIES = [
     ("freight_forwarder", "Dandong Northeast Logistics Co.", "CN", "Binjiang Road 88, Dandong, Liaoning"),
     ("consignee", "Provincial Public Health Department", "KP", "North Hwanghae Province, Sariwon"),
     ("end_user", "Sariwon Children's Hospital", "KP", "Sariwon City"),
-    ("bank", "Banque Cantonale de Genève", "CH", "Quai de l'Île 17, 1204 Geneva"),
+    ("bank", "Alpine Relief Clearing Bank SA", "CH", "Place du Molard 9, 1204 Geneva"),
 ]
 
 # How a demo request reaches an authority that takes forwarded requests, by dossier row in turn: each channel
@@ -113,6 +113,8 @@ TEXTS = {
     "conditions": "Report each shipment to the authority within 14 days.",
     "reasons": "End-user assurances are insufficient for the listed dual-use items.",
     "verdict": ScreeningHit.Disposition.FALSE_POSITIVE,
+    "case_number": "{code}-CASE-{number}",
+    "un_basis_detail": "The 1718 Committee approved it by letter of 12 March (SCA/2/26(12)).",
 }
 
 SHIPMENT_WINDOW = dt.timedelta(days=150)  # a demo dossier ships over five months …
@@ -184,6 +186,8 @@ def payload_for(transition, filing, at: dt.datetime, *, reviewer, valid_from_on=
             hit = ScreeningHit.objects.filter(filing=filing).order_by("id").first()
             if hit is not None:
                 payload[f.name] = str(hit.pk)
+        elif f.choices:
+            payload[f.name] = f.choices[0][0]
         elif f.name in TEXTS:
             payload[f.name] = TEXTS[f.name].format(code=filing.authority.code, number=1000 + filing.pk)
         elif f.kind != procedures.DATE:

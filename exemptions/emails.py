@@ -257,9 +257,9 @@ class Composer:
     def _digest(self, email: OutgoingEmail) -> EmailMultiAlternatives:
         authority = email.authority
         now = email.due_at
-        procedure = authority.procedure
+        open_states = {name for procedure in authority.route_procedures for name in procedure.open_states}
         open_filings = (
-            Filing.objects.filter(authority=authority, status__in=procedure.open_states)
+            Filing.objects.filter(authority=authority, status__in=open_states)
             .exclude(status=procedures.INITIAL)
             .filter(due_at__lt=now + dt.timedelta(days=7))
             .select_related("application__organization", "assigned_to")
@@ -269,7 +269,7 @@ class Composer:
         due_soon = [f for f in open_filings if f.due_at >= now]
         for f in overdue + due_soon:
             f.url = filing_url(f)
-            f.state_label = procedure.state(f.status).staff_label
+            f.state_label = f.state.staff_label
             f.reviewer_name = name_of(f.assigned_to) or "unassigned"
         context = {"authority": authority, "overdue": overdue, "due_soon": due_soon, "as_of": now}
         return self.render("digest", context, email.recipient)

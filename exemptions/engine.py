@@ -19,9 +19,10 @@ from celery.exceptions import SoftTimeLimitExceeded
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from . import clocks, committee, deadlines, payloads, publisher, snapshot
+from . import clocks, committee, deadlines, general_licence, payloads, publisher, snapshot
 from . import procedures as p
 from .models import (
     AUTHORITY_ROLES,
@@ -252,6 +253,9 @@ EFFECTS = {
     p.ATTACH_DELIVERY_REPORT: _attach_delivery_report,
     p.SCREEN_PARTIES: _screen_parties,
     p.RECORD_DISPOSITION: _record_disposition,
+    p.CHECK_NOTICE_LEAD: general_licence.check_notice_lead,
+    p.RECORD_CLEARANCE: general_licence.record_clearance,
+    p.RECORD_CASE_NUMBER: general_licence.record_case_number,
 }
 assert set(EFFECTS) == {e for proc in p.PROCEDURES.values() for t in proc.transitions for e in t.effects}
 
@@ -388,6 +392,8 @@ ONE_STATEMENT_EFFECTS = frozenset(
         p.RECORD_REFUSAL,
         p.CHECK_EXTENSION_REQUEST,
         p.EXTEND_VALIDITY,
+        p.RECORD_CLEARANCE,
+        p.RECORD_CASE_NUMBER,
     }
 )
 
@@ -418,7 +424,9 @@ def due_clock_transitions(now: dt.datetime):
     validity's end is then checked in the authority's zone, per filing)."""
     for procedure in p.PROCEDURES.values():
         for transition in [t for t in procedure.transitions if t.trigger]:
-            due = Filing.objects.filter(authority__workflow_key=procedure.key, status__in=transition.sources)
+            # A filing follows its route; one written without it (bulk loads) follows its authority's procedure.
+            route = Q(route=procedure.key) | Q(route="", authority__workflow_key=procedure.key)
+            due = Filing.objects.filter(route, status__in=transition.sources)
             if transition.trigger == p.DEADLINE_PASSED:
                 due = due.filter(due_at__lte=now)
             else:  # a coarse day bound on the index; the authority's zone decides below

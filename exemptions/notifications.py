@@ -39,7 +39,10 @@ def schedule_for(authority: Authority) -> dict:
 
 def deadline_states(authority: Authority, deadline_kind: str) -> list[str]:
     return [
-        s.name for s in authority.procedure.states if s.deadline and s.deadline.kind == deadline_kind and not s.terminal
+        s.name
+        for procedure in authority.route_procedures
+        for s in procedure.states
+        if s.deadline and s.deadline.kind == deadline_kind and not s.terminal
     ]
 
 
@@ -111,7 +114,12 @@ class Directory:
 def settled_by_the_clock(authority: Authority) -> set[str]:
     """States whose passing deadline the system acts on itself (the end of a no-objection period): their
     "overdue" reminder would say what the transition's own notice says, so that notice says it alone."""
-    return {s for t in authority.procedure.triggered_by(procedures.DEADLINE_PASSED) for s in t.sources}
+    return {
+        s
+        for procedure in authority.route_procedures
+        for t in procedure.triggered_by(procedures.DEADLINE_PASSED)
+        for s in t.sources
+    }
 
 
 def claim_due_reminders(now: dt.datetime, report: SweepReport, directory: Directory) -> None:
@@ -377,7 +385,7 @@ def claim_digest(membership: Membership, now: dt.datetime, report: SweepReport, 
     if at > now:
         return
     if authority.pk not in has_work:
-        open_states = authority.procedure.open_states
+        open_states = {name for procedure in authority.route_procedures for name in procedure.open_states}
         has_work[authority.pk] = (
             Filing.objects.filter(authority=authority, status__in=open_states, due_at__lt=now + dt.timedelta(days=7))
             .exclude(status=procedures.INITIAL)

@@ -135,6 +135,9 @@ def clean(transition: p.Transition, filing: Filing, note: str, payload: dict) ->
             errors.setdefault(f.name, []).append(f"{f.label} must be text.")
         elif len(raw) > f.max_length:
             errors.setdefault(f.name, []).append(f"{f.label}: at most {f.max_length} characters.")
+        elif f.choices and raw.strip() not in dict(f.choices):
+            options = " or ".join(value for value, _ in f.choices)
+            errors.setdefault(f.name, []).append(f"{f.label}: choose {options}.")
         else:
             cleaned[f.name] = raw.strip()
     if not errors:

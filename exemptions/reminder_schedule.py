@@ -26,6 +26,8 @@ DEFAULT_REMINDER_SCHEDULE = {
     "review": {"working_days_before": [2], "overdue": True, "to": ["reviewer"], "overdue_to": ["reviewer", "staff"]},
     "no_objection": {"working_days_before": [1], "overdue": True, "to": ["reviewer", "staff"], "overdue_to": ["staff"]},
     "confirmation": {"overdue": True, "to": ["staff"], "overdue_to": ["staff"]},
+    # A notification's objection window closes by itself: staff are told in time to record State's objection.
+    "objection_window": {"days_before": [2], "overdue": False, "to": ["staff"], "overdue_to": ["staff"]},
     # A member's hold: staff are reminded once it has lasted the authority's hold_reminder_working_days.
     "hold": {"overdue": True, "to": ["staff"], "overdue_to": ["staff"]},
     "extension_review": {
@@ -59,6 +61,13 @@ DEADLINE_WORDING = {
         "No-objection period ends",
         "Record any member's hold before the period ends; without one, approval is proposed.",
         "reviewer",
+        by="on",
+    ),
+    "objection_window": Wording(
+        "Objection window closes",
+        "Objection window closes",
+        "Record any objection from the State Department before the window closes; without one, it is cleared.",
+        "staff",
         by="on",
     ),
     "confirmation": Wording(

@@ -159,24 +159,28 @@ def remove_party(party: Party) -> None:
 CHANNEL_FIELDS = ("submission_channel", "channel_detail", "legal_basis", "urgent", "urgent_reason")
 
 
-def create_filing(
-    application: Application, authority: Authority, by, *, channel=None, follows=None, link="", linked_request=""
-) -> Filing:
+def create_filing(application: Application, authority: Authority, by, *, channel=None, route="", **linked) -> Filing:
     """A draft filing of the dossier with one authority, optionally `follows`ing an earlier one for a `link`
-    reason (Filing.Link). One open or approved request per authority at a time (refuse_second_open); an
-    extension or amendment may stand beside the approval it follows (UN practice: extensions and amendments are
-    new, linked requests). The check runs under the dossier's lock, so two clicks cannot both pass it; the
+    reason (Filing.Link, with its `linked_request`). One open or approved request per authority at a time
+    (refuse_second_open); an extension or amendment may stand beside the approval it follows (UN practice:
+    extensions and amendments are new, linked requests). The check runs under the dossier's lock, so two clicks cannot both pass it; the
     database's unique constraints stand behind it and read as the same error.
 
     `channel` holds the CHANNEL_FIELDS the filer chose (models/channels.py says which are allowed; the channel
-    applies to authorities that take forwarded requests, the legal basis to all)."""
-    filing = Filing(application=application, authority=authority, created_by=by, follows=follows, link=link)
-    filing.linked_request = (linked_request or "").strip()
+    applies to authorities that take forwarded requests, the legal basis to all). `route`: which of the
+    authority's procedures the filing follows (Authority.routes); empty: the authority's own, or the route of the
+    filing it follows."""
+    follows, link = linked.get("follows"), linked.get("link", "")
+    route = route or (follows.route if follows is not None else "") or authority.workflow_key
+    if route not in authority.routes:
+        raise ValidationError({"route": f"{authority.code} takes filings by route {' or '.join(authority.routes)}."})
+    filing = Filing(application=application, authority=authority, created_by=by, route=route, **linked)
+    filing.linked_request = (filing.linked_request or "").strip()
     for name, value in (channel or {}).items():
         if name not in CHANNEL_FIELDS:
             raise ValidationError({name: "Not a field of a filing's channel."})
         setattr(filing, name, value.strip() if isinstance(value, str) else value)
-    if not authority.procedure.takes_forwarded_requests:
+    if not filing.procedure.takes_forwarded_requests:
         filing.submission_channel, filing.channel_detail = Filing.Channel.DIRECT, ""
     # A channel chosen now is checked now; one left to its default is checked when the filing is filed.
     errors = {**(channel_errors(filing, timezone.now()) if channel else {}), **linked_filing_errors(filing)}
@@ -221,7 +225,8 @@ def channel_of(filing: Filing) -> dict:
 
 
 def has_pending_filing(application: Application, authority: Authority) -> bool:
-    return application.filings.filter(authority=authority, status__in=authority.procedure.pending_states).exists()
+    pending = {name for procedure in authority.route_procedures for name in procedure.pending_states}
+    return application.filings.filter(authority=authority, status__in=pending).exists()
 
 
 # Links that add to an approval instead of asking anew: they may stand beside the approval they follow.
@@ -239,10 +244,11 @@ def blocks_new_request(filing: Filing) -> bool:
 def blocking_filing(application: Application, authority: Authority, link: str = "") -> Filing | None:
     """The filing that keeps a new one with `authority` from being created: a request still pending (one at a
     time, whatever its link), or, for a request that is not an extension or amendment, an approval in force."""
-    procedure = authority.procedure
-    blocking = set(procedure.pending_states)
-    if link not in BESIDE_AN_APPROVAL:
-        blocking |= set(procedure.states_where(grants_validity=True))
+    blocking = set()
+    for procedure in authority.route_procedures:  # a notification blocks a specific licence request, and back
+        blocking |= set(procedure.pending_states)
+        if link not in BESIDE_AN_APPROVAL:
+            blocking |= set(procedure.states_where(grants_validity=True))
     return application.filings.filter(authority=authority, status__in=blocking).order_by("id").first()
 
 
@@ -264,14 +270,22 @@ def _second_open_error(blocking: Filing) -> ValidationError:
     )
 
 
-def file_with(application: Application, authorities, by, channel=None) -> list[Filing]:
+def file_with(application: Application, authorities, by, channel=None, route="", notification=None) -> list[Filing]:
     """Create and submit one filing per authority, all or none (a missing element stops them all). Runs under the
-    dossier's lock from the first check to the last snapshot. `channel`: as create_filing takes it."""
+    dossier's lock from the first check to the last snapshot. `channel`: as create_filing takes it; `route`: the
+    procedure of the authority that offers it (an OFAC general licence notification), the others keep their
+    own; `notification`: what that route's filing action asks for (the UN basis of an OFAC notification)."""
     with transaction.atomic():
         lock_dossier(application)
-        filings = [create_filing(application, authority, by, channel=channel) for authority in authorities]
+        filings = [
+            create_filing(application, authority, by, channel=channel, route=route if route in authority.routes else "")
+            for authority in authorities
+        ]
         for filing in filings:
-            engine.apply(filing, filing.procedure.action_with_effect(procedures.SNAPSHOT_DOSSIER), by)
+            submit = filing.procedure.action_with_effect(procedures.SNAPSHOT_DOSSIER)
+            asked = {f.name for t in filing.procedure.transitions if t.name == submit for f in t.payload}
+            payload = {name: value for name, value in (notification or {}).items() if name in asked}
+            engine.apply(filing, submit, by, **payload)
     return filings
 
 

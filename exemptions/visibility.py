@@ -73,7 +73,9 @@ def event_view(filing: Filing, event: Event, internal: bool) -> EventView:
         actor, to_label = person_of(event), target.applicant_label
     payload = shown_payload(filing, event, internal)
     labels = {f.name: f.label for f in transition.payload} if transition else {}
-    details = [(labels.get(k, k), str(v)) for k, v in payload.items() if v not in (None, "")]
+    # A choice reads as its label (an OFAC notification's UN basis), as the form offered it.
+    choices = {f.name: dict(f.choices) for f in transition.payload if f.choices} if transition else {}
+    details = [(labels.get(k, k), choices.get(k, {}).get(v, str(v))) for k, v in payload.items() if v not in (None, "")]
     note = shown_note(filing, event, internal)
     internal_note = bool(transition and transition.note_is_internal)
     return EventView(event, label, actor, to_label, note, details, payload, internal_note)

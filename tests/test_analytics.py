@@ -76,18 +76,19 @@ def test_percentile_is_the_nearest_rank():
 def test_the_applicants_wait_is_the_engines_count_for_an_information_request(bis):
     cases = {c.pk: c for c in analytics.load_cases(Filing.objects.filter(authority__code="BIS"))}
     asked = cases[bis[1].pk]
-    assert asked.applicant_wait_seconds == 4 * 86400 and asked.hold_answer_seconds == 0
+    assert asked.applicant_wait_seconds == 4 * 86400
     assert asked.days_to_decision == 16.0 and asked.questions_asked
     assert [cases[f.pk].authority_days for f in bis[:5]] == [10.0, 16.0, 4.0, 30.0, 7.0]  # no Member State
 
 
 def test_member_state_time_hold_and_hold_questions_are_kept_apart(un_cases):
     held, returned = un_cases
-    assert held.forwarded_at == midnight_utc(200) + 3 * DAY and held.applicant_wait_seconds == 0
+    assert held.forwarded_at == midnight_utc(200) + 3 * DAY
+    assert held.applicant_wait_seconds == 2 * 86400  # the member's questions, not the hold
     cases = {c.pk: c for c in analytics.load_cases(Filing.objects.filter(authority__code="UN1718"))}
     first, second = cases[held.pk], cases[returned.pk]
     # 12 days to the objection, less the 2 days the applicant spent on the member's questions.
-    assert first.hold_answer_seconds == 2 * 86400 and first.days_to_decision == 10.0
+    assert first.days_to_decision == 10.0
     assert first.forwarding_days == 3.0 and first.authority_days == 7.0  # less the Member State's 3 days
     assert first.held and first.hold_days == 5.0 and first.questions_asked
     assert second.days_to_decision == 6.0 and second.authority_days == 5.0 and not second.held
@@ -111,9 +112,9 @@ def test_an_objection_while_the_questions_are_with_the_applicant_counts_only_the
         ],
         "Objected case", start=start, channel=member_state,
     )  # fmt: skip
-    assert objected.applicant_wait_seconds == 7 * 86400  # the engine's count: the whole stop
+    assert objected.applicant_wait_seconds == 3 * 86400  # the questions' days, not the member's hold
     (found,) = analytics.load_cases(Filing.objects.filter(pk=objected.pk))
-    assert found.applicant_seconds == 3 * 86400 and found.days_to_decision == 7.0 and found.authority_days == 6.0
+    assert found.days_to_decision == 7.0 and found.authority_days == 6.0
     assert found.hold_days == 7.0 and analytics.categorize(found.decision_reasons).key == "quantity"
 
 

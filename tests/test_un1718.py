@@ -179,7 +179,7 @@ def test_a_hold_reminds_staff_after_the_authoritys_working_days_and_relays_quest
     engine.apply(filing, "release_hold", reviewer_un, "", ny(2026, 12, 14, 10))
     # The period gets back the three working days it had left (4, 7 and 8 December), from the day it resumes.
     assert filing.due_at == ny(2026, 12, 17, 23, 59, 59)
-    assert filing.applicant_wait_seconds == 0
+    assert filing.applicant_wait_seconds == 86400  # the day the questions were with the applicant, not the hold
 
 
 def test_the_reminder_sweep_tells_staff_of_a_hold_that_lasts(dossier, applicant, reviewer_un, staff_un):

@@ -105,6 +105,7 @@ EXPECTED = {
     "staff_dashboard_for": (404, 404, 404, 404, 200, 302),
     "workflow_list": (200, 200, 200, 200, 200, 200),
     "workflow_detail": (200, 200, 200, 200, 200, 200),
+    "workflow_route": (200, 200, 200, 200, 200, 200),
     "register": (200, 200, 200, 200, 200, 200),
     "public_statistics": (200, 200, 200, 200, 200, 200),  # aggregates only, no case or organization
     "processing_times": (404, 404, 404, 404, 200, 302),  # staff of their own authority
@@ -154,6 +155,7 @@ def world(db):
         "pk": document.pk,
         "document_id": document.pk,
         "code": "UN1718",
+        "route": "un1718",
         "token_key": "0123456789abcde",
         "fmt": "pdf",
         "hit_id": 1,

@@ -14,7 +14,7 @@ from exemptions.demo import drive, payload_for
 from exemptions.models import Authority, Event, Filing, Role, ScreeningHit, ScreeningRun
 from tests import factories
 
-AUTHORITY_OF = {"un1718": "UN1718", "ofac": "OFAC", "generic": "BIS"}
+AUTHORITY_OF = {"un1718": "UN1718", "ofac": "OFAC", "ofac_gl": "OFAC", "generic": "BIS"}
 A, R, S, SYS = "applicant", "reviewer", "staff", "system"
 
 # DESIGN.md section 4, written out by hand: (from, action, to, roles). The declaration must contain these.
@@ -64,13 +64,25 @@ SPECIFIC_EDGES = {
         ("no_objection_period", "propose_approval", "approval_proposed", {SYS}),
         ("approval_proposed", "confirm_approval", "approved", {S}),
     ],
+    # 31 CFR § 510.512: a notification asks no permission; silence clears it, State may object.
+    "ofac_gl": [
+        ("draft", "submit", "notified", {A}),
+        ("draft", "withdraw", "withdrawn", {A}),
+        ("notified", "withdraw", "withdrawn", {A}),
+        ("notified", "record_objection", "notification_objected", {S}),
+        ("notified", "clear", "notification_cleared", {SYS}),
+        ("notification_cleared", "end_activity", "activity_ended", {SYS}),
+    ],
 }
+# Notifications open a window instead of asking for a licence: the shared core is not theirs.
+NOTIFICATIONS = {"ofac_gl"}
 
 
 @pytest.mark.parametrize("key", list(procedures.PROCEDURES))
 def test_declaration_contains_every_edge_of_the_design(key):
     wf = procedures.PROCEDURES[key]
-    for source, action, target, roles in CORE_EDGES + SPECIFIC_EDGES[key]:
+    core = [] if key in NOTIFICATIONS else CORE_EDGES
+    for source, action, target, roles in core + SPECIFIC_EDGES[key]:
         t = wf.transition(action, source)
         assert t is not None, f"{key}: {source} --{action}--> missing"
         assert t.target_from(source) == target and t.roles == roles, f"{key}: {source} --{action}-->"
@@ -100,10 +112,11 @@ def people(org, applicant):
     return for_authority
 
 
-def filing_in(state, code, people, dossier):
+def filing_in(state, code, people, dossier, key=""):
     # A request waits with a forwarding body only when it was sent through one.
     channel = {"submission_channel": Filing.Channel.RESIDENT_COORDINATOR} if state == "with_forwarder" else None
-    filing = services.create_filing(dossier, Authority.objects.get(code=code), people[A], channel=channel)
+    route = key if key in NOTIFICATIONS else ""
+    filing = services.create_filing(dossier, Authority.objects.get(code=code), people[A], channel=channel, route=route)
     started = timezone.now() - dt.timedelta(days=300)
     return drive(filing, state, applicant=people[A], reviewer=people[R], staff=people[S], started_at=started)
 
@@ -126,7 +139,7 @@ def test_every_action_and_role_from_every_state(key, state, people, dossier):
     code = AUTHORITY_OF[key]
     who = people(code)
     wf = procedures.PROCEDURES[key]
-    filing = filing_in(state, code, who, dossier)
+    filing = filing_in(state, code, who, dossier, key)
     assert filing.status == state
     if filing.submitted_at:
         with_a_screening_hit(filing)  # so that a verdict on one can be given
@@ -272,7 +285,8 @@ def test_events_are_append_only(dossier, applicant):
 def test_each_declaration_reads_back_as_plain_json_with_its_triggers_and_notices(procedure):
     described = json.loads(json.dumps(procedure.describe()))
     by_name = {t["name"]: t for t in described["transitions"]}
-    assert by_name["expire"]["trigger"] == "validity_end" and by_name["expire"]["notice"] == "applicants"
+    ending = by_name["end_activity" if procedure.key in NOTIFICATIONS else "expire"]
+    assert ending["trigger"] == "validity_end" and ending["notice"] == "applicants"
     assert {"snapshot_dossier", "screen_parties"} <= set(by_name["submit"]["effects"])
     assert by_name["submit"]["notice"] == "reviewers"
 

@@ -4,12 +4,8 @@ first shipment of each approval). Everything else is arithmetic on these in Pyth
 SQLite.
 
 The clocks, read from the procedures' declarations (no state or action is named here):
-- the applicant's time is `Filing.applicant_wait_seconds` (the engine counts it when an information request's
-  stopped clock restarts, exemptions/clocks.py) plus the time the applicant spent answering a hold's questions,
-  which the engine does not count because the hold had stopped the clock already: a spell in a state that waits on
-  the applicant with the clock stopped, entered from a state with the clock stopped. (Where such a spell ends the
-  stop, e.g. an objection recorded while the questions are with the applicant, the engine counts the whole stop,
-  the member's hold included, as the applicant's: the hold's part is taken back out.)
+- the applicant's time is `Filing.applicant_wait_seconds`: the engine counts every spell in a state that waits on
+  the applicant with the clock stopped (an information request, a hold's questions), exemptions/clocks.py;
 - a Member State's (or other forwarding body's) time runs from the filing to `Filing.forwarded_at`;
 - a hold is a spell with the clock stopped that began by entering a state with the HOLD deadline, and lasts until
   the clock runs again (its questions to the applicant included); a hold still running counts up to now.
@@ -65,7 +61,6 @@ class Case:
     valid_until_on: dt.date | None
     decision_reasons: str
     applicant_wait_seconds: int  # as the engine counted it
-    hold_answer_seconds: int = 0  # a hold's questions, which the engine leaves out (see the module's docstring)
     hold_seconds: int = 0
     held: bool = False
     questions_asked: bool = False
@@ -77,10 +72,6 @@ class Case:
         return self.decided_at is not None
 
     @property
-    def applicant_seconds(self) -> int:
-        return self.applicant_wait_seconds + self.hold_answer_seconds
-
-    @property
     def forwarding_seconds(self) -> float:
         return (self.forwarded_at - self.submitted_at).total_seconds() if self.forwarded_at else 0.0
 
@@ -89,7 +80,7 @@ class Case:
         """Filing to decision, net of the applicant's time."""
         if not self.decided:
             return None
-        return ((self.decided_at - self.submitted_at).total_seconds() - self.applicant_seconds) / DAY_SECONDS
+        return ((self.decided_at - self.submitted_at).total_seconds() - self.applicant_wait_seconds) / DAY_SECONDS
 
     @property
     def authority_days(self) -> float | None:
@@ -138,14 +129,14 @@ def load_cases(filings) -> list[Case]:
     columns = (
         "pk", "authority__code", "authority__name", "authority__workflow_key", "authority__time_zone", "legal_basis",
         "submission_channel", "submitted_at", "forwarded_at", "decided_at", "valid_from_on", "valid_until_on",
-        "decision_reasons", "applicant_wait_seconds",
+        "decision_reasons", "applicant_wait_seconds", "route",
     )  # fmt: skip
     cases: dict[int, Case] = {}
     for (pk, code, name, workflow, zone, basis, channel, submitted, forwarded, decided, valid_from, valid_until,
-         reasons, waited) in filed.order_by("pk").values_list(*columns):  # fmt: skip
+         reasons, waited, route) in filed.order_by("pk").values_list(*columns):  # fmt: skip
         approved_on = _local_day(decided, zone) if decided and valid_from else None
         cases[pk] = Case(
-            pk, code, name, workflow, basis, channel, submitted, forwarded, decided, approved_on, valid_until,
+            pk, code, name, route or workflow, basis, channel, submitted, forwarded, decided, approved_on, valid_until,
             reasons or "", waited,
         )  # fmt: skip
     if cases:
@@ -183,15 +174,6 @@ def _read_trails(filed, cases: dict[int, Case]) -> None:
             case.questions_asked = True
         if action in refusing:
             case.refusal = target_name
-        if target.stops_clock and not source.stops_clock:
-            spell["stopped"] = at
-        if source.stops_clock and source.waits_on_applicant and "answering" in spell:
-            answered = int((at - spell.pop("answering")).total_seconds())  # whole seconds, as stored
-            if not target.stops_clock:  # the engine counted the whole stop as the applicant's: keep only theirs
-                answered -= int((at - spell["stopped"]).total_seconds())
-            case.hold_answer_seconds += answered
-        if target.stops_clock and target.waits_on_applicant and source.stops_clock:
-            spell["answering"] = at
         if target.stops_clock and not source.stops_clock and target.deadline == procedures.HOLD:
             spell["hold"], case.held = at, True
         if source.stops_clock and not target.stops_clock and "hold" in spell:

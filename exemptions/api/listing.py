@@ -35,8 +35,8 @@ _RELATED = {
 }
 _COMPUTED = {"status_label", "overdue", "allowed_actions"}
 # What the computed fields and the cursor read, first in every row.
-_KEYS = ["id", "application__organization_id", "authority_id", "authority__workflow_key", "status", "due_at"]
-_ID, _ORGANIZATION_ID, _AUTHORITY_ID, _WORKFLOW, _STATUS, _DUE_AT = range(len(_KEYS))
+_KEYS = ["id", "application__organization_id", "authority_id", "authority__workflow_key", "status", "due_at", "route"]
+_ID, _ORGANIZATION_ID, _AUTHORITY_ID, _WORKFLOW, _STATUS, _DUE_AT, _ROUTE = range(len(_KEYS))
 
 
 def _plan() -> tuple[list[str], list[tuple], list[str]]:
@@ -198,7 +198,7 @@ class RowBuilder:
 
     def _state_fields(self, row) -> tuple[str, list]:
         """status_label and allowed_actions, which only the procedure, status and caller's roles decide."""
-        key = (row[_WORKFLOW], row[_STATUS], row[_ORGANIZATION_ID], row[_AUTHORITY_ID])
+        key = (row[_ROUTE] or row[_WORKFLOW], row[_STATUS], row[_ORGANIZATION_ID], row[_AUTHORITY_ID])
         found = self._per_state.get(key)
         if found is None:
             workflow_key, status, organization_id, authority_id = key

@@ -197,9 +197,18 @@ class ApplicationSerializer(ModelSerializer):
         return services.update_dossier(application, by, **validated)
 
 
+ROUTES = sorted(procedures.PROCEDURES)  # one enum in the schema for the route read and the route chosen
+
+
 class NewFilingSerializer(serializers.Serializer):
     authority = serializers.SlugRelatedField(
         slug_field="code", queryset=Authority.objects.all(), help_text="Authority code, e.g. OFAC"
+    )
+    route = serializers.ChoiceField(
+        choices=ROUTES,
+        required=False,
+        help_text="The procedure to follow, one of the authority's `routes` (GET /api/v1/authorities/); default its "
+        "own. OFAC: `ofac` (specific licence) or `ofac_gl` (general licence notification to the State Department)",
     )
     legal_basis = serializers.ChoiceField(choices=Filing.LegalBasis.choices, required=False)
     submission_channel = serializers.ChoiceField(
@@ -228,6 +237,12 @@ class NewFilingSerializer(serializers.Serializer):
     def channel(self) -> dict:
         return {name: self.validated_data[name] for name in services.CHANNEL_FIELDS if name in self.validated_data}
 
+    def validate(self, attrs):
+        route, authority = attrs.get("route"), attrs["authority"]
+        if route and route not in authority.routes:
+            raise serializers.ValidationError({"route": [f"{authority.code} takes: {', '.join(authority.routes)}."]})
+        return attrs
+
 
 # --- filings -----------------------------------------------------------------------------------
 
@@ -255,6 +270,17 @@ class FilingSerializer(ModelSerializer):
         help_text="Why it follows `follows`; empty if none",
     )
     allowed_actions = serializers.SerializerMethodField()
+    route = serializers.ChoiceField(
+        choices=ROUTES,
+        read_only=True,
+        help_text="The procedure it follows: one of its authority's `routes`",
+    )
+    case_number = serializers.CharField(
+        read_only=True, help_text="The authority's case number while pending (OFAC); not the licence number"
+    )
+    authority_reference = serializers.CharField(
+        read_only=True, help_text="The licence or letter number, recorded with the approval"
+    )
 
     class Meta:
         model = Filing
@@ -269,6 +295,8 @@ class FilingSerializer(ModelSerializer):
             "due_at",
             "overdue",
             "assigned_to",
+            "route",
+            "case_number",
             "authority_reference",
             "legal_basis",
             "submission_channel",
@@ -334,51 +362,6 @@ class FilingDetailSerializer(FilingSerializer):
 
     def get_unread_messages(self, filing) -> bool:
         return filing.pk in filings_with_unread_messages(self.context["request"].user, [filing.pk])
-
-
-def _action_field(field: procedures.PayloadField, labels: list[str]) -> serializers.Field:
-    # Only types and lengths here: the engine checks each field's bounds, whatever face the value came from.
-    options = dict(required=False, help_text=" / ".join(labels))
-    if field.kind == procedures.DATE:
-        return serializers.DateField(allow_null=True, **options)
-    if field.kind == procedures.REVIEWER_CHOICE:
-        return serializers.CharField(allow_blank=True, max_length=150, **{**options, "help_text": "Username"})
-    if field.kind == procedures.MONTHS:
-        return serializers.IntegerField(allow_null=True, **options)
-    return serializers.CharField(allow_blank=True, max_length=field.max_length, **options)
-
-
-def _declared_payload_fields() -> dict[str, tuple[procedures.PayloadField, list[str]]]:
-    """Every payload field of every procedure by name, with the labels it goes by."""
-    declared: dict[str, tuple[procedures.PayloadField, list[str]]] = {}
-    for procedure in procedures.PROCEDURES.values():
-        for transition in procedure.transitions:
-            for field in transition.payload:
-                if field.kind == procedures.DOCUMENT:
-                    continue
-                first, labels = declared.setdefault(field.name, (field, []))
-                if field.label not in labels:
-                    labels.append(field.label)
-    return dict(sorted(declared.items()))
-
-
-class ActionSerializer(serializers.Serializer):
-    """Every field any transition takes, read from the procedures; which ones an action needs is in the filing's
-    `allowed_actions`."""
-
-    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
-    expected_version = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        min_value=0,
-        help_text="The filing's `version` as you read it: if it has changed since, nothing is done (409).",
-    )
-
-    def get_fields(self):
-        fields = super().get_fields()
-        for name, (field, labels) in _declared_payload_fields().items():
-            fields[name] = _action_field(field, labels)
-        return fields
 
 
 class EventSerializer(ModelSerializer):

@@ -164,7 +164,9 @@ class ApplicationViewSet(ReferenceLookupMixin, viewsets.ModelViewSet):
                 earlier, request.user, data.get("link", ""), data.get("linked_request", "")
             )
         else:
-            filing = services.create_filing(application, authority, request.user, channel=serializer.channel())
+            filing = services.create_filing(
+                application, authority, request.user, channel=serializer.channel(), route=data.get("route", "")
+            )
         filing = Filing.objects.with_related().get(pk=filing.pk)
         return Response(s.FilingDetailSerializer(filing, context={"request": request}).data, status=201)
 
@@ -220,7 +222,7 @@ class FilingActionView(APIView):
     @extend_schema(
         operation_id="filings_actions_create",
         parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=ACTION_NAMES)],
-        request=s.ActionSerializer,
+        request=workflow_serializers.ActionSerializer,
         responses={200: s.FilingDetailSerializer, **errors(400, 401, 403, 404, 409)},
     )
     def post(self, request, reference, action):
@@ -230,7 +232,7 @@ class FilingActionView(APIView):
         filing = visible_filing(request, reference)
         files = {name: request.FILES.getlist(name) for name in request.FILES}
         data = {k: v for k, v in request.data.items() if k not in files} if files else request.data
-        serializer = s.ActionSerializer(data=data)
+        serializer = workflow_serializers.ActionSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         payload = {k: v for k, v in serializer.validated_data.items() if v not in (None, "")}
         note = payload.pop("note", "")

@@ -57,6 +57,7 @@ class FilingQuerySet(models.QuerySet):
         return self.filter(
             Q(reference__icontains=text)
             | Q(authority_reference__icontains=text)
+            | Q(case_number__icontains=text)
             | Q(application__reference__icontains=text)
             | Q(application__title__icontains=text)
             | Q(application__organization__name__icontains=text)
@@ -143,6 +144,10 @@ class Filing(models.Model):
     authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="filings")
     reference = models.CharField(max_length=40, unique=True, editable=False)
     status = models.CharField(max_length=40, default=procedures.INITIAL, editable=False, db_index=True)
+    # The procedure the filing follows: one of its authority's routes (Authority.routes), its default when blank.
+    route = models.CharField(
+        max_length=20, choices=[(k, v.name) for k, v in procedures.PROCEDURES.items()], blank=True, editable=False
+    )
     version = models.PositiveIntegerField(default=0, editable=False)
     legal_basis = models.CharField(max_length=30, choices=LegalBasis.choices, default=LegalBasis.SPECIFIC_REQUEST)
     submission_channel = models.CharField(max_length=30, choices=Channel.choices, default=Channel.DIRECT)
@@ -177,6 +182,9 @@ class Filing(models.Model):
     )
     authority_reference = models.CharField(
         max_length=100, blank=True, help_text="Committee letter number, OFAC licence number, …"
+    )
+    case_number = models.CharField(
+        max_length=40, blank=True, editable=False, help_text="The authority's case number while pending (OFAC)"
     )
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -264,11 +272,12 @@ class Filing(models.Model):
     def save(self, *args, **kwargs):
         if not self.reference:
             self.reference = next_reference(self.authority.code)
+        self.route = self.route or self.authority.workflow_key
         super().save(*args, **kwargs)
 
     @property
     def procedure(self) -> procedures.Procedure:
-        return self.authority.procedure
+        return procedures.procedure_for(self.route or self.authority.workflow_key)
 
     @property
     def state(self) -> procedures.State:

@@ -64,6 +64,12 @@ class Authority(models.Model):
         default=2, help_text="Time for staff to confirm a system-proposed approval"
     )
     extension_review_working_days = models.PositiveIntegerField(default=10)
+    notification_lead_days = models.PositiveIntegerField(
+        default=30, help_text="A notification reaches the authority at least this many calendar days before shipping"
+    )
+    objection_window_days = models.PositiveIntegerField(
+        default=14, help_text="Calendar days in which a notified activity may be objected to; silence clears it"
+    )
     default_validity_months = models.PositiveIntegerField(default=6)
     max_validity_months = models.PositiveIntegerField(default=9)
     max_shipments = models.PositiveIntegerField(
@@ -99,6 +105,15 @@ class Authority(models.Model):
     @property
     def procedure(self) -> procedures.Procedure:
         return procedures.procedure_for(self.workflow_key)
+
+    @property
+    def routes(self) -> tuple[str, ...]:
+        """The procedures its filings may follow, its own first (OFAC: specific licence or general licence)."""
+        return procedures.routes_of(self.workflow_key)
+
+    @property
+    def route_procedures(self) -> list[procedures.Procedure]:
+        return [procedures.procedure_for(key) for key in self.routes]
 
     def clean(self):
         try:

@@ -41,6 +41,10 @@ from .ofac import (
     OFAC,
     OFAC_STATES,
 )
+from .ofac_gl import (
+    OFAC_GL,
+    OFAC_GL_STATES,
+)
 from .un1718 import (
     UN1718,
     UN1718_STATES,
@@ -62,6 +66,7 @@ from .vocabulary import (
     CALENDAR_DAYS_BEFORE,
     CHECK_CHANNEL,
     CHECK_EXTENSION_REQUEST,
+    CHECK_NOTICE_LEAD,
     DANGER,
     DATE,
     DEADLINE_PASSED,
@@ -85,6 +90,8 @@ from .vocabulary import (
     POST_RESPONSE,
     PRIMARY,
     RECORD_APPROVAL,
+    RECORD_CASE_NUMBER,
+    RECORD_CLEARANCE,
     RECORD_COMMITTEE_APPROVAL,
     RECORD_DISPOSITION,
     RECORD_REFUSAL,
@@ -107,7 +114,10 @@ from .vocabulary import (
 )
 from .words import DONE, done_sentence
 
-PROCEDURES = {p.key: p for p in (UN1718, OFAC, GENERIC)}
+PROCEDURES = {p.key: p for p in (UN1718, OFAC, OFAC_GL, GENERIC)}
+# The procedures an authority's filings may follow, by the authority's own (default) procedure, which comes first:
+# OFAC licenses specifically or is notified under its general licence for NGOs.
+ROUTES = {OFAC.key: (OFAC.key, OFAC_GL.key)}
 ALL_STATES = {s.name: s for p in PROCEDURES.values() for s in p.states}  # the first declaration of each name
 ALL_ACTIONS = {name for p in PROCEDURES.values() for name in p.action_names}
 # A request no authority has ruled on yet, in any procedure: the database holds one per (dossier, authority).
@@ -120,6 +130,11 @@ assert all(set(PENDING_STATES) & {s.name for s in p.states} == set(p.pending_sta
 
 def procedure_for(key: str) -> Procedure:
     return PROCEDURES[key]
+
+
+def routes_of(default: str) -> tuple[str, ...]:
+    """The procedure keys a filing with an authority whose procedure is `default` may follow, `default` first."""
+    return ROUTES.get(default, (default,))
 
 
 def states_where(**attributes) -> list[str]:
@@ -155,6 +170,9 @@ __all__ = [
     "POST_RESPONSE",
     "RECORD_APPROVAL",
     "RECORD_COMMITTEE_APPROVAL",
+    "RECORD_CASE_NUMBER",
+    "RECORD_CLEARANCE",
+    "CHECK_NOTICE_LEAD",
     "RECORD_TRANSMISSION",
     "CHECK_CHANNEL",
     "FILED_DIRECT",
@@ -215,6 +233,10 @@ __all__ = [
     "core_transitions",
     "OFAC_STATES",
     "OFAC",
+    "OFAC_GL_STATES",
+    "OFAC_GL",
+    "ROUTES",
+    "routes_of",
     "UN1718_STATES",
     "UN1718",
     "PROCEDURES",

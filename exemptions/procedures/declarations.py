@@ -136,6 +136,8 @@ class PayloadField:
     # `justify_above_setting` the text field named `justification` must be given.
     justify_above_setting: str | None = None
     justification: str | None = None
+    # TEXT: the value is one of these (value, label) pairs; empty: any text.
+    choices: tuple[tuple[str, str], ...] = ()
     # What the applicant may read: the fields an authority fills in for them (reasons, conditions, validity) are
     # SHARED; a field only the authority should read is INTERNAL.
     audience: str = SHARED
@@ -355,7 +357,13 @@ class Procedure:
                     "note_required": t.note_required,
                     "note_audience": t.note_audience,
                     "payload": [
-                        {"name": f.name, "kind": f.kind, "required": f.required, "audience": f.audience}
+                        {
+                            "name": f.name,
+                            "kind": f.kind,
+                            "required": f.required,
+                            "audience": f.audience,
+                            **({"choices": [value for value, _ in f.choices]} if f.choices else {}),
+                        }
                         for f in t.payload
                     ],
                     "effects": list(t.effects),

@@ -24,6 +24,7 @@ from .vocabulary import (
     DANGER,
     LICENCE_ELEMENTS,
     RECORD_APPROVAL,
+    RECORD_CASE_NUMBER,
     RECORD_REFUSAL,
     SECONDARY,
 )
@@ -90,6 +91,26 @@ OFAC = Procedure(
             effects=(RECORD_REFUSAL,),
             notice=APPLICANTS,
             tone=DANGER,
+        ),
+        Transition(
+            "record_case_number",
+            "Record the OFAC case number",
+            ("submitted", "in_review", "information_requested", "interagency_consultation"),
+            None,
+            AUTHORITY_ROLES,
+            payload=(
+                PayloadField(
+                    "case_number",
+                    "OFAC case number",
+                    required=True,
+                    max_length=40,
+                    help_text="The number OFAC quotes while the request is pending; the licence number comes with "
+                    "the licence",
+                ),
+            ),
+            effects=(RECORD_CASE_NUMBER,),
+            notice=APPLICANTS,
+            tone=SECONDARY,
         ),
         retention_transition(OFAC_STATES),
         screening_transition(OFAC_STATES),

@@ -51,6 +51,9 @@ REDACT_SNAPSHOT = "redact_snapshot"  # retention: personal details out, the subm
 CHECK_CHANNEL = "check_channel"  # the submission channel is one the filer may use (UN 1718: direct only if eligible)
 RECORD_TRANSMISSION = "record_transmission"  # the forwarding body's transmission date starts the authority's clock
 RECORD_COMMITTEE_APPROVAL = "record_committee_approval"  # validity counted from the approval, in whole months
+CHECK_NOTICE_LEAD = "check_notice_lead"  # a notification reaches the authority early enough before the activity
+RECORD_CLEARANCE = "record_clearance"  # silence cleared a notification: it covers the dossier's shipment window
+RECORD_CASE_NUMBER = "record_case_number"  # the authority's case number of a pending request, not its licence number
 
 # Conditions a transition may be declared with (`Transition.guard`); the engine holds one predicate per name. Two
 # transitions of one name and source with different guards route a case (e.g. a submit direct or via a forwarder).

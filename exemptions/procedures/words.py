@@ -30,6 +30,7 @@ DONE = {
     "release_hold": "The hold is lifted and the no-objection period runs again.",
     "confirm_approval": "The approval is confirmed and the applicant is notified.",
     "dispose_screening_hit": "Your verdict on the screening hit is recorded.",
+    "record_case_number": "The case number is recorded; the applicant reads it beside the request.",
 }
 
 

@@ -225,12 +225,47 @@ class FileWithAuthoritiesForm(forms.ModelForm):
         self.routes_by_channel = any(a.procedure.takes_forwarded_requests for a in authorities)
         for name in self._meta.fields:
             self.fields[name].required = False  # left out: the filing's defaults (specific request, direct)
+        # An authority with more than one procedure (OFAC: specific licence or general licence notification)
+        # asks which one, and what the alternative route's filing action needs (the UN basis of a notification).
+        offering = [a for a in authorities if len(a.routes) > 1]
+        self.route_fields = []
+        if offering:
+            choices = {key: procedures.procedure_for(key).name for a in offering for key in a.routes}
+            codes = ", ".join(a.code for a in offering)
+            self.fields["route"] = forms.ChoiceField(
+                choices=[("", f"{codes}: its usual procedure")] + list(choices.items()),
+                required=False,
+                label=f"Procedure with {codes}",
+            )
+            self.route_fields = ["route"]
+            for a in offering:
+                for key in a.routes[1:]:
+                    for field in _filing_action_payload(procedures.procedure_for(key)):
+                        self.fields[field.name] = ActionForm._payload_field(field, None, [])
+                        self.fields[field.name].required = False  # asked only when that route is chosen
+                        self.route_fields.append(field.name)
 
     def channel(self) -> dict:
         return {name: value for name in self._meta.fields if (value := self.cleaned_data.get(name)) not in ("", None)}
 
+    @property
+    def route_bound_fields(self) -> list:
+        return [self[name] for name in self.route_fields]
+
+    def route(self) -> str:
+        return self.cleaned_data.get("route", "")
+
+    def notification(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.route_fields if name != "route"}
+
     def _post_clean(self):
         pass  # the service builds and checks each filing; this form only reads the choices
+
+
+def _filing_action_payload(procedure) -> tuple:
+    """The payload fields of the action that files a dossier under `procedure` (its SNAPSHOT_DOSSIER action)."""
+    action = procedure.action_with_effect(procedures.SNAPSHOT_DOSSIER)
+    return tuple(f for t in procedure.transitions if t.name == action for f in t.payload)
 
 
 class LinkedRequestForm(forms.Form):
@@ -339,6 +374,8 @@ class ActionForm(forms.Form):
             if reviewers is None:
                 reviewers = reviewers_of(filing.authority)
             return forms.ChoiceField(choices=[("", "Choose a reviewer")] + list(reviewers), **options)
+        if field.choices:
+            return forms.ChoiceField(choices=field.choices, widget=forms.RadioSelect, **options)
         widget = forms.Textarea(attrs={"rows": 3}) if field.name in _LONG_TEXT else forms.TextInput()
         return forms.CharField(widget=widget, **options)
 

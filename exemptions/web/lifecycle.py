@@ -50,7 +50,14 @@ def application_file(request, reference):
         chosen = list(form.cleaned_data["authorities"])
         try:
             filed = [lifecycle.file_again(follows, request.user)] if follows else None
-            filed = filed or services.file_with(application, chosen, request.user, channel=form.channel())
+            filed = filed or services.file_with(
+                application,
+                chosen,
+                request.user,
+                channel=form.channel(),
+                route=form.route(),
+                notification=form.notification(),
+            )
         except ValidationError as error:
             for field, field_messages in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, field_messages)

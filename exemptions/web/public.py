@@ -2,7 +2,7 @@
 the health check."""
 
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
@@ -17,9 +17,11 @@ def workflow_list(request):
     return render(request, "exemptions/workflow_list.html", {"authorities": Authority.objects.all()})
 
 
-def workflow_detail(request, code):
+def workflow_detail(request, code, route=""):
     authority = get_object_or_404(Authority, code=code)
-    wf = authority.procedure
+    if route and route not in authority.routes:
+        raise Http404(f"{authority.code} has no procedure {route}.")
+    wf = procedures.procedure_for(route) if route else authority.procedure
     states = []
     for state in wf.states:
         outgoing = [
@@ -38,6 +40,7 @@ def workflow_detail(request, code):
     context = {
         "authority": authority,
         "workflow": wf,
+        "routes": [(key, procedures.procedure_for(key).name) for key in authority.routes],
         "states": states,
         "mermaid": wf.mermaid(),
         "graph": diagram.layout(wf),

@@ -54,7 +54,7 @@ class QueueFilter(FilingFilter):
         super().__init__(data, *args, **kwargs)
         self.filters["authority"].queryset = Authority.objects.filter(pk__in=[a.pk for a in authorities])
         # Authority members never see drafts.
-        choices = status_choices(procedures.PROCEDURES[a.workflow_key] for a in authorities)
+        choices = status_choices(procedure for a in authorities for procedure in a.route_procedures)
         self.filters["status"].extra["choices"] = [c for c in choices if c[0] != procedures.INITIAL]
         self.filters["search"].extra["widget"] = forms.TextInput(attrs={"type": "search"})
         self.filters["overdue"].extra["choices"] = [
@@ -127,7 +127,8 @@ def staff_dashboard(request, code=None):
     wf = authority.procedure
     filings = Filing.objects.filter(authority=authority, submitted_at__isnull=False)
     counted = dict(filings.values_list("status").annotate(n=Count("id")).order_by())
-    counts = [(s, counted.get(s.name, 0)) for s in wf.states if not s.initial]
+    states = {s.name: s for procedure in authority.route_procedures for s in procedure.states if not s.initial}
+    counts = [(s, counted.get(s.name, 0)) for s in states.values()]
     overdue = filings.overdue(now).filter(status__in=AUTHORITYS_MOVE).with_related().order_by("due_at")[:25]
     decided = filings.filter(decided_at__gte=now - dt.timedelta(days=90)).only(
         "submitted_at", "forwarded_at", "decided_at", "applicant_wait_seconds"

@@ -56,6 +56,7 @@ urlpatterns = [
     path("dashboard/<str:code>/", queue.staff_dashboard, name="staff_dashboard_for"),
     path("workflows/", public.workflow_list, name="workflow_list"),
     path("workflows/<str:code>/", public.workflow_detail, name="workflow_detail"),
+    path("workflows/<str:code>/<str:route>/", public.workflow_detail, name="workflow_route"),
     path("register/", public.register, name="register"),
     path("statistics/", statistics.public_statistics, name="public_statistics"),
     path("statistics/ours/", statistics.organization_statistics, name="organization_statistics"),
