@@ -29,6 +29,7 @@ from .models import (
     OutgoingEmail,
     Party,
     Profile,
+    RequiredAuthority,
     SanctionsListEntry,
     SanctionsListVersion,
     ScreeningHit,
@@ -131,6 +132,28 @@ class PartyInline(admin.TabularInline):
     extra = 0
 
 
+class RequiredAuthorityInline(admin.TabularInline):
+    """Read only: required_set.py keeps these rows and the required authorities in step."""
+
+    model = RequiredAuthority
+    extra, can_delete = 0, False
+    fields = readonly_fields = ["authority", "source", "route", "reason", "dropped_at", "dropped_by", "drop_reason"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RequiredAuthority)
+class RequiredAuthorityAdmin(admin.ModelAdmin):
+    list_display = ["application", "authority", "source", "route", "dropped_at"]
+    list_filter = ["source", "authority"]
+    search_fields = ["application__reference"]
+    readonly_fields = ["application", *RequiredAuthorityInline.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
     list_display = ["reference", "title", "organization", "ship_from_on", "ship_until_on", "created_at"]
@@ -138,7 +161,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     search_fields = ["reference", "title", "organization__name"]
     readonly_fields = ["reference", "created_by", "updated_by", "created_at", "updated_at"]
     filter_horizontal = ["required_authorities"]
-    inlines = [ItemInline, PartyInline]
+    inlines = [ItemInline, PartyInline, RequiredAuthorityInline]
     date_hierarchy = "created_at"
 
 

@@ -67,7 +67,7 @@ def cleared_to_ship(application: Application, today: dt.date | None = None) -> C
     for authority in authorities:
         own = [f for f in filings if f.authority_id == authority.pk]
         if not own:
-            blockers.append(f"Not yet filed with {authority.code}.")
+            blockers.append(f"Not yet filed with {authority.code} ({authority.name}).")
             continue
         valid = [
             (f.valid_from_on, f.valid_until_on)

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.http import FileResponse
 from django.utils import timezone
 
-from . import engine, procedures, reports
+from . import engine, procedures, reports, required_set
 from .models import (
     MAX_ITEMS_PER_DOSSIER,
     MAX_PARTIES_PER_DOSSIER,
@@ -66,6 +66,8 @@ def editing(application: Application):
         lock_dossier(application)
         ensure_editable(application)
         yield
+        if application.pk is not None:  # not after a delete
+            required_set.retriage(application)
 
 
 def _save_valid(instance, exclude=None):
@@ -97,6 +99,7 @@ def create_application(organization, by, *, items=(), parties=(), authorities=()
             _save_valid(Party(application=application, **party))
         if authorities:
             application.required_authorities.set(authorities)
+        required_set.retriage(application)
     return application
 
 
@@ -168,10 +171,11 @@ def create_filing(application: Application, authority: Authority, by, *, channel
 
     `channel` holds the CHANNEL_FIELDS the filer chose (models/channels.py says which are allowed; the channel
     applies to authorities that take forwarded requests, the legal basis to all). `route`: which of the
-    authority's procedures the filing follows (Authority.routes); empty: the authority's own, or the route of the
-    filing it follows."""
+    authority's procedures the filing follows (Authority.routes); empty: the route of the filing it follows, else
+    the one the triage proposed, else the authority's own."""
     follows, link = linked.get("follows"), linked.get("link", "")
-    route = route or (follows.route if follows is not None else "") or authority.workflow_key
+    route = route or (follows.route if follows is not None else required_set.proposed_route(application, authority))
+    route = route or authority.workflow_key
     if route not in authority.routes:
         raise ValidationError({"route": f"{authority.code} takes filings by route {' or '.join(authority.routes)}."})
     filing = Filing(application=application, authority=authority, created_by=by, route=route, **linked)

@@ -51,6 +51,8 @@ def take(application) -> dict:
             "category": i.category,
             "specification": i.specification,
             "dual_use_note": i.dual_use_note,
+            "us_origin": i.us_origin,
+            "export_classification": i.export_classification,
         }
         for i in application.items.all()
     ]

@@ -35,7 +35,9 @@ def test_cleared_when_every_required_approval_covers_the_window(application, app
 
 def test_a_missing_authority_blocks_shipping(application, applicant):
     factories.approved_filing(application, "UN1718", applicant, dt.date(2027, 2, 1), dt.date(2027, 7, 31))
-    assert clearance(application).blockers == ["Not yet filed with OFAC."]
+    assert clearance(application).blockers == [
+        "Not yet filed with OFAC (US Treasury, Office of Foreign Assets Control)."
+    ]
 
 
 def test_a_filing_still_in_review_blocks_shipping(application, applicant, reviewer_ofac):

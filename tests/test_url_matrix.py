@@ -23,6 +23,8 @@ POST_ONLY = {
     "filing_document", "filing_follow", "api_token_revoke", "api:filing-screening-disposition", "application_screen",
     "shipment_plan", "planned_visit_add", "visit_add", "incident_add", "incident_reported", "shipment_departure",
     "shipment_delivery", "shipment_distribution", "shipment_cancel", "api:shipment-delivery", "api:incident-reported",
+    "application_retriage", "application_authority_add", "application_authority_drop",
+    "api:application-authority-add", "api:application-authority-drop",
 }  # fmt: skip
 # URLs of a dossier's after-approval pages, called with the dossier's reference.
 DOSSIER_URLS = {"shipments_overview", "shipment_plan", "planned_visit_add", "visit_add", "incident_add"}
@@ -54,6 +56,9 @@ EXPECTED = {
     "api:application-list": (200, 200, 200, 200, 200, 401),  # each sees only its own rows
     "api:application-detail": (200, 404, 200, 404, 200, 401),  # the authority it was filed with sees it
     "api:application-filings": (400, 404, 403, 404, 403, 401),  # visible to the authority, not its role
+    "api:application-triage": (200, 404, 200, 404, 200, 401),  # a reviewer reads its own line and the drops
+    "api:application-authority-add": (400, 404, 403, 404, 403, 401),  # only the organization shapes the set
+    "api:application-authority-drop": (200, 404, 403, 404, 403, 401),  # one the applicant chose: no reason needed
     "api:filing-list": (200, 200, 200, 200, 200, 401),
     "api:filing-detail": (200, 404, 200, 404, 200, 401),
     # After approval (issue 19). The world's filing is filed, not approved: the organization sees its dossier's
@@ -92,6 +97,9 @@ EXPECTED = {
     "application_copy": (302, 404, 404, 404, 404, 302),  # the owner lands on the new draft
     "application_delete": (302, 404, 404, 404, 404, 302),  # filed: kept, and the owner is told why
     "application_screen": (302, 404, 404, 404, 404, 302),  # the owner screens its parties, back to the dossier
+    "application_retriage": (302, 404, 404, 404, 404, 302),  # the triage, then back to the dossier
+    "application_authority_add": (302, 404, 404, 404, 404, 302),  # nothing chosen: told so on the dossier
+    "application_authority_drop": (302, 404, 404, 404, 404, 302),  # one the applicant chose goes without a reason
     "application_edit": (302, 404, 404, 404, 404, 302),  # filed: the owner is sent back to the overview
     "filing_detail": (200, 404, 200, 404, 200, 302),
     "filing_action": (403, 404, 302, 404, 302, 302),

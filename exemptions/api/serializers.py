@@ -28,6 +28,7 @@ from exemptions.models import (
 )
 
 from .fields import ModelSerializer, _date
+from .triage_serializers import TriageBlockField
 from .workflow_serializers import NOTE_AUDIENCE_HELP, PayloadFieldSerializer, allowed_action
 
 # --- the dossier -------------------------------------------------------------------------------
@@ -49,6 +50,8 @@ class ItemSerializer(ModelSerializer):
             "category",
             "specification",
             "dual_use_note",
+            "us_origin",
+            "export_classification",
         ]
 
 
@@ -91,7 +94,7 @@ class ApplicationSerializer(ModelSerializer):
         queryset=Authority.objects.all(),
         many=True,
         required=False,
-        help_text="Codes of every authority whose approval the shipment needs",
+        help_text="Codes of the authorities you choose; those the triage requires stay unless dropped with a reason",
     )
     items = ItemSerializer(
         many=True, required=False, max_length=MAX_ITEMS_PER_DOSSIER, help_text="On PATCH, replaces every item"
@@ -105,6 +108,7 @@ class ApplicationSerializer(ModelSerializer):
     editable = serializers.SerializerMethodField()
     filings = serializers.SerializerMethodField()
     cleared_to_ship = serializers.SerializerMethodField()
+    triage = TriageBlockField(help_text="The authorities the dossier needs, with route, reason and any drop")
 
     class Meta:
         model = Application
@@ -132,6 +136,7 @@ class ApplicationSerializer(ModelSerializer):
             "editable",
             "filings",
             "cleared_to_ship",
+            "triage",
             "created_at",
             "updated_at",
         ]

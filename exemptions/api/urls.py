@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from . import screening, shipments, tokens, views
+from . import screening, shipments, tokens, triage, views
 
 app_name = "api"
 
@@ -37,6 +37,17 @@ v1 = [
         "filings/<str:reference>/end-use-report/<str:fmt>/",
         shipments.EndUseReportView.as_view(),
         name="filing-end-use-report",
+    ),
+    path("applications/<str:reference>/triage/", triage.TriageView.as_view(), name="application-triage"),
+    path(
+        "applications/<str:reference>/authorities/",
+        triage.AddAuthorityView.as_view(),
+        name="application-authority-add",
+    ),
+    path(
+        "applications/<str:reference>/authorities/<str:code>/drop/",
+        triage.DropAuthorityView.as_view(),
+        name="application-authority-drop",
     ),
     path("register/", views.RegisterView.as_view(), name="register"),
     *router.urls,

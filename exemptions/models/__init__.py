@@ -54,6 +54,9 @@ from .people import (
     Role,
     assignable_reviewers,
 )
+from .requirements import (
+    RequiredAuthority,
+)
 from .screening import (
     SanctionsListEntry,
     SanctionsListVersion,
@@ -179,4 +182,5 @@ __all__ = [
     "imo_check_digit_ok",
     "Holiday",
     "HolidayCalendar",
+    "RequiredAuthority",
 ]

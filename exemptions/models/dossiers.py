@@ -12,10 +12,12 @@ from .. import procedures
 from .people import Authority, Organization
 from .standing import authority_ids, organization_ids
 from .validators import (
+    normalize_export_classification,
     normalize_hs_code,
     validate_beneficiaries,
     validate_country,
     validate_currency,
+    validate_export_classification,
     validate_hs_code,
     validate_plausible_date,
     validate_positive,
@@ -241,6 +243,21 @@ class Item(models.Model):
     category = models.CharField(max_length=20, choices=Category.choices)
     specification = models.TextField(blank=True, help_text="Model, technical specification, pack size")
     dual_use_note = models.TextField(blank=True, help_text="Any dual-use concern, and how end use is controlled")
+    # What the triage reads for the US layer (BIS, OFAC): the EAR follow US-origin goods wherever they ship from.
+    us_origin = models.BooleanField(
+        "US origin",
+        default=False,
+        db_default=False,
+        help_text="Made in the US, or with more than de minimis US content",
+    )
+    export_classification = models.CharField(
+        max_length=20,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_export_classification],
+        help_text="US-origin goods: EAR99 or the ECCN (e.g. 3A001)",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -263,6 +280,7 @@ class Item(models.Model):
     def save(self, *args, **kwargs):
         self.hs_code = normalize_hs_code(self.hs_code)
         self.currency = (self.currency or "").upper()
+        self.export_classification = normalize_export_classification(self.export_classification)
         super().save(*args, **kwargs)
 
     @property

@@ -60,6 +60,24 @@ def validate_hs_code(value: str) -> None:
         )
 
 
+# EAR99, or an Export Control Classification Number: a digit, a letter A–E, three digits, and perhaps a
+# paragraph (5A992.c).
+EXPORT_CLASSIFICATION_RE = re.compile(r"^(EAR99|[0-9][A-E][0-9]{3}(\.[a-z0-9.]+)?)$")
+
+
+def normalize_export_classification(value: str) -> str:
+    value = (value or "").strip()
+    return value[:5].upper() + value[5:]
+
+
+def validate_export_classification(value: str) -> None:
+    if value and not EXPORT_CLASSIFICATION_RE.match(normalize_export_classification(value)):
+        raise ValidationError(
+            "Enter EAR99 or an ECCN such as 3A001 or 5A992.c, or leave it blank when the item is not US-origin.",
+            code="export_classification",
+        )
+
+
 def validate_currency(value: str) -> None:
     if not value or pycountry.currencies.get(alpha_3=value.upper()) is None:
         raise ValidationError("Enter a three-letter ISO 4217 currency code such as USD, EUR or CHF.", code="currency")

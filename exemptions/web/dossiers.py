@@ -46,6 +46,7 @@ from .shortcuts import (
     page_of,
     refileable,
 )
+from .triage import triage_context
 
 DOCUMENT_ID_RE = re.compile(r"[0-9]{1,18}")  # a primary key, as the page's remove buttons send it
 WAITING_ON_APPLICANT = sorted(
@@ -119,9 +120,17 @@ def application_detail(request, reference):
     application = get_object_or_404(
         own_applications(request.user)
         .select_related("organization")
-        .prefetch_related("required_authorities", Prefetch("filings", queryset=filings), "documents"),
+        .prefetch_related(
+            "required_authorities",
+            "requirements__authority",
+            Prefetch("filings", queryset=filings),
+            "documents",
+            "items",
+            "parties",
+        ),
         reference=reference,
     )
+    filed = {f.authority_id for f in application.filings.all()}
     context = {
         "application": application,
         "filings": application.filings_visible_to(request.user),
@@ -130,12 +139,17 @@ def application_detail(request, reference):
         "missing": application.missing_elements(),
         "locked": application.is_locked,
         "sections": SECTIONS,
-        "file_form": FileWithAuthoritiesForm(authorities=fileable_authorities(application)),
+        # The required set not yet filed with comes ticked: filing with them is what clears the shipment.
+        "file_form": FileWithAuthoritiesForm(
+            authorities=fileable_authorities(application),
+            initial={"authorities": [a.pk for a in application.required_authorities.all() if a.pk not in filed]},
+        ),
         "refileable": refileable(application),
         "never_filed": not application.is_locked and all(f.submitted_at is None for f in application.filings.all()),
         "items": application.items.all(),
         "parties": application.parties.all(),
         "beneficiaries": beneficiary_rows(application),
+        **triage_context(application),
     }
     return render(request, "exemptions/application_detail.html", context)
 

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from exemptions import decisions, engine, procedures, services, shipping, visibility
+from exemptions import decisions, engine, procedures, required_set, services, shipping, visibility
 from exemptions.models import (
     BENEFICIARY_CATEGORIES,
     Document,
@@ -89,6 +89,7 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
         "documents": documents,
         "document_form": document_form or (DocumentForm(kinds=kinds, prefix="document") if kinds else None),
         "siblings": siblings,
+        "triage_entries": required_set.entries_visible_to(filing.application, user) if as_authority else [],
         "is_approval": shipping.is_approval(filing),
         "snapshot": snapshot_for_display(filing.snapshot),
         # Authority staff see who has opened the case file (the access log).

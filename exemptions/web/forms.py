@@ -140,8 +140,15 @@ class ItemForm(forms.ModelForm):
             "category",
             "specification",
             "dual_use_note",
+            "us_origin",
+            "export_classification",
         ]
-        labels = {"hs_code": "HS code", "unit_value": "Unit value", "dual_use_note": "Dual-use note"}
+        labels = {
+            "hs_code": "HS code",
+            "export_classification": "EAR99 / ECCN",
+            "unit_value": "Unit value",
+            "dual_use_note": "Dual-use note",
+        }
         widgets = {
             "currency": forms.TextInput(attrs={"size": 3, "maxlength": 3}),
             "specification": forms.TextInput(),
@@ -233,7 +240,8 @@ class FileWithAuthoritiesForm(forms.ModelForm):
             choices = {key: procedures.procedure_for(key).name for a in offering for key in a.routes}
             codes = ", ".join(a.code for a in offering)
             self.fields["route"] = forms.ChoiceField(
-                choices=[("", f"{codes}: its usual procedure")] + list(choices.items()),
+                choices=[("", f"{codes}: the route proposed for this dossier, else its usual procedure")]
+                + list(choices.items()),
                 required=False,
                 label=f"Procedure with {codes}",
             )

@@ -14,6 +14,7 @@ from . import (
     shipments,
     statistics,
     tokens,
+    triage,
 )
 
 
@@ -30,6 +31,13 @@ urlpatterns = [
     path("applications/<str:reference>/copy/", lifecycle.application_copy, name="application_copy"),
     path("applications/<str:reference>/delete/", lifecycle.application_delete, name="application_delete"),
     path("applications/<str:reference>/edit/<slug:section>/", dossiers.application_edit, name="application_edit"),
+    path("applications/<str:reference>/triage/", triage.application_retriage, name="application_retriage"),
+    path("applications/<str:reference>/authorities/add/", triage.authority_add, name="application_authority_add"),
+    path(
+        "applications/<str:reference>/authorities/<str:code>/drop/",
+        triage.authority_drop,
+        name="application_authority_drop",
+    ),
     path("applications/<str:reference>/screen/", screening.application_screen, name="application_screen"),
     path("applications/<str:reference>/shipments/", shipments.shipments_overview, name="shipments_overview"),
     path("applications/<str:reference>/shipments/plan/", shipments.shipment_plan, name="shipment_plan"),

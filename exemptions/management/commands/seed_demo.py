@@ -4,8 +4,9 @@ Idempotent: a second run changes nothing. Demo only; refuses to run with DEBUG o
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from exemptions import demo, demo_aftercare
+from exemptions import demo, demo_aftercare, demo_triage
 
 
 class Command(BaseCommand):
@@ -21,9 +22,11 @@ class Command(BaseCommand):
             )
         users, created = demo.seed()
         shipments = demo_aftercare.seed()
+        organization = users["applicant"].memberships.get().organization
+        triaged = demo_triage.seed(organization, users["applicant"], timezone.localdate())
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {len(users)} logins (password '{demo.DEMO_PASSWORD}'), {created} new filings, "
-                f"{shipments} new shipments."
+                f"{shipments} new shipments, {triaged} dossiers showing the triage."
             )
         )
