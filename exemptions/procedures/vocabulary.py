@@ -53,6 +53,8 @@ RECORD_TRANSMISSION = "record_transmission"  # the forwarding body's transmissio
 RECORD_COMMITTEE_APPROVAL = "record_committee_approval"  # validity counted from the approval, in whole months
 CHECK_NOTICE_LEAD = "check_notice_lead"  # a notification reaches the authority early enough before the activity
 RECORD_CLEARANCE = "record_clearance"  # silence cleared a notification: it covers the dossier's shipment window
+# The effects that decide a filing (write its decided_at): what processing times count to.
+DECIDING_EFFECTS = frozenset({RECORD_APPROVAL, RECORD_COMMITTEE_APPROVAL, RECORD_REFUSAL, RECORD_CLEARANCE})
 RECORD_CASE_NUMBER = "record_case_number"  # the authority's case number of a pending request, not its licence number
 
 # Conditions a transition may be declared with (`Transition.guard`); the engine holds one predicate per name. Two

@@ -38,7 +38,6 @@ INVARIANTS = (
     ANALYTICS,
     *domain.DOMAIN_RULES,
 )
-DECIDING = {procedures.RECORD_APPROVAL, procedures.RECORD_COMMITTEE_APPROVAL, procedures.RECORD_REFUSAL}
 SLA_STATES = procedures.states_where(counts_against_sla=True)
 
 EXPIRE_ACTIONS = {t.name for p in procedures.PROCEDURES.values() for t in p.triggered_by(procedures.VALIDITY_ENDED)}
@@ -94,7 +93,7 @@ class Checker:
         record = self.timeline.setdefault(filing.pk, {"code": filing.authority.code, "waited": 0.0})
         if procedures.SNAPSHOT_DOSSIER in transition.effects:
             record["filed"] = at
-        if DECIDING & set(transition.effects):
+        if procedures.DECIDING_EFFECTS & set(transition.effects):
             record["decided"] = at
         source, target = procedure.state(event.from_status), procedure.state(event.to_status)
         if target.stops_clock and target.waits_on_applicant:
@@ -117,6 +116,10 @@ class Checker:
     def after_sweep(self, now: dt.datetime) -> None:
         previous = self.sweeps[-1] if self.sweeps else None
         self.sweeps.append(now)
+        # The clock's own moves (a notification cleared by silence, an expiry) belong in the record too.
+        moved = Event.objects.filter(filing_id__in=self.filing_ids, created_at=now)
+        for event in moved.select_related("filing__authority"):
+            self.recorded(event.filing, event)
         for filing in self._ours().filter(status__in=GRANTING, valid_until_on__lte=now.date()):
             self.checks[EXPIRY_ON_TIME] += 1
             if deadlines.end_of_day(filing.valid_until_on, filing.authority.time_zone) <= now:
