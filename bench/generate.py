@@ -589,7 +589,7 @@ INSERT INTO exemptions_filing (id, application_id, authority_id, reference, stat
     submission_channel, channel_detail, due_at, assigned_to_id, authority_reference, submitted_at, decided_at,
     status_changed_at, valid_from_on, valid_until_on, conditions, decision_reasons, clock_stopped_at,
     paused_due_at, paused_deadline_kind, applicant_wait_seconds, snapshot, snapshot_sha256, created_by_id,
-    created_at, audit_tip_sequence, audit_tip_hash, link)
+    created_at, audit_tip_sequence, audit_tip_hash, link, case_number, route)
 SELECT %(filing0)s + g - 1, %(app0)s + (g - 1) / %(nauth)s, (%(authorities)s::bigint[])[1 + mod(g - 1, %(nauth)s)],
        (%(codes)s::text[])[1 + mod(g - 1, %(nauth)s)] || '-' || %(year)s || '-'
            || lpad(((%(refs)s::bigint[])[1 + mod(g - 1, %(nauth)s)] + (g - 1) / %(nauth)s)::text, 6, '0'),
@@ -600,7 +600,8 @@ SELECT %(filing0)s + g - 1, %(app0)s + (g - 1) / %(nauth)s, (%(authorities)s::bi
        NULL, '', created + interval '1 day', NULL,
        created + CASE WHEN is_open THEN interval '1 day' ELSE interval '2 days' END,
        NULL, NULL, '', '', NULL, NULL, '', 0, %(snapshot)s::jsonb, %(snapshot_sha256)s,
-       (%(applicants)s::bigint[])[1 + mod((g - 1) / %(nauth)s, %(norgs)s)], created, 0, %(genesis)s, ''
+       (%(applicants)s::bigint[])[1 + mod((g - 1) / %(nauth)s, %(norgs)s)], created, 0, %(genesis)s, '', '',
+       (%(routes)s::text[])[1 + mod(g - 1, %(nauth)s)]
 FROM (
     SELECT g, is_due, is_due OR mod(g, 2) = 0 AS is_open, %(now)s - interval '150 days' + mod(g, 40) * interval '1 day' AS created
     FROM (SELECT g, %(stride)s > 0 AND mod(g, greatest(%(stride)s, 1)) = 0 AND g / greatest(%(stride)s, 1) <= %(due)s AS is_due
@@ -689,6 +690,7 @@ def generate_bulk(filings: int, *, due: int = 0, chunk: int = 100_000, now=None,
         nauth=nauth,
         authorities=[a.pk for a in authorities],
         codes=[a.code for a in authorities],
+        routes=[a.workflow_key for a in authorities],
         refs=[reserve_references(a.code, now.year, dossiers) for a in authorities],
         app0=reserve_id_block(Application, dossiers),
         ref0=reserve_references("APP", now.year, dossiers),

@@ -18,7 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# BENCH_CHECKOUT: measure another checkout's code (e.g. main's worktree) with this script, under the same load.
+sys.path.insert(0, os.environ.get("BENCH_CHECKOUT") or str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")  # DEBUG off: no query log, as in production
 os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 
@@ -79,8 +80,18 @@ class Rollback(Exception):
     pass
 
 
-def one_sweep() -> tuple[float, int, int, float]:
-    """Seconds, emails sent, queries and this process's CPU seconds of one sweep, rolled back after."""
+def backend_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a local PostgreSQL backend so far (Linux /proc; 0 when it is not local)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def one_sweep() -> tuple[float, int, int, float, float]:
+    """Seconds, emails sent, queries, this process's and its PostgreSQL backend's CPU seconds of one sweep,
+    rolled back after."""
     mail.outbox = []
     result, queries = {}, []
 
@@ -88,9 +99,12 @@ def one_sweep() -> tuple[float, int, int, float]:
         queries.append(sql)
         return execute(sql, params, many, context)
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
     try:
         with transaction.atomic(), connection.execute_wrapper(count):
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu, server = time.perf_counter(), time.process_time(), backend_cpu_seconds(backend)
             if os.environ.get("BENCH_PROFILE"):
                 import cProfile
 
@@ -101,6 +115,7 @@ def one_sweep() -> tuple[float, int, int, float]:
             result = {
                 "seconds": time.perf_counter() - started,
                 "cpu": time.process_time() - cpu,
+                "server": backend_cpu_seconds(backend) - server,
                 "sent": report.sent,
                 "queries": len(queries),
             }
@@ -108,7 +123,7 @@ def one_sweep() -> tuple[float, int, int, float]:
     except Rollback:
         pass
     assert len(mail.outbox) == result["sent"], "every email sent reached the backend"
-    return result["seconds"], result["sent"], result["queries"], result["cpu"]
+    return result["seconds"], result["sent"], result["queries"], result["cpu"], result["server"]
 
 
 def main():
@@ -125,14 +140,19 @@ def main():
             raise Rollback
     except Rollback:
         pass
-    for seconds, sent, queries, cpu in runs:
+    for seconds, sent, queries, cpu, server in runs:
         print(
-            f"sweep: {sent} emails in {seconds:.2f} s = {sent / seconds:.0f} emails/s "
+            f"sweep: {sent} emails in {seconds:.2f} s = {sent / seconds:.0f} emails/s; CPU per email "
+            f"{cpu * 1000 / sent:.3f} ms here + {server * 1000 / sent:.3f} ms in PostgreSQL "
             f"({sent / cpu:.0f} per CPU second of this process), {queries / sent:.2f} queries/email"
         )
     seconds, cpu = statistics.median(r[0] for r in runs), statistics.median(r[3] for r in runs)
+    server = statistics.median(r[4] for r in runs)
     sent = runs[0][1]
-    print(f"median: {sent} emails in {seconds:.2f} s = {sent / seconds:.0f} emails/s ({sent / cpu:.0f} per CPU second)")
+    print(
+        f"median: {sent} emails in {seconds:.2f} s = {sent / seconds:.0f} emails/s; CPU per email {cpu * 1000 / sent:.3f}"
+        f" ms here + {server * 1000 / sent:.3f} ms in PostgreSQL ({sent / cpu:.0f} per CPU second)"
+    )
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

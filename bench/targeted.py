@@ -4,7 +4,8 @@
         benchmark 2 (list vs floor vs naive peer, CPU per request) on the filings already there
     BENCH_DATABASE_URL=… .venv/bin/python bench/targeted.py apply CHECKOUT [FILINGS]
         `engine.apply` on the next FILINGS submitted filings with CHECKOUT's code (run it for two checkouts in
-        turn to compare them under the same load); prints transitions/s and client CPU per transition
+        turn to compare them under the same load); prints transitions/s and CPU per transition, of this process
+        and of its PostgreSQL backend
 
 Fill the database first with `manage.py bench_generate --filings 20000` (list) or `generate_bulk` (apply: e.g.
 `bench.generate.generate_bulk(6000, due=0)`, which leaves 3,000 submitted filings).
@@ -37,12 +38,31 @@ def measure_apply(checkout: str, filings: int) -> None:
     import django
 
     django.setup()
+    from django.db import connection
+
     from bench import run
 
-    cpu = time.process_time()
+    with connection.cursor() as cursor:  # the one connection the transitions then run on
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    cpu, server = time.process_time(), backend_cpu_seconds(backend)
     rate = run.apply_rates(filings, 1)[0]
-    per_transition = (time.process_time() - cpu) * 1000 / (filings * len(run.APPLY_CYCLE))
-    print(f"{checkout}: {rate:.0f} transitions/s, client CPU {per_transition:.2f} ms per transition")
+    transitions = filings * len(run.APPLY_CYCLE)
+    per_transition = (time.process_time() - cpu) * 1000 / transitions
+    per_server = (backend_cpu_seconds(backend) - server) * 1000 / transitions
+    print(
+        f"{checkout}: {rate:.0f} transitions/s, CPU per transition: client {per_transition:.2f} ms (with the notice "
+        f"publisher's thread), its PostgreSQL backend {per_server:.2f} ms; load {os.getloadavg()[0]:.2f}"
+    )
+
+
+def backend_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a local PostgreSQL backend so far (Linux /proc; 0 when it is not local)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ calendar kept as data (UN Headquarters), from the holidays entered in the admin.
 """
 
 import logging
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -132,57 +133,94 @@ def _warn_no_holidays(calendar: str, year: int) -> None:
 
 # --- working days ----------------------------------------------------------------------------------
 #
-# Every function takes a calendar name or a Calendar. The counts are cached on the Calendar's content (every
-# transition into a state with a deadline asks, and a 60-working-day count walks ~84 days of the holiday table),
-# so a holiday edited in the admin changes the answer as soon as the calendar is loaded anew.
+# Every function takes a calendar name or a Calendar. Counts jump whole weeks by arithmetic on day ordinals (5
+# weekdays in every 7 days) and subtract the holidays that fall on weekdays in between, read from a sorted list
+# kept per calendar and year; day by day, a 60-working-day count walked ~84 days of the holiday table, and every
+# transition into a state with a deadline (or a resumed clock) asks (issue 22). The lists are cached on the
+# Calendar's content, so a holiday edited in the admin changes the answer as soon as the calendar is loaded anew.
 
 
 def is_working_day(day: date, calendar: str | Calendar) -> bool:
     return day.weekday() < 5 and not calendar_named(calendar).is_day_off(day)
 
 
+def _weekdays_through(ordinal: int) -> int:
+    """Weekdays from 1 January of the year 1 (a Monday, ordinal 1) up to and including `ordinal`."""
+    return 5 * (ordinal // 7) + min(ordinal % 7, 5)
+
+
+def _nth_weekday(count: int) -> int:
+    """The ordinal of the weekday that makes `_weekdays_through` reach `count` (≥ 1): its inverse on weekdays."""
+    weeks, rest = divmod(count - 1, 5)
+    return 7 * weeks + rest + 1
+
+
+@lru_cache(maxsize=1024)
+def _weekday_days_off(calendar: Calendar, year: int) -> tuple[int, ...]:
+    """The ordinals of `calendar`'s days off that fall on a weekday in `year`, sorted."""
+    days = {d for d in calendar.days_off if d.year == year}
+    if calendar.base:
+        days.update(holiday_calendar(calendar.base, year).keys())
+    elif year not in calendar.years:
+        _warn_no_holidays(calendar.name, year)
+    return tuple(sorted(d.toordinal() for d in days if d.year == year and d.weekday() < 5))
+
+
+def _days_off_between(first: int, last: int, calendar: Calendar) -> int:
+    """Weekday days off with ordinals in [first, last]."""
+    count = 0
+    for year in range(date.fromordinal(first).year, date.fromordinal(last).year + 1):
+        days = _weekday_days_off(calendar, year)
+        count += bisect_right(days, last) - bisect_left(days, first)
+    return count
+
+
+def _working_days_in(first: int, last: int, calendar: Calendar) -> int:
+    """Working days with ordinals in [first, last] (0 when the range is empty)."""
+    if last < first:
+        return 0
+    return _weekdays_through(last) - _weekdays_through(first - 1) - _days_off_between(first, last, calendar)
+
+
 def add_working_days(start_day: date, days: int, calendar: str | Calendar) -> date:
     """The date that is `days` working days after `start_day` (which itself never counts); with 0 days, the
     first working day from `start_day` on, so that a working-day deadline always ends on a working day."""
-    return _add_working_days(start_day, days, calendar_named(calendar))
-
-
-@lru_cache(maxsize=4096)
-def _add_working_days(day: date, days: int, calendar: Calendar) -> date:
+    calendar = calendar_named(calendar)
+    day = start_day
     if days <= 0:
         while not is_working_day(day, calendar):
             day += timedelta(days=1)
         return day
-    counted = 0
-    while counted < days:
-        day += timedelta(days=1)
-        if is_working_day(day, calendar):
-            counted += 1
-    return day
+    # The weekday `days` weekdays on; each day off passed on the way pushes it on by one working day more.
+    counted, wanted = day.toordinal(), days
+    while wanted:
+        reached = _nth_weekday(_weekdays_through(counted) + wanted)
+        wanted = _days_off_between(counted + 1, reached, calendar)
+        counted = reached
+    return date.fromordinal(counted)
 
 
 def working_days_before(day: date, days: int, calendar: str | Calendar) -> date:
     """The working day that lies `days` working days before `day` (a reminder "T-2 working days" falls then)."""
     calendar = calendar_named(calendar)
-    counted = 0
-    while counted < days:
-        day -= timedelta(days=1)
-        if is_working_day(day, calendar):
-            counted += 1
-    return day
+    if days <= 0:
+        return day
+    # The weekday `days` weekdays back; each day off passed on the way pushes it back by one working day more.
+    before, wanted = day.toordinal(), days
+    while wanted:
+        reached = _nth_weekday(_weekdays_through(before - 1) - wanted + 1)
+        wanted = _days_off_between(reached, before - 1, calendar)
+        before = reached
+    return date.fromordinal(before)
 
 
 def working_days_between(start_day: date, end_day: date, calendar: str | Calendar) -> int:
     """Working days after `start_day` up to and including `end_day`; negative, counted the same way backwards,
     when `end_day` lies before `start_day` (a deadline already passed by that many working days)."""
     calendar = calendar_named(calendar)
-    sign, day, stop = (1, start_day, end_day) if start_day <= end_day else (-1, end_day, start_day)
-    count = 0
-    while day < stop:
-        day += timedelta(days=1)
-        if is_working_day(day, calendar):
-            count += 1
-    return sign * count
+    if start_day <= end_day:
+        return _working_days_in(start_day.toordinal() + 1, end_day.toordinal(), calendar)
+    return -_working_days_in(end_day.toordinal() + 1, start_day.toordinal(), calendar)
 
 
 def shift_working_days(day: date, days: int, calendar: str | Calendar) -> date:

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.utils import dateformat, timezone
 
 from . import deadlines, prerequisites, procedures, visibility
@@ -89,8 +89,10 @@ def long_date(moment: dt.datetime | None, tz) -> tuple[str, str]:
     return dateformat.format(local, "l j F Y, H:i T"), local.isoformat()
 
 
-def render_email(template: str, context: dict, recipient) -> EmailMultiAlternatives:
-    """Subject, text and HTML from templates/emails/<template>_*, with times in the recipient's zone."""
+def render_email(template: str, context: dict, recipient, templates: dict | None = None) -> EmailMultiAlternatives:
+    """Subject, text and HTML from templates/emails/<template>_*, with times in the recipient's zone. `templates`,
+    when given, keeps the loaded templates for the next email (a Composer's, for one sweep)."""
+    templates = {} if templates is None else templates
     tz = zone_of(recipient)
     context = {
         **context,
@@ -100,20 +102,41 @@ def render_email(template: str, context: dict, recipient) -> EmailMultiAlternati
         "site_url": settings.SITE_URL,
     }
     with timezone.override(tz):
-        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-        text = render_to_string(f"emails/{template}_body.txt", context)
-        html = render_to_string(f"emails/{template}_body.html", context)
+        subject, text, html = (
+            _loaded(templates, f"emails/{template}_{part}").render(context)
+            for part in ("subject.txt", "body.txt", "body.html")
+        )
+        subject = " ".join(subject.split())
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient.email])
     message.attach_alternative(html, "text/html")
     return message
 
 
+def _loaded(templates: dict, name: str):
+    if name not in templates:
+        templates[name] = get_template(name)
+    return templates[name]
+
+
 class Composer:
     """Renders claimed rows into messages. It remembers who is staff of each authority, so that a sweep of
-    thousands of reminders asks once per authority rather than once per email."""
+    thousands of reminders asks once per authority rather than once per email; and, for as long as it lives
+    (one sweep), the templates it loaded and the deadlines it wrote out in each zone: many reminders of a sweep
+    name the same end of a working day."""
 
     def __init__(self):
         self._staff: dict[int, set[int]] = {}
+        self._templates: dict = {}
+        self._long_dates: dict = {}
+
+    def long_date(self, moment: dt.datetime | None, tz) -> tuple[str, str]:
+        key = (moment, tz.key)
+        if key not in self._long_dates:
+            self._long_dates[key] = long_date(moment, tz)
+        return self._long_dates[key]
+
+    def render(self, template: str, context: dict, recipient) -> EmailMultiAlternatives:
+        return render_email(template, context, recipient, self._templates)
 
     def staff_ids(self, authority_id: int) -> set[int]:
         if authority_id not in self._staff:
@@ -149,7 +172,7 @@ class Composer:
         escalation = overdue and staff and wording.acts != "staff"
         tz = zone_of(email.recipient)
         date = when(email.due_at, tz)
-        due_text, due_iso = long_date(email.due_at, tz)
+        due_text, due_iso = self.long_date(email.due_at, tz)
         if escalation:
             subject = f"Escalation: {wording.task[0].lower()}{wording.task[1:]}, overdue since {date}"
         elif overdue:
@@ -170,7 +193,7 @@ class Composer:
             "url": filing_url(filing),
             "extension_url": filing_url(filing) + extension_anchor(filing) if email.deadline_kind == "expiry" else "",
         }
-        return render_email("reminder", context, email.recipient)
+        return self.render("reminder", context, email.recipient)
 
     def _event_notice(self, email: OutgoingEmail) -> EmailMultiAlternatives:
         filing, event = email.filing, email.event
@@ -188,7 +211,7 @@ class Composer:
         internal = visibility.reads_internal(email.recipient, filing)
         tz = zone_of(email.recipient)
         date = when(event.due_at, tz)
-        due_text, due_iso = long_date(event.due_at, tz)
+        due_text, due_iso = self.long_date(event.due_at, tz)
         # Whose move it is now decides whether the subject asks the reader to act.
         call = ""
         ours = wording and (wording.acts == audience or {wording.acts, audience} <= {"reviewer", "staff"})
@@ -233,7 +256,7 @@ class Composer:
             # The authority's internal note goes to the authority's people only (visibility.py).
             "note": visibility.shown_note(filing, event, internal),
         }
-        return render_email("event", context, email.recipient)
+        return self.render("event", context, email.recipient)
 
     def _digest(self, email: OutgoingEmail) -> EmailMultiAlternatives:
         authority = email.authority
@@ -253,7 +276,7 @@ class Composer:
             f.state_label = f.state.staff_label
             f.reviewer_name = name_of(f.assigned_to) or "unassigned"
         context = {"authority": authority, "overdue": overdue, "due_soon": due_soon, "as_of": now}
-        return render_email("digest", context, email.recipient)
+        return self.render("digest", context, email.recipient)
 
     def _message_notice(self, email: OutgoingEmail) -> EmailMultiAlternatives:
         filing, message = email.filing, email.message
@@ -266,7 +289,7 @@ class Composer:
             "url": filing_url(filing) + "#thread",
             "answers_nothing": filing.state.waits_on_applicant and message.side == message.Side.APPLICANT,
         }
-        return render_email("message", context, email.recipient)
+        return self.render("message", context, email.recipient)
 
     def _screening_hit(self, email: OutgoingEmail) -> EmailMultiAlternatives:
         hit = ScreeningHit.objects.select_related("entry__version").get(pk=email.screening_hit_id)
@@ -274,7 +297,7 @@ class Composer:
             raise Obsolete(f"hit {hit.pk} was cleared as a false positive before the email went out")
         filing = email.filing
         context = {"filing": filing, "hit": hit, "url": filing_url(filing) + "#screening"}
-        return render_email("screening_hit", context, email.recipient)
+        return self.render("screening_hit", context, email.recipient)
 
     def _incident_reminder(self, email: OutgoingEmail) -> EmailMultiAlternatives:
         incident = email.incident
@@ -288,7 +311,7 @@ class Composer:
             "due_at": email.due_at,
             "url": settings.SITE_URL + settings.SHIPMENTS_PATH.format(reference=application.reference),
         }
-        return render_email("incident", context, email.recipient)
+        return self.render("incident", context, email.recipient)
 
     def _ready_to_file(self, email: OutgoingEmail) -> EmailMultiAlternatives:
         filing, approval = email.filing, email.event.filing

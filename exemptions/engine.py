@@ -452,7 +452,9 @@ def due_clock_transitions(now: dt.datetime):
                 due = due.filter(due_at__lte=now)
             else:  # a coarse day bound on the index; the authority's zone decides below
                 due = due.filter(valid_until_on__lt=now.date() + dt.timedelta(days=1))
-            for filing in due.select_related("authority", "application__organization").order_by("id"):
+            # The frozen dossier stays in the database unless a transition reads it (a redaction loads it then).
+            due = due.select_related("authority", "application__organization").defer("snapshot")
+            for filing in due.order_by("id"):
                 yield filing, transition
 
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from . import deadlines, engine, procedures, readiness
 from .emails import INCIDENT_ESCALATION, INCIDENT_REMINDER, Composer, profile_of
 from .models import Authority, Event, Filing, Incident, Membership, Message, OutgoingEmail, Role
-from .outbox import SweepReport, claim, claim_many, deliver_pending, deliver_rows
+from .outbox import UNUSED_BY_EMAILS, SweepReport, claim, claim_many, deliver_pending, deliver_rows
 from .reminder_schedule import merged_schedule, rule_due_now, rules_for
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,12 @@ class Directory:
         return list(dict.fromkeys(people))
 
 
+def with_filing(queryset):
+    """Events or messages with the case they are about (its frozen dossier left out: no email reads it)."""
+    related = ("filing__authority", "filing__application__organization", "filing__assigned_to")
+    return queryset.select_related(*related).defer(*UNUSED_BY_EMAILS)
+
+
 # --- claiming what is due ----------------------------------------------------------------------
 
 
@@ -167,6 +173,7 @@ def claim_due_reminders(now: dt.datetime, report: SweepReport, directory: Direct
         .filter(window, due_at__isnull=False)
         .exclude(Q(due_at__lte=now) & Exists(overdue_claimed))
         .select_related("authority", "application__organization", "assigned_to")
+        .defer("snapshot")
     )
     claimed = set(
         OutgoingEmail.objects.filter(
@@ -274,9 +281,7 @@ def claim_unnotified_events(now: dt.datetime, report: SweepReport, directory: Di
     than the age rule (stale_before) are marked without emails."""
     stale = Event.objects.filter(notified_at=None, created_at__lt=stale_before(now)).update(notified_at=now)
     report.stale_events += stale
-    unnotified = Event.objects.filter(notified_at=None, created_at__lte=now).select_related(
-        "filing__authority", "filing__application__organization", "filing__assigned_to"
-    )
+    unnotified = with_filing(Event.objects.filter(notified_at=None, created_at__lte=now))
     for event in unnotified.order_by("created_at", "id"):
         with isolated(report, "event notice", f"{event.action} on {event.filing.reference}"):
             if rows := claim_event_notices(event, now, directory, report):
@@ -321,9 +326,7 @@ def claim_unnotified_messages(now: dt.datetime, report: SweepReport, directory: 
     """Messages whose emails were never queued are caught up here, as events are; stale ones are marked."""
     stale = Message.objects.filter(notified_at=None, created_at__lt=stale_before(now))
     report.stale_events += stale.update(notified_at=now)
-    unnotified = Message.objects.filter(notified_at=None, created_at__lte=now).select_related(
-        "filing__authority", "filing__application__organization", "filing__assigned_to"
-    )
+    unnotified = with_filing(Message.objects.filter(notified_at=None, created_at__lte=now))
     for message in unnotified.order_by("created_at", "id"):
         with isolated(report, "message notice", f"message {message.pk} on {message.filing.reference}"):
             if rows := claim_message_notices(message, now, directory):
@@ -333,11 +336,7 @@ def claim_unnotified_messages(now: dt.datetime, report: SweepReport, directory: 
 def send_message_notices(message_id: int) -> SweepReport:
     """Claim and send the emails about one new message (no-op if they were already claimed)."""
     report = SweepReport()
-    message = (
-        Message.objects.filter(pk=message_id, notified_at=None)
-        .select_related("filing__authority", "filing__application__organization", "filing__assigned_to")
-        .first()
-    )
+    message = with_filing(Message.objects.filter(pk=message_id, notified_at=None)).first()
     if message is None:
         return report
     now = timezone.now()
@@ -480,17 +479,15 @@ def sweep(now: dt.datetime | None = None, on_progress: Callable | None = None) -
 def send_event_notices(event_id: int) -> SweepReport:
     """Claim and send the notices of one event (no-op if they were already claimed, or if it is stale)."""
     report = SweepReport()
-    event = (
-        Event.objects.filter(pk=event_id, notified_at=None)
-        .select_related("filing__authority", "filing__application__organization", "filing__assigned_to")
-        .first()
-    )
+    event = with_filing(Event.objects.filter(pk=event_id, notified_at=None)).first()
     if event is None:
         return report
     now = timezone.now()
     rows = claim_event_notices(event, now, report=report)
-    claimed = OutgoingEmail.objects.filter(pk__in=[r.pk for r in rows]).select_related(
-        "filing__authority", "filing__application__organization", "event__actor", "recipient__profile"
+    claimed = (
+        OutgoingEmail.objects.filter(pk__in=[r.pk for r in rows])
+        .select_related("filing__authority", "filing__application__organization", "event__actor", "recipient__profile")
+        .defer(*UNUSED_BY_EMAILS)
     )
     deliver_rows(claimed.order_by("id"), now, report)
     return report

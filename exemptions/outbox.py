@@ -49,6 +49,9 @@ from .models import OutgoingEmail
 log = logging.getLogger(__name__)
 
 LEASE_BATCH = 200  # rows taken by one UPDATE; a sender works through them one message at a time
+# No email reads a filing's frozen dossier: rows read to compose emails leave it in the database (it can be the
+# largest value of the row, decoded from JSON for every email otherwise).
+UNUSED_BY_EMAILS = ("filing__snapshot",)
 
 
 @dataclass
@@ -340,6 +343,7 @@ def deliver_pending(now: dt.datetime, report: SweepReport | None = None, compose
             "authority",
             "recipient__profile",
         )
+        .defer(*UNUSED_BY_EMAILS)
         .order_by("next_attempt_at", "id")
     )
     mail_connection = get_connection()

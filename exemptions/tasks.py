@@ -1,11 +1,15 @@
 """Thin Celery wrappers: they take ids and call notifications or the audit. No schedule lives here: the database
 holds every deadline and beat only runs the sweep every few minutes (never an ETA days ahead)."""
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
 
 from . import audit, notifications
 from .screening import rescreening
+
+log = logging.getLogger(__name__)
 
 
 # A long sweep cut short loses nothing (its claims are rows); the hard limit only stops a hung one.
@@ -20,8 +24,14 @@ def sweep() -> str:
 
 
 @shared_task(acks_late=True)
-def send_event_notices(event_id: int) -> None:
-    notifications.send_event_notices(event_id)
+def send_event_notices(*event_ids: int) -> None:
+    """The notices of events committed together (publisher.NoticePublisher batches them): each event on its own,
+    so one that fails leaves the others sent and itself to the sweep."""
+    for event_id in event_ids:
+        try:
+            notifications.send_event_notices(event_id)
+        except Exception:
+            log.exception("Notices of event %s failed; the sweep sends them", event_id)
 
 
 @shared_task(acks_late=True)
