@@ -22,7 +22,7 @@ from django.test.utils import override_settings
 from tqdm import tqdm
 
 from .. import deadlines
-from ..models import Authority, Filing, Organization, OutgoingEmail
+from ..models import Authority, Event, Filing, Organization, OutgoingEmail
 from ..notifications import sweep
 from . import population
 from .aftercare import Aftercare
@@ -44,7 +44,7 @@ PARTS = {
     "sweep": "sweeps (with their checks)",
     "aftercare": "shipments, deliveries, distributions, incidents",
 }
-WAIT = "wait"  # a draft that waits on another authority's approval looks again a day later
+WAIT = "wait"  # a draft that waits on another authority's approval looks again a day after that one moves
 
 
 @contextmanager
@@ -117,6 +117,7 @@ class Simulation:
         self.queue: list = []
         self.order = itertools.count()
         self.tracked: dict[int, Tracked] = {}
+        self.waiters: dict[int, set[int]] = {}  # filing id -> the drafts waiting for it to be decided
         self.checker = Checker()
         self.aftercare = Aftercare(self, self.rng)
         self.outcome = Outcome(scenario=scenario, seed=seed, checker=self.checker, aftercare=self.aftercare.counts)
@@ -230,12 +231,14 @@ class Simulation:
         tracked.version, tracked.token = filing.version, tracked.token + 1
         waiting_on = tracked.facts.get("after")
         if filing.state.initial and waiting_on:
-            other = Filing.objects.get(pk=waiting_on)
+            other = Filing.objects.select_related("authority").get(pk=waiting_on)
             if other.state.terminal and not other.state.grants_validity:
                 self.push(at + DAY, "move", filing.pk, tracked.token, WITHDRAW)
                 return
             if not (other.state.grants_validity or other.state.lapsed):
-                self.push(at + DAY, "move", filing.pk, tracked.token, WAIT)
+                # Nothing to do until the other filing moves (a person or the clock): `_woken` looks again
+                # a day after it does, instead of every day until then.
+                self.waiters.setdefault(waiting_on, set()).add(filing.pk)
                 return
         planned = tracked.cast.next_move(filing, at, tracked.facts)
         if planned:
@@ -266,6 +269,12 @@ class Simulation:
         self.checker.moved(filing, at)
         self._approved(filing, at)
         self._schedule(filing, at)
+        self._woken(filing_id, at)
+
+    def _woken(self, filing_id: int, at: dt.datetime) -> None:
+        """The drafts waiting for this filing look at it again a day after it moved."""
+        for waiting in sorted(self.waiters.pop(filing_id, ())):
+            self.push(at + DAY, "move", waiting, self.tracked[waiting].token, WAIT)
 
     def _approved(self, filing: Filing, at: dt.datetime) -> None:
         if filing.state.grants_validity:
@@ -275,17 +284,24 @@ class Simulation:
         self.aftercare.run(at, step, *args)
 
     def _sweep(self, at) -> None:
+        # Only `engine.apply` changes a filing's status, and it records an event each time: the events after
+        # this mark are the clock's moves (expiry, end of a period), read instead of every filing's version.
+        mark = Event.objects.aggregate(last=Max("pk"))["last"] or 0
         started = time.perf_counter()
         sweep(at)
         self.outcome.sweep_seconds += time.perf_counter() - started
         self.outcome.sweeps += 1
         with self.timed("invariant checks after each sweep"):
             self.checker.after_sweep(at)
-        versions = dict(Filing.objects.filter(pk__in=self.tracked).values_list("pk", "version"))
-        for filing_id, version in versions.items():
-            if version != self.tracked[filing_id].version:  # the clock moved it (expiry, end of a period)
-                filing = self._load(filing_id)
+        moved = Event.objects.filter(pk__gt=mark).order_by("filing_id").values_list("filing_id", flat=True)
+        for filing_id in dict.fromkeys(moved):
+            tracked = self.tracked.get(filing_id)
+            if tracked is None:
+                continue  # an earlier run's case in the same database
+            filing = self._load(filing_id)
+            if filing.version != tracked.version:
                 self.checker.touched.add(filing_id)
                 self.checker.moved(filing, at)
                 self._approved(filing, at)
                 self._schedule(filing, at)
+                self._woken(filing_id, at)
