@@ -15,6 +15,7 @@ from exemptions.models import Authority, Event, Filing, OutgoingEmail, ShipmentL
 from exemptions.services import create_filing
 from exemptions.simulation import domain, invariants
 from exemptions.simulation.invariants import oracle_cleared
+from exemptions.simulation.runner import Simulation, sweep_times
 from exemptions.simulation.scenarios import SCENARIOS
 
 from . import factories
@@ -116,3 +117,26 @@ def test_every_scenario_caps_bis_at_ninety_days_and_slows_replies_in_covid():
         assert scenario.decision_max_days["BIS"] == 90
     assert SCENARIOS["covid"].late_reply_rate > SCENARIOS["2019"].late_reply_rate
     assert SCENARIOS["2018"].decision_days["UN1718"] == 99 and SCENARIOS["2018"].decision_max_days["UN1718"] == 165
+
+
+def test_a_winter_day_sweeps_at_00_05_utc_and_after_each_zones_midnight():
+    day = dt.datetime(2025, 1, 7, tzinfo=dt.UTC)
+    zones = {"America/New_York", "Europe/Brussels", "Europe/London"}
+    got = [(at.hour, midnight_of) for at, midnight_of in sweep_times(day, zones)]
+    # London's midnight is 00:05 UTC in winter: that sweep is the daily one and always runs.
+    assert got == [(0, None), (5, {"America/New_York"}), (23, {"Europe/Brussels"})]
+
+
+@pytest.mark.django_db
+def test_a_midnight_sweep_is_left_out_only_while_nothing_of_its_zone_is_due(dossier):
+    simulation = Simulation(apps=1, days=1, drain=0, seed=1, scenario="2019", progress=False)
+    simulation.authorities = {a.code: a for a in Authority.objects.all()}
+    eu = simulation.authorities["EU"]
+    brussels = frozenset({eu.time_zone})
+    filing = create_filing(dossier, eu, dossier.created_by)
+    assert not simulation._time_driven(brussels)  # a draft has no deadline
+
+    with_deadline = next(s.name for s in eu.procedure.states if s.deadline and not s.terminal)
+    Filing.objects.filter(pk=filing.pk).update(status=with_deadline, due_at=dt.datetime(2025, 3, 3, tzinfo=dt.UTC))
+    assert simulation._time_driven(brussels)
+    assert not simulation._time_driven(frozenset({"Europe/London"}))  # another zone's authority

@@ -21,8 +21,8 @@ from django.db.models import Max
 from django.test.utils import override_settings
 from tqdm import tqdm
 
-from .. import deadlines
-from ..models import Authority, Event, Filing, Organization, OutgoingEmail
+from .. import deadlines, procedures
+from ..models import Authority, Event, Filing, Incident, Organization, OutgoingEmail
 from ..notifications import sweep
 from . import population
 from .aftercare import Aftercare
@@ -33,7 +33,8 @@ from .scenarios import SCENARIOS
 START = dt.datetime(2025, 1, 6, tzinfo=dt.UTC)  # a Monday; the stored holiday calendars cover 2025–2027
 # The beat sweeps every few minutes; the simulation samples that rhythm: once a day at 00:05 UTC (more often
 # with --sweep-every) and in the first hour after each authority's local midnight, when expiries, day-counted
-# reminders and escalations fall due. A sweep costs tens of milliseconds, a year has about 1,300 of them.
+# reminders and escalations fall due. A sweep costs tens of milliseconds, a year has about 1,300 of them; a
+# midnight sweep is left out when no authority of that zone has anything time-driven (`_time_driven`).
 SWEEP_EVERY_HOURS = 24
 MIDNIGHT_HOURS = (0,)
 SWEEP_MINUTE = dt.timedelta(minutes=5)
@@ -44,6 +45,7 @@ PARTS = {
     "sweep": "sweeps (with their checks)",
     "aftercare": "shipments, deliveries, distributions, incidents",
 }
+OPEN = procedures.states_where(terminal=False)
 WAIT = "wait"  # a draft that waits on another authority's approval looks again a day after that one moves
 
 
@@ -64,12 +66,16 @@ def unsynchronised():
             cursor.execute("RESET synchronous_commit")
 
 
-def sweep_times(day_start: dt.datetime, zones: set[str], every_hours: int = SWEEP_EVERY_HOURS) -> list[dt.datetime]:
+def sweep_times(
+    day_start: dt.datetime, zones: set[str], every_hours: int = SWEEP_EVERY_HOURS
+) -> list[tuple[dt.datetime, frozenset[str] | None]]:
+    """(when, the zones whose midnight it follows) of a day's sweeps; None for the rhythm's own sweeps."""
     times = []
     for hour in range(24):
         at = day_start + dt.timedelta(hours=hour)
-        if hour % every_hours == 0 or any(at.astimezone(deadlines.zone(z)).hour in MIDNIGHT_HOURS for z in zones):
-            times.append(at + SWEEP_MINUTE)
+        midnight_of = frozenset(z for z in zones if at.astimezone(deadlines.zone(z)).hour in MIDNIGHT_HOURS)
+        if hour % every_hours == 0 or midnight_of:
+            times.append((at + SWEEP_MINUTE, None if hour % every_hours == 0 else midnight_of))
     return times
 
 
@@ -87,6 +93,7 @@ class Outcome:
     filings: int = 0
     days: int = 0
     sweeps: int = 0
+    sweeps_left_out: int = 0  # midnight sweeps of zones where nothing was time-driven
     moves: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     sweep_seconds: float = 0.0
@@ -180,8 +187,8 @@ class Simulation:
         bar = tqdm(total=total, unit="day", disable=not self.progress, desc=f"simulate {self.scenario.name}")
         for day in range(total):
             day_start = START + day * DAY
-            for at in sweep_times(day_start, zones, self.sweep_every):
-                self.push(at, "sweep")
+            for at, midnight_of in sweep_times(day_start, zones, self.sweep_every):
+                self.push(at, "sweep", midnight_of)
             self._until(day_start + DAY)
             with self.timed("daily invariant checks"):
                 self.checker.daily(day_start, day_start.date())
@@ -283,7 +290,21 @@ class Simulation:
     def _aftercare(self, at, step, *args) -> None:
         self.aftercare.run(at, step, *args)
 
-    def _sweep(self, at) -> None:
+    def _time_driven(self, zones: frozenset[str]) -> bool:
+        """Whether anything of an authority in these zones can fall due at their midnight: an open filing with
+        a deadline (reminders count to it, the clock acts on it, an approval's runs to its validity's end) or
+        an incident not yet reported. Every case in the database, as the sweep sees them."""
+        ids = [a.pk for a in self.authorities.values() if a.time_zone in zones]
+        open_deadlines = Filing.objects.filter(authority_id__in=ids, status__in=OPEN, due_at__isnull=False)
+        unreported = Incident.objects.filter(authority_id__in=ids, reported_on__isnull=True)
+        return open_deadlines.exists() or unreported.exists()
+
+    def _sweep(self, at, midnight_of: frozenset[str] | None = None) -> None:
+        if midnight_of is not None and not self._time_driven(midnight_of):
+            # Nothing of theirs falls due; the digests, retries and notices the sweep also sends wait for the
+            # daily sweep, as they would for an hour on the beat.
+            self.outcome.sweeps_left_out += 1
+            return
         # Only `engine.apply` changes a filing's status, and it records an event each time: the events after
         # this mark are the clock's moves (expiry, end of a period), read instead of every filing's version.
         mark = Event.objects.aggregate(last=Max("pk"))["last"] or 0
