@@ -32,7 +32,7 @@ def simulate(tmp_path, **options):
 
 @simulated
 def test_a_thirty_application_season_keeps_every_invariant(tmp_path):
-    # Daytime sweeps once a day (each authority's midnight still gets its own): the sweep is most of the cost.
+    # Daytime sweeps once a day (each authority's midnight its own while it has work): the sweep is most of the cost.
     said = simulate(tmp_path, apps=30, days=120, seed=7, sweep_every=24)
 
     assert re.search(r"30 applications, \d+ filings, 120 days, \d+ sweeps, \d+ invariant checks passed", said)
@@ -119,12 +119,13 @@ def test_every_scenario_caps_bis_at_ninety_days_and_slows_replies_in_covid():
     assert SCENARIOS["2018"].decision_days["UN1718"] == 99 and SCENARIOS["2018"].decision_max_days["UN1718"] == 165
 
 
-def test_a_winter_day_sweeps_at_00_05_utc_and_after_each_zones_midnight():
-    day = dt.datetime(2025, 1, 7, tzinfo=dt.UTC)
+def test_a_day_sweeps_at_noon_utc_after_every_digest_hour_and_after_each_zones_midnight():
     zones = {"America/New_York", "Europe/Brussels", "Europe/London"}
-    got = [(at.hour, midnight_of) for at, midnight_of in sweep_times(day, zones)]
-    # London's midnight is 00:05 UTC in winter: that sweep is the daily one and always runs.
-    assert got == [(0, None), (5, {"America/New_York"}), (23, {"Europe/Brussels"})]
+    winter = [(at.hour, zs) for at, zs in sweep_times(dt.datetime(2025, 1, 7, tzinfo=dt.UTC), zones)]
+    summer = [(at.hour, zs) for at, zs in sweep_times(dt.datetime(2025, 7, 7, tzinfo=dt.UTC), zones)]
+    # The noon sweep always runs (None): 07:05 in New York in winter, after the 07:00 digests everywhere.
+    assert winter == [(0, {"Europe/London"}), (5, {"America/New_York"}), (12, None), (23, {"Europe/Brussels"})]
+    assert summer == [(4, {"America/New_York"}), (12, None), (22, {"Europe/Brussels"}), (23, {"Europe/London"})]
 
 
 @pytest.mark.django_db

@@ -31,11 +31,13 @@ from .invariants import Checker
 from .scenarios import SCENARIOS
 
 START = dt.datetime(2025, 1, 6, tzinfo=dt.UTC)  # a Monday; the stored holiday calendars cover 2025–2027
-# The beat sweeps every few minutes; the simulation samples that rhythm: once a day at 00:05 UTC (more often
-# with --sweep-every) and in the first hour after each authority's local midnight, when expiries, day-counted
-# reminders and escalations fall due. A sweep costs tens of milliseconds, a year has about 1,300 of them; a
+# The beat sweeps every few minutes; the simulation samples that rhythm: once a day at 12:05 UTC (more often
+# with --sweep-every), daytime where every authority sits and after each staff member's digest hour (07:00
+# local), and in the first hour after each authority's local midnight, when expiries, day-counted reminders
+# and escalations fall due. A sweep costs tens of milliseconds, a year has about 1,300 of them; a
 # midnight sweep is left out when no authority of that zone has anything time-driven (`_time_driven`).
 SWEEP_EVERY_HOURS = 24
+RHYTHM_HOUR = 12  # UTC: the daily sweep (with --sweep-every 24) comes after every staff zone's digest hour
 MIDNIGHT_HOURS = (0,)
 SWEEP_MINUTE = dt.timedelta(minutes=5)
 APPS_PER_ORGANIZATION = 4
@@ -74,8 +76,9 @@ def sweep_times(
     for hour in range(24):
         at = day_start + dt.timedelta(hours=hour)
         midnight_of = frozenset(z for z in zones if at.astimezone(deadlines.zone(z)).hour in MIDNIGHT_HOURS)
-        if hour % every_hours == 0 or midnight_of:
-            times.append((at + SWEEP_MINUTE, None if hour % every_hours == 0 else midnight_of))
+        rhythm = (hour - RHYTHM_HOUR) % every_hours == 0
+        if rhythm or midnight_of:
+            times.append((at + SWEEP_MINUTE, None if rhythm else midnight_of))
     return times
 
 
@@ -302,7 +305,7 @@ class Simulation:
     def _sweep(self, at, midnight_of: frozenset[str] | None = None) -> None:
         if midnight_of is not None and not self._time_driven(midnight_of):
             # Nothing of theirs falls due; the digests, retries and notices the sweep also sends wait for the
-            # daily sweep, as they would for an hour on the beat.
+            # daily sweep, which comes after every staff zone's digest hour.
             self.outcome.sweeps_left_out += 1
             return
         # Only `engine.apply` changes a filing's status, and it records an event each time: the events after
