@@ -15,6 +15,7 @@ from exemptions.models import Authority, Event, Filing, OutgoingEmail, ShipmentL
 from exemptions.services import create_filing
 from exemptions.simulation import domain, invariants
 from exemptions.simulation.invariants import oracle_cleared
+from exemptions.simulation.runner import Simulation, sweep_times
 from exemptions.simulation.scenarios import SCENARIOS
 
 from . import factories
@@ -31,7 +32,7 @@ def simulate(tmp_path, **options):
 
 @simulated
 def test_a_thirty_application_season_keeps_every_invariant(tmp_path):
-    # Daytime sweeps once a day (each authority's midnight still gets its own): the sweep is most of the cost.
+    # Daytime sweeps once a day (each authority's midnight its own while it has work): the sweep is most of the cost.
     said = simulate(tmp_path, apps=30, days=120, seed=7, sweep_every=24)
 
     assert re.search(r"30 applications, \d+ filings, 120 days, \d+ sweeps, \d+ invariant checks passed", said)
@@ -116,3 +117,27 @@ def test_every_scenario_caps_bis_at_ninety_days_and_slows_replies_in_covid():
         assert scenario.decision_max_days["BIS"] == 90
     assert SCENARIOS["covid"].late_reply_rate > SCENARIOS["2019"].late_reply_rate
     assert SCENARIOS["2018"].decision_days["UN1718"] == 99 and SCENARIOS["2018"].decision_max_days["UN1718"] == 165
+
+
+def test_a_day_sweeps_at_noon_utc_after_every_digest_hour_and_after_each_zones_midnight():
+    zones = {"America/New_York", "Europe/Brussels", "Europe/London"}
+    winter = [(at.hour, zs) for at, zs in sweep_times(dt.datetime(2025, 1, 7, tzinfo=dt.UTC), zones)]
+    summer = [(at.hour, zs) for at, zs in sweep_times(dt.datetime(2025, 7, 7, tzinfo=dt.UTC), zones)]
+    # The noon sweep always runs (None): 07:05 in New York in winter, after the 07:00 digests everywhere.
+    assert winter == [(0, {"Europe/London"}), (5, {"America/New_York"}), (12, None), (23, {"Europe/Brussels"})]
+    assert summer == [(4, {"America/New_York"}), (12, None), (22, {"Europe/Brussels"}), (23, {"Europe/London"})]
+
+
+@pytest.mark.django_db
+def test_a_midnight_sweep_is_left_out_only_while_nothing_of_its_zone_is_due(dossier):
+    simulation = Simulation(apps=1, days=1, drain=0, seed=1, scenario="2019", progress=False)
+    simulation.authorities = {a.code: a for a in Authority.objects.all()}
+    eu = simulation.authorities["EU"]
+    brussels = frozenset({eu.time_zone})
+    filing = create_filing(dossier, eu, dossier.created_by)
+    assert not simulation._time_driven(brussels)  # a draft has no deadline
+
+    with_deadline = next(s.name for s in eu.procedure.states if s.deadline and not s.terminal)
+    Filing.objects.filter(pk=filing.pk).update(status=with_deadline, due_at=dt.datetime(2025, 3, 3, tzinfo=dt.UTC))
+    assert simulation._time_driven(brussels)
+    assert not simulation._time_driven(frozenset({"Europe/London"}))  # another zone's authority

@@ -28,6 +28,17 @@ def capped_by_months(procedure: procedures.Procedure) -> bool:
     return any(procedures.VALIDITY_MONTHS in t.payload for t in procedure.transitions)
 
 
+def within(queryset, ids: set, column: str = "pk"):
+    """The rows of `queryset` whose `column` is one of `ids` (this run's filings or dossiers). A run's rows have
+    consecutive keys from its first one: the database is asked for the range, not for a list of thousands of
+    keys compiled and planned anew at every sweep; the set drops another run's rows."""
+    if not ids:
+        return
+    for row in queryset.filter(**{f"{column}__gte": min(ids)}):
+        if getattr(row, column) in ids:
+            yield row
+
+
 def check_validity_caps(filings, checks, violation) -> None:
     for filing in filings:
         if not (filing.valid_from_on and filing.valid_until_on) or not capped_by_months(filing.procedure):
@@ -95,10 +106,8 @@ def check_linked(filings_by_id: dict, waits_on: dict, checks, violation) -> None
 
 def check_incidents(application_ids, now: dt.datetime, previous: dt.datetime | None, checks, violation) -> None:
     """Incidents whose report window closed since the previous sweep, still unreported: escalated now."""
-    unreported = Incident.objects.filter(
-        application_id__in=application_ids, reported_on__isnull=True, report_due_on__lte=now.date()
-    ).select_related("authority")
-    for incident in unreported:
+    unreported = Incident.objects.filter(reported_on__isnull=True, report_due_on__lte=now.date())
+    for incident in within(unreported.select_related("authority"), application_ids, "application_id"):
         closed = deadlines.end_of_day(incident.report_due_on, incident.authority.time_zone)
         if closed >= now or (previous is not None and closed < previous):
             continue

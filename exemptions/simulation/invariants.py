@@ -80,8 +80,10 @@ class Checker:
     touched: set = field(default_factory=set)  # filings a person or the clock moved since the daily check
     last_email_checked: int = 0  # the escalation check reads only the reminders claimed since it last ran
 
-    def _ours(self):
-        return Filing.objects.filter(pk__in=self.filing_ids).select_related("authority", "application")
+    def _ours(self, filings=None):
+        """This run's filings among `filings` (all of them by default), with their authority and dossier."""
+        filings = Filing.objects.all() if filings is None else filings
+        return domain.within(filings.select_related("authority", "application"), self.filing_ids)
 
     # --- after each move -------------------------------------------------------------------------
 
@@ -117,17 +119,17 @@ class Checker:
         previous = self.sweeps[-1] if self.sweeps else None
         self.sweeps.append(now)
         # The clock's own moves (a notification cleared by silence, an expiry) belong in the record too.
-        moved = Event.objects.filter(filing_id__in=self.filing_ids, created_at=now)
-        for event in moved.select_related("filing__authority"):
+        moved = Event.objects.filter(created_at=now).select_related("filing__authority")
+        for event in domain.within(moved, self.filing_ids, column="filing_id"):
             self.recorded(event.filing, event)
-        for filing in self._ours().filter(status__in=GRANTING, valid_until_on__lte=now.date()):
+        for filing in self._ours(Filing.objects.filter(status__in=GRANTING, valid_until_on__lte=now.date())):
             self.checks[EXPIRY_ON_TIME] += 1
             if deadlines.end_of_day(filing.valid_until_on, filing.authority.time_zone) <= now:
                 raise Violation(
                     EXPIRY_ON_TIME, filing.reference, f"still in force after the sweep at {now:%Y-%m-%d %H:%M} UTC"
                 )
-        expired = Event.objects.filter(filing_id__in=self.filing_ids, action__in=EXPIRE_ACTIONS, created_at=now)
-        for event in expired.select_related("filing__authority"):
+        expired = Event.objects.filter(action__in=EXPIRE_ACTIONS, created_at=now).select_related("filing__authority")
+        for event in domain.within(expired, self.filing_ids, "filing_id"):
             filing = event.filing
             self.checks[EXPIRY_ON_TIME] += 1
             ended = deadlines.end_of_day(filing.valid_until_on, filing.authority.time_zone)
@@ -153,10 +155,10 @@ class Checker:
             raise Violation(
                 ESCALATED, row.filing.reference, f"overdue reminder claimed {row.claimed_at}, due {row.due_at}"
             )
-        passed = self._ours().filter(status__in=SLA_STATES, due_at__lte=now)
+        passed = Filing.objects.filter(status__in=SLA_STATES, due_at__lte=now)
         if previous is not None:
             passed = passed.filter(due_at__gt=previous)
-        for filing in passed:
+        for filing in self._ours(passed):
             kind = filing.state.deadline.kind
             staff_told = [
                 r for r in rules_for(schedule_for(filing.authority)) if r.deadline_kind == kind and r.is_overdue
@@ -226,14 +228,14 @@ class Checker:
 
     def _applications_to_check(self, touched: set, today: dt.date) -> set:
         yesterday = today - dt.timedelta(days=1)
-        boundary = Application.objects.filter(pk__in=self.application_ids).filter(
+        boundary = Application.objects.filter(
             Q(pk__in=Filing.objects.filter(pk__in=touched).values("application_id"))
             | Q(ship_from_on=today)
             | Q(ship_until_on=yesterday)
             | Q(filings__valid_from_on=today)
             | Q(filings__valid_until_on=yesterday)
         )
-        return set(boundary.values_list("pk", flat=True))
+        return {a.pk for a in domain.within(boundary.only("pk").distinct(), self.application_ids)}
 
     def _exactly_once(self) -> None:
         """Every email in the locmem outbox stands for a sent row of its own, and every sent row has its email:
@@ -264,10 +266,10 @@ class Checker:
 
     def _working_days(self, filing_ids: set | None = None) -> None:
         working = procedures.states_where(terminal=False)
-        filings = self._ours().filter(status__in=working, due_at__isnull=False)
+        filings = Filing.objects.filter(status__in=working, due_at__isnull=False)
         if filing_ids is not None:
             filings = filings.filter(pk__in=filing_ids)
-        for filing in filings:
+        for filing in self._ours(filings):
             deadline = filing.state.deadline
             if not (deadline and deadline.counts_working_days):
                 continue
@@ -302,7 +304,8 @@ class Checker:
                 )
 
     def _audit(self, since: dt.datetime) -> None:
-        touched = Event.objects.filter(filing_id__in=self.filing_ids, created_at__gte=since).values("filing_id")
+        today = Event.objects.filter(created_at__gte=since)
+        touched = {event.filing_id for event in domain.within(today.only("filing_id"), self.filing_ids, "filing_id")}
         events = Event.objects.filter(filing_id__in=touched).select_related("filing").order_by("filing_id", "sequence")
         self.checks[AUDIT_CHAIN] += 1
         broken = audit.first_broken_link(events)

@@ -44,7 +44,8 @@ def write(outcome, path: Path, command: str, note: str = "") -> None:
         f"{platform.machine()} {platform.system()} with {__import__('os').cpu_count()} CPUs (Python {platform.python_version()}).",
         "",
         *([note, ""] if note else []),
-        f"- {outcome.apps} applications, {outcome.filings} filings, {outcome.days} simulated days, {outcome.sweeps} sweeps",
+        f"- {outcome.apps} applications, {outcome.filings} filings, {outcome.days} simulated days, {outcome.sweeps} sweeps"
+        f" ({outcome.sweeps_left_out} midnight sweeps left out: nothing of their zone's authorities was due)",
         f"- wall time {outcome.seconds:.1f} s, of which sweeps {outcome.sweep_seconds:.1f} s "
         f"({outcome.sweep_seconds / max(outcome.sweeps, 1) * 1000:.0f} ms per sweep)",
         f"- moves: {', '.join(f'{k} {v}' for k, v in sorted(outcome.moves.items()))}",

@@ -21,8 +21,8 @@ from django.db.models import Max
 from django.test.utils import override_settings
 from tqdm import tqdm
 
-from .. import deadlines
-from ..models import Authority, Filing, Organization, OutgoingEmail
+from .. import deadlines, procedures
+from ..models import Authority, Event, Filing, Incident, Organization, OutgoingEmail
 from ..notifications import sweep
 from . import population
 from .aftercare import Aftercare
@@ -31,10 +31,13 @@ from .invariants import Checker
 from .scenarios import SCENARIOS
 
 START = dt.datetime(2025, 1, 6, tzinfo=dt.UTC)  # a Monday; the stored holiday calendars cover 2025–2027
-# The beat sweeps every few minutes; the simulation samples that rhythm: once a day at 00:05 UTC (more often
-# with --sweep-every) and in the first hour after each authority's local midnight, when expiries, day-counted
-# reminders and escalations fall due. A sweep costs tens of milliseconds, a year has about 1,300 of them.
+# The beat sweeps every few minutes; the simulation samples that rhythm: once a day at 12:05 UTC (more often
+# with --sweep-every), daytime where every authority sits and after each staff member's digest hour (07:00
+# local), and in the first hour after each authority's local midnight, when expiries, day-counted reminders
+# and escalations fall due. A sweep costs tens of milliseconds, a year has about 1,300 of them; a
+# midnight sweep is left out when no authority of that zone has anything time-driven (`_time_driven`).
 SWEEP_EVERY_HOURS = 24
+RHYTHM_HOUR = 12  # UTC: the daily sweep (with --sweep-every 24) comes after every staff zone's digest hour
 MIDNIGHT_HOURS = (0,)
 SWEEP_MINUTE = dt.timedelta(minutes=5)
 APPS_PER_ORGANIZATION = 4
@@ -44,7 +47,8 @@ PARTS = {
     "sweep": "sweeps (with their checks)",
     "aftercare": "shipments, deliveries, distributions, incidents",
 }
-WAIT = "wait"  # a draft that waits on another authority's approval looks again a day later
+OPEN = procedures.states_where(terminal=False)
+WAIT = "wait"  # a draft that waits on another authority's approval looks again a day after that one moves
 
 
 @contextmanager
@@ -64,12 +68,17 @@ def unsynchronised():
             cursor.execute("RESET synchronous_commit")
 
 
-def sweep_times(day_start: dt.datetime, zones: set[str], every_hours: int = SWEEP_EVERY_HOURS) -> list[dt.datetime]:
+def sweep_times(
+    day_start: dt.datetime, zones: set[str], every_hours: int = SWEEP_EVERY_HOURS
+) -> list[tuple[dt.datetime, frozenset[str] | None]]:
+    """(when, the zones whose midnight it follows) of a day's sweeps; None for the rhythm's own sweeps."""
     times = []
     for hour in range(24):
         at = day_start + dt.timedelta(hours=hour)
-        if hour % every_hours == 0 or any(at.astimezone(deadlines.zone(z)).hour in MIDNIGHT_HOURS for z in zones):
-            times.append(at + SWEEP_MINUTE)
+        midnight_of = frozenset(z for z in zones if at.astimezone(deadlines.zone(z)).hour in MIDNIGHT_HOURS)
+        rhythm = (hour - RHYTHM_HOUR) % every_hours == 0
+        if rhythm or midnight_of:
+            times.append((at + SWEEP_MINUTE, None if rhythm else midnight_of))
     return times
 
 
@@ -87,6 +96,7 @@ class Outcome:
     filings: int = 0
     days: int = 0
     sweeps: int = 0
+    sweeps_left_out: int = 0  # midnight sweeps of zones where nothing was time-driven
     moves: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     sweep_seconds: float = 0.0
@@ -117,6 +127,7 @@ class Simulation:
         self.queue: list = []
         self.order = itertools.count()
         self.tracked: dict[int, Tracked] = {}
+        self.waiters: dict[int, set[int]] = {}  # filing id -> the drafts waiting for it to be decided
         self.checker = Checker()
         self.aftercare = Aftercare(self, self.rng)
         self.outcome = Outcome(scenario=scenario, seed=seed, checker=self.checker, aftercare=self.aftercare.counts)
@@ -179,8 +190,8 @@ class Simulation:
         bar = tqdm(total=total, unit="day", disable=not self.progress, desc=f"simulate {self.scenario.name}")
         for day in range(total):
             day_start = START + day * DAY
-            for at in sweep_times(day_start, zones, self.sweep_every):
-                self.push(at, "sweep")
+            for at, midnight_of in sweep_times(day_start, zones, self.sweep_every):
+                self.push(at, "sweep", midnight_of)
             self._until(day_start + DAY)
             with self.timed("daily invariant checks"):
                 self.checker.daily(day_start, day_start.date())
@@ -230,12 +241,14 @@ class Simulation:
         tracked.version, tracked.token = filing.version, tracked.token + 1
         waiting_on = tracked.facts.get("after")
         if filing.state.initial and waiting_on:
-            other = Filing.objects.get(pk=waiting_on)
+            other = Filing.objects.select_related("authority").get(pk=waiting_on)
             if other.state.terminal and not other.state.grants_validity:
                 self.push(at + DAY, "move", filing.pk, tracked.token, WITHDRAW)
                 return
             if not (other.state.grants_validity or other.state.lapsed):
-                self.push(at + DAY, "move", filing.pk, tracked.token, WAIT)
+                # Nothing to do until the other filing moves (a person or the clock): `_woken` looks again
+                # a day after it does, instead of every day until then.
+                self.waiters.setdefault(waiting_on, set()).add(filing.pk)
                 return
         planned = tracked.cast.next_move(filing, at, tracked.facts)
         if planned:
@@ -266,6 +279,12 @@ class Simulation:
         self.checker.moved(filing, at)
         self._approved(filing, at)
         self._schedule(filing, at)
+        self._woken(filing_id, at)
+
+    def _woken(self, filing_id: int, at: dt.datetime) -> None:
+        """The drafts waiting for this filing look at it again a day after it moved."""
+        for waiting in sorted(self.waiters.pop(filing_id, ())):
+            self.push(at + DAY, "move", waiting, self.tracked[waiting].token, WAIT)
 
     def _approved(self, filing: Filing, at: dt.datetime) -> None:
         if filing.state.grants_validity:
@@ -274,18 +293,39 @@ class Simulation:
     def _aftercare(self, at, step, *args) -> None:
         self.aftercare.run(at, step, *args)
 
-    def _sweep(self, at) -> None:
+    def _time_driven(self, zones: frozenset[str]) -> bool:
+        """Whether anything of an authority in these zones can fall due at their midnight: an open filing with
+        a deadline (reminders count to it, the clock acts on it, an approval's runs to its validity's end) or
+        an incident not yet reported. Every case in the database, as the sweep sees them."""
+        ids = [a.pk for a in self.authorities.values() if a.time_zone in zones]
+        open_deadlines = Filing.objects.filter(authority_id__in=ids, status__in=OPEN, due_at__isnull=False)
+        unreported = Incident.objects.filter(authority_id__in=ids, reported_on__isnull=True)
+        return open_deadlines.exists() or unreported.exists()
+
+    def _sweep(self, at, midnight_of: frozenset[str] | None = None) -> None:
+        if midnight_of is not None and not self._time_driven(midnight_of):
+            # Nothing of theirs falls due; the digests, retries and notices the sweep also sends wait for the
+            # daily sweep, which comes after every staff zone's digest hour.
+            self.outcome.sweeps_left_out += 1
+            return
+        # Only `engine.apply` changes a filing's status, and it records an event each time: the events after
+        # this mark are the clock's moves (expiry, end of a period), read instead of every filing's version.
+        mark = Event.objects.aggregate(last=Max("pk"))["last"] or 0
         started = time.perf_counter()
         sweep(at)
         self.outcome.sweep_seconds += time.perf_counter() - started
         self.outcome.sweeps += 1
         with self.timed("invariant checks after each sweep"):
             self.checker.after_sweep(at)
-        versions = dict(Filing.objects.filter(pk__in=self.tracked).values_list("pk", "version"))
-        for filing_id, version in versions.items():
-            if version != self.tracked[filing_id].version:  # the clock moved it (expiry, end of a period)
-                filing = self._load(filing_id)
+        moved = Event.objects.filter(pk__gt=mark).order_by("filing_id").values_list("filing_id", flat=True)
+        for filing_id in dict.fromkeys(moved):
+            tracked = self.tracked.get(filing_id)
+            if tracked is None:
+                continue  # an earlier run's case in the same database
+            filing = self._load(filing_id)
+            if filing.version != tracked.version:
                 self.checker.touched.add(filing_id)
                 self.checker.moved(filing, at)
                 self._approved(filing, at)
                 self._schedule(filing, at)
+                self._woken(filing_id, at)

@@ -28,7 +28,7 @@ class Command(BaseCommand):
             type=int,
             default=SWEEP_EVERY_HOURS,
             help=f"Hours between daytime sweeps, 1-24 (default {SWEEP_EVERY_HOURS}); each authority's local "
-            "midnight always gets its own.",
+            "midnight gets its own while anything of that zone's authorities is time-driven.",
         )
         parser.add_argument("--report", default=str(Path(settings.BASE_DIR) / "bench" / "SIMULATION.md"))
         parser.add_argument("--no-report", action="store_true", help="Write no report.")
