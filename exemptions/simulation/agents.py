@@ -122,6 +122,10 @@ class Cast:
             return now + dt.timedelta(days=rng.expovariate(1 / s.report_days)), REPORT
         if state.grants_validity and state.waits_on is None:
             return self._holder(filing, now, kinds)
+        if state.waits_on is None and ADVANCE in kinds:
+            # With a forwarding body (a Member State, the Resident Coordinator): it transmits the request after
+            # days of its own, and the applicant records the transmission.
+            return working_hour(now + dt.timedelta(days=rng.expovariate(1 / s.forwarding_days)), zone, rng), ADVANCE
         if state.waits_on_authority:
             if WITHDRAW in kinds and rng.random() < s.withdraw_rate:
                 return now + dt.timedelta(days=rng.uniform(1, 30)), WITHDRAW

@@ -1,6 +1,6 @@
 """A fresh population for a simulated year: applicant organizations of every kind with their people, each
 authority's reviewers and staff, and dossiers with items from a catalogue, filed (as drafts) with the
-authorities their channel and goods call for. Everything goes through the services the faces use."""
+authorities the product's triage says they need. Everything goes through the services the faces use."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ ORGANIZATION_KINDS = [
     (Organization.Kind.NGO, "CH", "Europe/Zurich"),
     (Organization.Kind.NGO, "KR", "Asia/Seoul"),
 ]
-EU_COUNTRIES = {"DE", "FR", "IT", "NL", "BE", "SE", "IE"}
 
 # description, HS code, unit, unit value, category, US origin (EAR99 goods still need a BIS licence for the DPRK)
 CATALOGUE = [
@@ -90,20 +89,27 @@ def goods(rng: random.Random) -> list[tuple]:
     return rng.sample(CATALOGUE, k=rng.choice((1, 2, 3)))
 
 
-def channel(organization: Organization, chosen: list[tuple], authorities: dict[str, Authority]) -> list[Authority]:
-    """The authorities a dossier needs: the Committee always; OFAC for a US organization; BIS for US-origin
-    goods; the EU competent authority for an EU organization; OFSI for a UK one. The one place the simulation
-    decides this: when the triage (which proposes a dossier's authorities) lands, this asks it instead."""
-    codes = ["UN1718"]
-    if organization.country == "US":
-        codes.append("OFAC")
-    if any(us_origin for *_, us_origin in chosen):
-        codes.append("BIS")
-    if organization.country in EU_COUNTRIES:
-        codes.append("EU")
-    if organization.country == "GB":
-        codes.append("UK-OFSI")
-    return [authorities[code] for code in codes if code in authorities]
+# Where a dossier's goods come from: an organization based in the EU or the UK buys there (which brings in the EU's
+# or the UK's export authorisation for goods the 1718 measures prohibit); the others from the demo's Swiss supplier.
+HOME_SUPPLIERS = {
+    "DE": ("Rheinland Medizintechnik GmbH", "DE", "Industriestraße 4, 50735 Cologne"),
+    "GB": ("Pennine Water Engineering Ltd", "GB", "Canal Street 21, Leeds LS1 4AB"),
+}
+
+
+def dossier_parties(organization: Organization) -> list[dict]:
+    """The demo's parties, with the supplier the organization's home market gives it."""
+    parties = party_fields()
+    home = HOME_SUPPLIERS.get(organization.country)
+    for party in parties:
+        if party["role"] == "supplier" and home:
+            party.update(name=home[0], country=home[1], address=home[2])
+    return parties
+
+
+def needed(application) -> list[Authority]:
+    """The authorities the dossier needs, as the product's triage proposed them (the required set)."""
+    return sorted(application.required_authorities.all(), key=lambda a: a.code)
 
 
 def submission_channel(organization: Organization, authority: Authority, at: dt.datetime) -> dict:
@@ -114,8 +120,8 @@ def submission_channel(organization: Organization, authority: Authority, at: dt.
     return {"submission_channel": Filing.Channel.MEMBER_STATE, "channel_detail": organization.country}
 
 
-def dossier(organization, applicant, row: int, arrives: dt.datetime, rng: random.Random, authorities):
-    """A dossier as its applicant drafts it, with a draft filing for each authority its channel needs."""
+def dossier(organization, applicant, row: int, arrives: dt.datetime, rng: random.Random):
+    """A dossier as its applicant drafts it, with a draft filing for each authority its triage requires."""
     chosen = goods(rng)
     ship_from = (arrives + dt.timedelta(days=rng.randint(45, 120))).date()
     fields = dossier_fields(row, ship_from)
@@ -129,13 +135,16 @@ def dossier(organization, applicant, row: int, arrives: dt.datetime, rng: random
             unit_value=Decimal(value),
             currency="USD",
             category=category,
-            specification="As per supplier datasheet." + (" US origin, EAR99." if us_origin else ""),
+            specification="As per supplier datasheet.",
+            us_origin=us_origin,
+            export_classification="EAR99" if us_origin else "",
         )
         for description, hs_code, unit, value, category, us_origin in chosen
     ]
-    application = services.create_application(organization, applicant, items=items, parties=party_fields(), **fields)
+    parties = dossier_parties(organization)
+    application = services.create_application(organization, applicant, items=items, parties=parties, **fields)
     filings = [
         services.create_filing(application, a, applicant, channel=submission_channel(organization, a, arrives))
-        for a in channel(organization, chosen, authorities)
+        for a in needed(application)
     ]
     return application, filings

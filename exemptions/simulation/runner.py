@@ -212,7 +212,7 @@ class Simulation:
 
     def _arrive(self, at, n, organization) -> None:
         applicant = self.people.applicants[organization.pk]
-        application, filings = population.dossier(organization, applicant, n, at, self.rng, self.authorities)
+        application, filings = population.dossier(organization, applicant, n, at, self.rng)
         self.outcome.apps += 1
         self.checker.application_ids.add(application.pk)
         by_code = {f.authority.code: f for f in filings}

@@ -22,6 +22,7 @@ class Scenario:
     refuse_rate: float = 0.08  # share of decisions that refuse
     withdraw_rate: float = 0.02  # share of cases an applicant withdraws while waiting
     reply_days: float = 6.0  # mean days an applicant takes to answer a request
+    forwarding_days: float = 10.0  # mean days a Member State or Resident Coordinator takes to transmit a request
     no_reply_rate: float = 0.05  # share of requests never answered (the applicant withdraws much later)
     extension_rate: float = 0.2  # share of approvals whose holder asks for more time at the 30-day reminder
     report_early_rate: float = 0.4  # share of holders who report once shipping ends, before expiry
@@ -39,7 +40,7 @@ SCENARIOS = {
     # UN 1718 Committee 2018: average ≈ 99 days with long holds (max ≈ 165).
     "2018": Scenario(
         "2018",
-        {"UN1718": 99, "OFAC": 115, "BIS": 80, "EU": 30, "UK-OFSI": 45},
+        {"UN1718": 99, "OFAC": 115, "BIS": 80, "EU": 30, "UK-OFSI": 45, "UK-ECJU": 45},
         hold_days=45,
         hold_rate=0.45,
         decision_max_days={"UN1718": 165, "BIS": 90},
@@ -47,14 +48,14 @@ SCENARIOS = {
     # 2019: average ≈ 15 days, max ≈ 35.
     "2019": Scenario(
         "2019",
-        {"UN1718": 15, "OFAC": 110, "BIS": 75, "EU": 25, "UK-OFSI": 40},
+        {"UN1718": 15, "OFAC": 110, "BIS": 75, "EU": 25, "UK-OFSI": 40, "UK-ECJU": 40},
         hold_days=8,
         decision_max_days={"UN1718": 35, "BIS": 90},
     ),
     # 2022: about two weeks.
     "2022": Scenario(
         "2022",
-        {"UN1718": 14, "OFAC": 100, "BIS": 70, "EU": 25, "UK-OFSI": 35},
+        {"UN1718": 14, "OFAC": 100, "BIS": 70, "EU": 25, "UK-OFSI": 35, "UK-ECJU": 35},
         hold_days=6,
         decision_max_days={"UN1718": 45, "BIS": 90},
     ),
@@ -63,7 +64,7 @@ SCENARIOS = {
     # Travel and border closures: slow replies, more extensions, late reports.
     "covid": Scenario(
         "covid",
-        {"UN1718": 30, "OFAC": 130, "BIS": 85, "EU": 35, "UK-OFSI": 60},
+        {"UN1718": 30, "OFAC": 130, "BIS": 85, "EU": 35, "UK-OFSI": 60, "UK-ECJU": 60},
         hold_days=15,
         reply_days=15,
         no_reply_rate=0.1,
