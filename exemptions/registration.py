@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from .models import Filing
+from .models import Authority, Filing
 
 
 def record_registration(filing, plan, cleaned):
     number = cleaned["registration_number"]
+    # Two registrations of one number at the same moment: the authority's row lock (held to the transition's
+    # commit) makes the second wait, and its check then reads the first one's number.
+    list(Authority.objects.select_for_update().filter(pk=filing.authority_id).values_list("pk"))
     taken = Filing.objects.filter(authority_id=filing.authority_id, registration_number=number).exclude(pk=filing.pk)
     if taken.exists():
         raise ValidationError(

@@ -1,7 +1,8 @@
 """Races against the documented rules, run for real: each contender is a thread with its own PostgreSQL
 connection, released together by a barrier, and each race is repeated so that a rule which holds only by luck
 fails here. The rules: one pending request per authority at a time; a filed dossier is exactly what was
-submitted (an edit lands before the snapshot or is refused with the locked error)."""
+submitted (an edit lands before the snapshot or is refused with the locked error); one registration number
+per BIS application."""
 
 import datetime as dt
 import threading
@@ -204,3 +205,29 @@ def test_submitting_a_filing_whose_dossier_was_deleted_meanwhile_is_a_conflict(d
     services.delete_application(dossier)
     with pytest.raises(engine.Conflict):
         services.run_action(stale, submit_action(stale), applicant)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_registration_number_goes_to_one_bis_application_however_close_the_clicks(bis):
+    org = factories.organization()
+    applicant = factories.applicant_of(org)
+    reviewer = factories.member_of("BIS", "reviewer")
+    broken = []
+    for trial in range(TRIALS):
+        filings = [
+            factories.submitted_filing(
+                factories.complete_dossier(org, applicant, title=f"Pumps {trial}-{n}"), "BIS", applicant
+            )
+            for n in range(CONTENDERS)
+        ]
+        number = f"Z{trial:06d}"
+        register = [
+            partial(engine.apply, filing, "register_application", reviewer, "", None, registration_number=number)
+            for filing in filings
+        ]
+        results = race(*register)
+        refused = [r for r in results if isinstance(r, ValidationError)]
+        registered = Filing.objects.filter(authority=bis, registration_number=number).count()
+        if registered != 1 or len(refused) != CONTENDERS - 1:
+            broken.append((trial, registered, [type(r).__name__ for r in results]))
+    assert broken == [], f"{len(broken)} of {TRIALS} trials gave one number to several applications: {broken}"
