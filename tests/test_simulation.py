@@ -7,10 +7,11 @@ from collections import Counter
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from exemptions import deadlines, procedures, shipping
+from exemptions import deadlines, engine, notifications, procedures, shipping
 from exemptions.models import Authority, Event, Filing, OutgoingEmail, ShipmentLine
 from exemptions.services import create_filing
 from exemptions.simulation import domain, invariants
@@ -141,3 +142,28 @@ def test_a_midnight_sweep_is_left_out_only_while_nothing_of_its_zone_is_due(doss
     Filing.objects.filter(pk=filing.pk).update(status=with_deadline, due_at=dt.datetime(2025, 3, 3, tzinfo=dt.UTC))
     assert simulation._time_driven(brussels)
     assert not simulation._time_driven(frozenset({"Europe/London"}))  # another zone's authority
+
+
+def test_the_notification_rule_names_a_late_notice_and_a_window_closed_after_a_missed_sweep(dossier, applicant):
+    filing = create_filing(dossier, Authority.objects.get(code="OFAC"), applicant, route=procedures.OFAC_GL.key)
+    sent = dt.datetime(2027, 1, 4, 15, tzinfo=dt.UTC)  # 56 days before the shipment starts on 1 March
+    with time_machine.travel(sent, tick=False):
+        engine.apply(filing, "submit", applicant, "", None, un_basis="un_approval", un_basis_detail="Letter of 2 Jan.")
+    filing.refresh_from_db()
+    checks = Counter()
+    domain.check_notice_lead(filing, sent, checks, invariants.Violation)
+    with pytest.raises(invariants.Violation) as late:
+        domain.check_notice_lead(filing, dt.datetime(2027, 2, 20, 15, tzinfo=dt.UTC), checks, invariants.Violation)
+    assert late.value.invariant == domain.NOTIFICATION_WINDOW and late.value.reference == filing.reference
+
+    window_ends = filing.due_at
+    with time_machine.travel(window_ends + dt.timedelta(hours=1), tick=False):
+        notifications.sweep()
+    cleared = filing.events.order_by("-sequence").first()
+    assert cleared.to_status == "notification_cleared"
+    domain.check_silence(cleared, window_ends - dt.timedelta(hours=3), checks, invariants.Violation)
+    assert checks[domain.NOTIFICATION_WINDOW] == 3  # two notices (one late), one window
+    # Had a sweep already run after the window ended, this one closed it late: named.
+    with pytest.raises(invariants.Violation) as missed:
+        domain.check_silence(cleared, window_ends + dt.timedelta(minutes=5), checks, invariants.Violation)
+    assert missed.value.invariant == domain.NOTIFICATION_WINDOW

@@ -1,6 +1,7 @@
 """Domain rules a simulated year must keep, each checked against the rows, not against the code that enforces
 it: validity caps, shipments inside their approvals (quantities and dates), linked filings after the filing
-they wait on, and incident reports chased once their window closes. `Violation` names the rule and the case."""
+they wait on, notifications in time and windows closed by silence when they end, and incident reports chased once
+their window closes. `Violation` names the rule and the case."""
 
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ from dateutil.relativedelta import relativedelta
 
 from .. import deadlines, procedures
 from ..emails import INCIDENT_ESCALATION
-from ..models import ApprovedQuantity, Filing, Incident, OutgoingEmail, Shipment, ShipmentLine
+from ..models import ApprovedQuantity, Event, Filing, Incident, OutgoingEmail, Shipment, ShipmentLine
 
 VALIDITY_CAP = "an approval's validity stays within the authority's cap (UN 1718: 6 months, 9 with a justification)"
 WITHIN_APPROVAL = "shipments never exceed approved quantities nor ship outside the validity of their approvals"
 LINKED = "a filing that waits on another authority is filed only after that authority approved the dossier"
 INCIDENT_CHASED = "an incident not reported by its due day is escalated at the first sweep after that day ends"
-DOMAIN_RULES = (VALIDITY_CAP, WITHIN_APPROVAL, LINKED, INCIDENT_CHASED)
+NOTIFICATION_WINDOW = (
+    "a notification reaches the authority its lead time before the activity, and a window closes by silence at the "
+    "first sweep after it ends, never before"
+)
+DOMAIN_RULES = (VALIDITY_CAP, WITHIN_APPROVAL, LINKED, NOTIFICATION_WINDOW, INCIDENT_CHASED)
 
 GRANTING = procedures.states_where(grants_validity=True)
 
@@ -102,6 +107,30 @@ def check_linked(filings_by_id: dict, waits_on: dict, checks, violation) -> None
             raise violation(
                 LINKED, filing.reference, f"filed {filing.submitted_at} before {other.reference} was approved"
             )
+
+
+def check_notice_lead(filing: Filing, at: dt.datetime, checks, violation) -> None:
+    """A notification (OFAC's general licence) filed at `at` came at least the authority's lead days before the
+    dossier's shipment starts, counted on the authority's calendar days."""
+    checks[NOTIFICATION_WINDOW] += 1
+    filed_on = deadlines.in_zone(at, deadlines.zone(filing.authority.time_zone)).date()
+    starts_on, lead = filing.application.ship_from_on, filing.authority.notification_lead_days
+    if filed_on > starts_on - dt.timedelta(days=lead):
+        raise violation(
+            NOTIFICATION_WINDOW, filing.reference, f"notified on {filed_on}, the shipment starts {starts_on}"
+        )
+
+
+def check_silence(event: Event, previous: dt.datetime | None, checks, violation) -> None:
+    """A window closed by silence (`event`, the clock's move) closed at the first sweep after its deadline: the
+    deadline the event before it left, passed by now and not yet by the previous sweep."""
+    checks[NOTIFICATION_WINDOW] += 1
+    before = Event.objects.filter(filing_id=event.filing_id, sequence=event.sequence - 1)
+    deadline = before.values_list("due_at", flat=True).first()
+    if deadline is None or event.created_at < deadline or (previous is not None and previous >= deadline):
+        raise violation(
+            NOTIFICATION_WINDOW, event.filing.reference, f"closed at {event.created_at}, the window ended {deadline}"
+        )
 
 
 def check_incidents(application_ids, now: dt.datetime, previous: dt.datetime | None, checks, violation) -> None:

@@ -95,6 +95,8 @@ class Checker:
         record = self.timeline.setdefault(filing.pk, {"code": filing.authority.code, "waited": 0.0})
         if procedures.SNAPSHOT_DOSSIER in transition.effects:
             record["filed"] = at
+        if procedures.CHECK_NOTICE_LEAD in transition.effects:
+            domain.check_notice_lead(filing, at, self.checks, Violation)
         if procedures.DECIDING_EFFECTS & set(transition.effects):
             record["decided"] = at
         source, target = procedure.state(event.from_status), procedure.state(event.to_status)
@@ -122,6 +124,8 @@ class Checker:
         moved = Event.objects.filter(created_at=now).select_related("filing__authority")
         for event in domain.within(moved, self.filing_ids, column="filing_id"):
             self.recorded(event.filing, event)
+            if event.filing.procedure.transition(event.action, event.from_status).trigger == procedures.DEADLINE_PASSED:
+                domain.check_silence(event, previous, self.checks, Violation)
         for filing in self._ours(Filing.objects.filter(status__in=GRANTING, valid_until_on__lte=now.date())):
             self.checks[EXPIRY_ON_TIME] += 1
             if deadlines.end_of_day(filing.valid_until_on, filing.authority.time_zone) <= now:
