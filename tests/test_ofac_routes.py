@@ -104,6 +104,18 @@ def test_the_objection_window_is_the_authoritys_setting(dossier, applicant, ofac
     assert filing.due_at.astimezone(NEW_YORK).date() == dt.date(2027, 1, 24)
 
 
+def test_the_notification_is_announced_to_the_staff_who_may_record_an_objection_not_to_reviewers(
+    dossier, applicant, ofac, staff_ofac, reviewer_ofac, django_capture_on_commit_callbacks, eager_celery
+):
+    filing = services.create_filing(dossier, ofac, applicant, route=procedures.OFAC_GL.key)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.apply(filing, "submit", applicant, "", ny(2027, 1, 4, 10), **UN_APPROVED)
+    told = [m for m in mail.outbox if filing.reference in m.subject]
+    assert [m.to for m in told] == [[staff_ofac.email]]
+    assert "Record any objection from the State Department" in told[0].body
+
+
 def test_a_notification_is_objected_when_state_objects(notification, staff_ofac, reviewer_ofac):
     with pytest.raises(engine.ActionNotAllowed):
         engine.apply(notification, "record_objection", reviewer_ofac, "", ny(2027, 1, 10, 9), reasons="No.")
