@@ -37,6 +37,7 @@ def _seeded_authorities(request):
         request.getfixturevalue("transactional_db")
         importlib.import_module("exemptions.migrations.0002_seed_authorities").seed(apps, None)
         importlib.import_module("exemptions.migrations.0008_holiday_calendars").seed(apps, None)
+        importlib.import_module("exemptions.migrations.0018_bis").bis_procedure(apps, None)  # BIS's own procedure
         importlib.import_module("exemptions.migrations.0020_eu_procedure_and_uk_ecju").seed(apps, None)
         # …and, as a later migration does, let the UN 1718 Committee publish its register.
         Authority.objects.filter(workflow_key=procedures.UN1718.key).update(publishes_register=True)

@@ -10,10 +10,11 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from exemptions import engine, notifications
-from exemptions.models import Authority, Filing, Role
+from exemptions import notifications
+from exemptions.models import Role
 from tests import factories
-from tests.test_triage import US_FRIDGES, US_INSULIN, dprk_dossier
+from tests.test_bis import ITEMS as EQUIPMENT
+from tests.test_triage import US_INSULIN, dprk_dossier
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -86,3 +87,51 @@ def test_an_ngo_notifies_ofac_under_the_general_licence_and_the_sweep_clears_it(
 
     page.goto(f"/applications/{dossier.reference}/")
     expect(page.locator(".clearance")).to_contain_text("Cleared")
+
+
+def test_a_bis_reviewer_registers_and_approves_in_part_and_the_applicant_reads_the_quantities(
+    open_as, org, applicant, eager_celery
+):
+    reviewer = factories.member_of("BIS", Role.REVIEWER)
+    dossier = factories.complete_dossier(org, applicant, items=EQUIPMENT)
+    filing = factories.submitted_filing(dossier, "BIS", applicant)
+    page = open_as(reviewer)
+    page.goto(f"/filings/{filing.reference}/")
+    register = page.locator('form[data-action="register_application"]')
+    if register.locator("summary").count():
+        register.locator("summary").click()
+    register.get_by_label("Registration number").fill("12-3456")
+    register.locator("button[type=submit]").click()
+    expect(page.locator("body")).to_contain_text("one capital letter and six digits, e.g. Z123456")
+    register = page.locator('form[data-action="register_application"]')
+    if register.locator("summary").count() and not register.get_by_label("Registration number").is_visible():
+        register.locator("summary").click()
+    register.get_by_label("Registration number").fill("Z123456")
+    register.locator("button[type=submit]").click()
+    expect(page.locator("body")).to_contain_text("Z123456")
+    filing.refresh_from_db()
+    assert filing.status == "in_review"
+
+    today = timezone.localdate()
+    decide = page.locator('form[data-action="approve_in_part"]')
+    if decide.locator("summary").count():
+        decide.locator("summary").click()
+    decide.get_by_label("Valid from").fill(today.isoformat())
+    decide.get_by_label("Valid until").fill((today + dt.timedelta(days=365)).isoformat())
+    decide.get_by_label("Solar vaccine refrigerator: approved quantity (units)").fill("25")
+    decide.get_by_label("Diesel generator 10 kVA: approved quantity (units)").fill("0")
+    mail.outbox.clear()
+    decide.locator("button[type=submit]").click()
+    expect(page.locator("body")).to_contain_text("Approved")
+    filing.refresh_from_db()
+    assert filing.status == "approved"
+
+    mine = open_as(applicant)
+    mine.goto(f"/filings/{filing.reference}/")
+    expect(mine.get_by_role("heading", name="Approved in part: what may ship")).to_be_visible()
+    approved = mine.locator("#approved-quantities tbody tr")
+    expect(approved.nth(0)).to_have_text("Solar vaccine refrigerator25 units50 units")
+    expect(approved.nth(1)).to_have_text("Diesel generator 10 kVA0 units8 units")
+    (decision,) = sent_to(applicant, filing.reference)
+    assert "Solar vaccine refrigerator: 25 units approved of 50 asked" in decision.body
+    assert "Diesel generator 10 kVA: 0 units approved of 8 asked" in decision.body
