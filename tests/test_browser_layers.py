@@ -10,11 +10,11 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from exemptions import notifications
+from exemptions import engine, notifications
 from exemptions.models import Role
 from tests import factories
 from tests.test_bis import ITEMS as EQUIPMENT
-from tests.test_triage import US_INSULIN, dprk_dossier
+from tests.test_triage import FRIDGES, US_INSULIN, dprk_dossier
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,6 +28,13 @@ def shipping_in(org, applicant, items, days=60):
     dossier.ship_from_on, dossier.ship_until_on = today + dt.timedelta(days=days), today + dt.timedelta(days=200)
     dossier.save(update_fields=["ship_from_on", "ship_until_on"])
     return dossier
+
+
+def proposed_un(dossier, applicant, reviewer_un, un):
+    """The Committee's no-objection period ends without objection: staff have only to confirm."""
+    engine.apply(un, "take", reviewer_un)
+    engine.apply(un, "circulate", reviewer_un)
+    engine.apply(un, "propose_approval", engine.SYSTEM, "", un.due_at + dt.timedelta(minutes=5))
 
 
 def sent_to(person, reference):
@@ -135,3 +142,38 @@ def test_a_bis_reviewer_registers_and_approves_in_part_and_the_applicant_reads_t
     (decision,) = sent_to(applicant, filing.reference)
     assert "Solar vaccine refrigerator: 25 units approved of 50 asked" in decision.body
     assert "Diesel generator 10 kVA: 0 units approved of 8 asked" in decision.body
+
+
+def test_an_eu_request_waits_on_the_un_approval_and_is_filed_from_the_ready_to_file_email(
+    open_as, org, applicant, reviewer_un, staff_un, eager_celery
+):
+    dossier = shipping_in(org, applicant, [FRIDGES])
+    page = open_as(applicant)
+    page.goto(f"/applications/{dossier.reference}/")
+    file_with = page.locator("form.file-form")
+    file_with.get_by_role("checkbox", name="UN1718", exact=False).check()
+    file_with.get_by_role("checkbox", name="EU — EU Member State", exact=False).check()
+    file_with.get_by_role("button", name="Check your answers").click()
+    expect(page.locator("body")).to_contain_text(
+        "the EU request is kept as a draft, and we email you when it can be filed"
+    )
+    page.get_by_role("button", name="File the dossier").click()
+    un, eu = (dossier.filings.get(authority__code=code) for code in ("UN1718", "EU"))
+    expect(page.locator("body")).to_contain_text(f"{eu.reference} cannot be filed before {un.reference}")
+    expect(page.locator(".clearance")).to_contain_text("EU")
+    page.goto(f"/filings/{eu.reference}/")
+    expect(page.locator("main")).to_contain_text(un.reference)
+
+    mail.outbox.clear()
+    proposed_un(dossier, applicant, reviewer_un, un)
+    engine.apply(un, "confirm_approval", staff_un, "", None, authority_reference="S/AC.49/2027/OC.12")
+    (ready,) = [m for m in mail.outbox if m.subject.startswith("Ready to file") and applicant.email in m.to]
+    assert eu.reference in ready.subject and un.reference in ready.subject
+    assert "It is ready to file now." in ready.body and "2017/1509" in ready.body
+    link = next(w for w in ready.body.split() if f"/filings/{eu.reference}/" in w)
+
+    page.goto(link.replace("http://127.0.0.1:8000", ""))
+    page.locator('form[data-action="submit"] button[type=submit]').click()
+    expect(page.locator("body")).to_contain_text(eu.reference)
+    eu.refresh_from_db()
+    assert eu.submitted_at is not None
