@@ -140,6 +140,7 @@ def test_a_bis_reviewer_registers_and_approves_in_part_and_the_applicant_reads_t
     expect(approved.nth(0)).to_have_text("Solar vaccine refrigerator25 units50 units")
     expect(approved.nth(1)).to_have_text("Diesel generator 10 kVA0 units8 units")
     (decision,) = sent_to(applicant, filing.reference)
+    assert decision.subject.startswith("Approved in part, valid until ")
     assert "Solar vaccine refrigerator: 25 units approved of 50 asked" in decision.body
     assert "Diesel generator 10 kVA: 0 units approved of 8 asked" in decision.body
 
