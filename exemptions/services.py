@@ -185,6 +185,7 @@ def create_filing(application: Application, authority: Authority, by, *, channel
         setattr(filing, name, value.strip() if isinstance(value, str) else value)
     if not filing.procedure.takes_forwarded_requests:
         filing.submission_channel, filing.channel_detail = Filing.Channel.DIRECT, ""
+    filing.legal_basis = filing.procedure.legal_basis or filing.legal_basis
     # A channel chosen now is checked now; one left to its default is checked when the filing is filed.
     errors = {**(channel_errors(filing, timezone.now()) if channel else {}), **linked_filing_errors(filing)}
     if errors:

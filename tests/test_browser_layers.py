@@ -79,8 +79,16 @@ def test_an_ngo_notifies_ofac_under_the_general_licence_and_the_sweep_clears_it(
     staff.goto("/")
     staff.get_by_role("link", name="Review queue").click()
     staff.get_by_role("link", name=notification.reference).click()
-    expect(staff.locator("body")).to_contain_text(COMMITTEE_LETTER)
-    expect(staff.locator("body")).to_contain_text("objection")
+    expect(staff.locator("#request dd").first).to_have_text("Notification")
+    expect(staff.locator("main")).to_contain_text("The UN 1718 Committee approved it")
+    expect(staff.locator("main")).to_contain_text(COMMITTEE_LETTER)
+    expect(staff.locator('form[data-action="record_objection"]')).to_contain_text(
+        "Record the State Department's objection"
+    )
+
+    page.goto(f"/applications/{dossier.reference}/")
+    expect(page.locator(".clearance")).to_contain_text("OFAC")  # the window is still open: not yet cleared
+    expect(page.locator(".clearance")).not_to_contain_text("Cleared")
 
     mail.outbox.clear()
     closed = notification.due_at + dt.timedelta(hours=1)

@@ -227,6 +227,7 @@ def test_the_web_file_form_notifies_ofac_under_the_general_licence(shipping_in_6
     assert filed.status_code == 302
     filing = dossier.filings.get()
     assert (filing.route, filing.status) == ("ofac_gl", "notified")
+    assert filing.get_legal_basis_display() == "Notification"  # not the form's default, a specific request
 
 
 def test_the_case_page_shows_the_un_basis_in_words_and_staff_may_record_an_objection(

@@ -88,6 +88,7 @@ UN_BASIS_DETAIL = PayloadField(
 OFAC_GL = Procedure(
     key="ofac_gl",
     name="OFAC general licence notification",
+    legal_basis="notification",
     states=OFAC_GL_STATES,
     transitions=(
         Transition(
