@@ -87,7 +87,9 @@ def test_an_ngo_notifies_ofac_under_the_general_licence_and_the_sweep_clears_it(
     )
 
     page.goto(f"/applications/{dossier.reference}/")
-    expect(page.locator(".clearance")).to_contain_text("OFAC")  # the window is still open: not yet cleared
+    expect(page.locator(".clearance")).to_contain_text(  # the window is still open: not yet cleared
+        "OFAC filing not approved yet (notified — the State Department may object until the window closes)."
+    )
     expect(page.locator(".clearance")).not_to_contain_text("Cleared")
 
     mail.outbox.clear()

@@ -179,6 +179,11 @@ def test_a_notification_counts_for_cleared_to_ship_once_cleared_and_not_before(n
     assert clearance(application, dt.date(2027, 1, 20)).cleared
 
 
+def test_the_blocker_names_the_state_department_with_its_capitals(notification):
+    (blocker,) = clearance(notification.application, dt.date(2027, 1, 10)).blockers
+    assert "(notified — the State Department may object until the window closes)" in blocker
+
+
 def test_an_objected_notification_does_not_clear_the_shipment(notification, staff_ofac):
     engine.apply(notification, "record_objection", staff_ofac, "", ny(2027, 1, 10, 9), reasons="End-use concerns.")
     assert not clearance(notification.application, dt.date(2027, 1, 20)).cleared
