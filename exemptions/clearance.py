@@ -102,7 +102,7 @@ def cleared_to_ship(application: Application, today: dt.date | None = None) -> C
 def _awaited(wait: prerequisites.Wait) -> str:
     if wait.on is None:
         return f"an approved {wait.procedure.name} (not requested yet) before it can be filed"
-    return f"the {wait.on.authority.code} approval ({wait.on.reference}, {wait.on.state.applicant_label.lower()}) before it can be filed"
+    return f"the {wait.on.authority.code} approval ({wait.on.reference}, {_in_sentence(wait.on.state.applicant_label)}) before it can be filed"
 
 
 def blocking_hits(filing) -> list[ScreeningHit]:
@@ -128,6 +128,12 @@ def screening_blockers(filings) -> list[str]:
     return blockers
 
 
+def _in_sentence(label: str) -> str:
+    """A state's label inside a sentence: only its first letter lowered, so names keep their capitals ("the State
+    Department", "UN 1718 Committee")."""
+    return label[:1].lower() + label[1:]
+
+
 def _why_not_approved(code: str, filings, today: dt.date, every_filing) -> str:
     latest = max(filings, key=lambda f: (f.created_at, f.pk))
     state = latest.state
@@ -140,5 +146,5 @@ def _why_not_approved(code: str, filings, today: dt.date, every_filing) -> str:
     if state.initial:
         return f"{code} filing is a draft and has not been filed."
     if state.terminal:
-        return f"{code} filing ended as {state.applicant_label.lower()}; file a new request."
-    return f"{code} filing not approved yet ({state.applicant_label.lower()})."
+        return f"{code} filing ended as {_in_sentence(state.applicant_label)}; file a new request."
+    return f"{code} filing not approved yet ({_in_sentence(state.applicant_label)})."

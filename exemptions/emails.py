@@ -221,9 +221,12 @@ class Composer:
         # recommendation names none): an extension granted since must not rewrite the approval's notice.
         valid_from = _date_of(event.payload.get("valid_from_on")) or filing.valid_from_on
         valid_until = _date_of(event.payload.get("valid_until_on")) or filing.valid_until_on
+        quantities = approved_quantities(filing, event) if decision and granted else []
         if decision and granted and valid_until:
             until = valid_until
-            subject = f"{state_label}, valid until {until.day} {until:%b %Y} ({reference})"
+            # A partial approval says so up front: the reader must not plan to ship all that was asked.
+            granted_label = f"{state_label} in part" if quantities else state_label
+            subject = f"{granted_label}, valid until {until.day} {until:%b %Y} ({reference})"
         elif call:
             subject = f"{call} ({reference}): {state_label}"
         else:
@@ -252,7 +255,7 @@ class Composer:
             "for_applicant": for_applicant,
             "url": filing_url(filing),
             "decision_letters": filing.documents.filter(kind__in=DECISION_KINDS) if decision else [],
-            "approved_quantities": approved_quantities(filing, event) if decision and granted else [],
+            "approved_quantities": quantities,
             # The authority's internal note goes to the authority's people only (visibility.py).
             "note": visibility.shown_note(filing, event, internal),
         }

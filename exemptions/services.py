@@ -168,10 +168,9 @@ def create_filing(application: Application, authority: Authority, by, *, channel
     (refuse_second_open); an extension or amendment may stand beside the approval it follows (UN practice). The
     check runs under the dossier's lock; the database's unique constraints stand behind it as the same error.
 
-    `channel` holds the CHANNEL_FIELDS the filer chose (models/channels.py says which are allowed; the channel
-    applies to authorities that take forwarded requests, the legal basis to all). `route`: which of the
-    authority's procedures the filing follows (Authority.routes); empty: the route of the filing it follows, else
-    the one the triage proposed, else the authority's own."""
+    `channel`: the CHANNEL_FIELDS the filer chose (models/channels.py); the channel applies to authorities that
+    take forwarded requests, the legal basis to all but a procedure declaring its own. `route`: which of the
+    authority's procedures the filing follows; empty: the route of the filing it follows, else the triage's."""
     follows, link = linked.get("follows"), linked.get("link", "")
     route = route or (follows.route if follows is not None else required_set.proposed_route(application, authority))
     route = route or authority.workflow_key
@@ -185,6 +184,7 @@ def create_filing(application: Application, authority: Authority, by, *, channel
         setattr(filing, name, value.strip() if isinstance(value, str) else value)
     if not filing.procedure.takes_forwarded_requests:
         filing.submission_channel, filing.channel_detail = Filing.Channel.DIRECT, ""
+    filing.legal_basis = filing.procedure.legal_basis or filing.legal_basis
     # A channel chosen now is checked now; one left to its default is checked when the filing is filed.
     errors = {**(channel_errors(filing, timezone.now()) if channel else {}), **linked_filing_errors(filing)}
     if errors:

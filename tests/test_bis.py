@@ -282,6 +282,7 @@ def test_the_decision_email_states_the_approved_quantities(
     with django_capture_on_commit_callbacks(execute=True):
         approve_in_part(filing, reviewer_bis, {str(fridge.pk): "30", str(generator.pk): "2"})
     (email,) = [m for m in mail.outbox if applicant.email in m.to]
+    assert email.subject.startswith("Approved in part, valid until ")
     assert "Solar vaccine refrigerator: 30 units approved of 50 asked" in email.body
     assert "Diesel generator 10 kVA: 2 units approved of 8 asked" in email.body
     html = email.alternatives[0][0]
@@ -300,6 +301,7 @@ def test_an_approval_in_whole_mentions_no_partial_quantities(
         )  # fmt: skip
     (email,) = [m for m in mail.outbox if applicant.email in m.to]
     assert "Approved in part" not in email.body and "Valid from" in email.body
+    assert email.subject.startswith("Approved, valid until ")
 
 
 # --- the diagram and the demo ------------------------------------------------------------------

@@ -104,6 +104,18 @@ def test_the_objection_window_is_the_authoritys_setting(dossier, applicant, ofac
     assert filing.due_at.astimezone(NEW_YORK).date() == dt.date(2027, 1, 24)
 
 
+def test_the_notification_is_announced_to_the_staff_who_may_record_an_objection_not_to_reviewers(
+    dossier, applicant, ofac, staff_ofac, reviewer_ofac, django_capture_on_commit_callbacks, eager_celery
+):
+    filing = services.create_filing(dossier, ofac, applicant, route=procedures.OFAC_GL.key)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.apply(filing, "submit", applicant, "", ny(2027, 1, 4, 10), **UN_APPROVED)
+    told = [m for m in mail.outbox if filing.reference in m.subject]
+    assert [m.to for m in told] == [[staff_ofac.email]]
+    assert "Record any objection from the State Department" in told[0].body
+
+
 def test_a_notification_is_objected_when_state_objects(notification, staff_ofac, reviewer_ofac):
     with pytest.raises(engine.ActionNotAllowed):
         engine.apply(notification, "record_objection", reviewer_ofac, "", ny(2027, 1, 10, 9), reasons="No.")
@@ -167,6 +179,11 @@ def test_a_notification_counts_for_cleared_to_ship_once_cleared_and_not_before(n
     assert clearance(application, dt.date(2027, 1, 20)).cleared
 
 
+def test_the_blocker_names_the_state_department_with_its_capitals(notification):
+    (blocker,) = clearance(notification.application, dt.date(2027, 1, 10)).blockers
+    assert "(notified — the State Department may object until the window closes)" in blocker
+
+
 def test_an_objected_notification_does_not_clear_the_shipment(notification, staff_ofac):
     engine.apply(notification, "record_objection", staff_ofac, "", ny(2027, 1, 10, 9), reasons="End-use concerns.")
     assert not clearance(notification.application, dt.date(2027, 1, 20)).cleared
@@ -215,6 +232,7 @@ def test_the_web_file_form_notifies_ofac_under_the_general_licence(shipping_in_6
     assert filed.status_code == 302
     filing = dossier.filings.get()
     assert (filing.route, filing.status) == ("ofac_gl", "notified")
+    assert filing.get_legal_basis_display() == "Notification"  # not the form's default, a specific request
 
 
 def test_the_case_page_shows_the_un_basis_in_words_and_staff_may_record_an_objection(

@@ -201,6 +201,9 @@ class Procedure:
     # one may be filed (EU: Regulation 2017/1509 authorises only after the 1718 Committee approved), and why.
     requires_approval_from: tuple[str, ...] = ()
     requirement_basis: str = ""
+    # The legal basis every filing on this procedure stands on, whatever the filer left in the form (a general
+    # licence notification is never a specific request); empty: the filer's choice (Filing.LegalBasis values).
+    legal_basis: str = ""
     _states_by_name: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):

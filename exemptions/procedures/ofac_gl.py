@@ -9,6 +9,7 @@ from .vocabulary import (
     APPLICANT,
     APPLICANTS,
     AUTHORITY,
+    AUTHORITY_STAFF,
     CHECK_NOTICE_LEAD,
     DANGER,
     DEADLINE_PASSED,
@@ -17,7 +18,6 @@ from .vocabulary import (
     LICENCE_ELEMENTS,
     RECORD_CLEARANCE,
     RECORD_REFUSAL,
-    REVIEWERS,
     SCREEN_PARTIES,
     SNAPSHOT_DOSSIER,
     STAFF,
@@ -88,6 +88,7 @@ UN_BASIS_DETAIL = PayloadField(
 OFAC_GL = Procedure(
     key="ofac_gl",
     name="OFAC general licence notification",
+    legal_basis="notification",
     states=OFAC_GL_STATES,
     transitions=(
         Transition(
@@ -98,7 +99,8 @@ OFAC_GL = Procedure(
             frozenset({APPLICANT}),
             payload=(UN_BASIS, UN_BASIS_DETAIL),
             effects=(CHECK_NOTICE_LEAD, SNAPSHOT_DOSSIER, SCREEN_PARTIES),
-            notice=REVIEWERS,
+            # Told to record any objection before the window closes: the people who may (staff), not reviewers.
+            notice=AUTHORITY_STAFF,
         ),
         Transition(
             "withdraw",
