@@ -320,3 +320,13 @@ def test_the_workflows_page_shows_the_general_licence_as_a_graph(db, client):
     page = client.get("/workflows/OFAC/ofac_gl/").content.decode()
     assert "<svg" in page and "OFAC general licence notification" in page and "Cleared — no objection" in page
     assert client.get("/workflows/UN1718/ofac_gl/").status_code == 404
+
+
+def test_a_cleared_notifications_page_offers_no_extension_and_no_empty_expiry(notification, applicant):
+    with time_machine.travel(ny(2027, 1, 19, 9), tick=False):
+        notifications.sweep()
+        page = factories.web_client(applicant).get(f"/filings/{notification.reference}/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "Cleared" in html
+    # A new activity is a new notification: no linked extension, and no "Approval expires —" with no date.
+    assert "Extend or amend this approval" not in html and 'id="deadline"' not in html

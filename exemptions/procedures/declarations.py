@@ -204,6 +204,9 @@ class Procedure:
     # The legal basis every filing on this procedure stands on, whatever the filer left in the form (a general
     # licence notification is never a specific request); empty: the filer's choice (Filing.LegalBasis values).
     legal_basis: str = ""
+    # An approval is extended or amended by a new request linked to it (UN practice). False: a new activity is a
+    # new filing of its own (a cleared notification covers its shipment window and nothing more).
+    extends_by_linked_request: bool = True
     _states_by_name: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):

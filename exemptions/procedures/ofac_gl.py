@@ -89,6 +89,7 @@ OFAC_GL = Procedure(
     key="ofac_gl",
     name="OFAC general licence notification",
     legal_basis="notification",
+    extends_by_linked_request=False,
     states=OFAC_GL_STATES,
     transitions=(
         Transition(

@@ -37,6 +37,7 @@ def may_request_linked(filing, roles) -> bool:
     return bool(
         procedures.APPLICANT in roles
         and (filing.state.grants_validity or filing.state.lapsed)
+        and procedure.extends_by_linked_request
         and not procedure.with_effect(procedures.CHECK_EXTENSION_REQUEST)
         and not services.has_pending_filing(filing.application, filing.authority)
     )
