@@ -539,10 +539,12 @@ APPLY_CYCLE = ["take", "request_information", "respond", "request_information", 
 def apply_rates(batch_size: int, repeats: int) -> list[float]:
     """Transitions per second of `repeats` runs, each moving `batch_size` new submitted filings through
     APPLY_CYCLE as their reviewer and applicant would, one transaction per transition."""
-    from exemptions import engine
+    from exemptions import engine, procedures
     from exemptions.models import Filing
 
-    opened = Filing.objects.filter(status="submitted", assigned_to__isnull=True)
+    # Authorities whose reviewers take a filed case (BIS registers it instead).
+    taking = [key for key, p in procedures.PROCEDURES.items() if p.transition(APPLY_CYCLE[0], "submitted")]
+    opened = Filing.objects.filter(status="submitted", assigned_to__isnull=True, authority__workflow_key__in=taking)
     opened = opened.select_related("authority", "application", "created_by").order_by("id")
     filings = list(opened[: batch_size * repeats])
     reviewers, runs = {}, []
