@@ -518,12 +518,14 @@ def sweep_benchmark(report: Report, sizes: Sizes) -> None:
         [
             f"`notifications.sweep()` with Celery eager and on-commit work run, each run in a transaction rolled "
             f"back after it; median of {sizes.repeats}. Data: `generate_bulk` (INSERT … SELECT generate_series); "
-            f"the {sizes.sweep_large - sizes.sweep_small:,} added filings took {load:.0f} s to load. Goal: ratio ≤ 2×.",
+            f"the {sizes.sweep_large - sizes.sweep_small:,} added filings took {load:.0f} s to load. Each reminder "
+            "claimed is one email, rendered and delivered to the locmem backend inside the timed sweep. Goals: "
+            "ratio ≤ 2×, ≥ 400 emails/s.",
             "",
-            "| filings | median sweep | reminders claimed per run |",
-            "|---|---|---|",
-            f"| {sizes.sweep_small:,} | {small * 1000:.0f} ms | {claimed_small} |",
-            f"| {sizes.sweep_large:,} | {large * 1000:.0f} ms | {claimed_large} |",
+            "| filings | median sweep | reminders claimed per run | emails/s |",
+            "|---|---|---|---|",
+            f"| {sizes.sweep_small:,} | {small * 1000:.0f} ms | {claimed_small} | **{claimed_small / small:.0f}** |",
+            f"| {sizes.sweep_large:,} | {large * 1000:.0f} ms | {claimed_large} | **{claimed_large / large:.0f}** |",
             "",
             f"Ratio: **{large / small:.2f}×**.",
         ],
@@ -725,13 +727,18 @@ def plans_benchmark(report: Report, sizes: Sizes) -> None:
     timings = {}  # label -> {present: [ms per round]}
     plans = {}  # (label, present) -> plan
     rounds = 3  # alternate without/with, so load on the machine hits both sides alike
-    for _ in range(rounds):
-        for present in (False, True):
-            _set_indexes(indexes, present)
-            for label, qs in hot_queries().items():
-                ms, plans[label, present] = explain(qs, sizes.repeats)
-                timings.setdefault(label, {False: [], True: []})[present].append(ms)
-            timings.setdefault(apply_label, {False: [], True: []})[present].append(median(apply_rates(batch, 1)))
+    present = True
+    try:
+        for _ in range(rounds):
+            for present in (False, True):
+                _set_indexes(indexes, present)
+                for label, qs in hot_queries().items():
+                    ms, plans[label, present] = explain(qs, sizes.repeats)
+                    timings.setdefault(label, {False: [], True: []})[present].append(ms)
+                timings.setdefault(apply_label, {False: [], True: []})[present].append(median(apply_rates(batch, 1)))
+    finally:
+        if not present:  # a run stopped halfway leaves the indexes as the migrations made them
+            _set_indexes(indexes, True)
     lines = [
         f"EXPLAIN ANALYZE at {Filing.objects.count():,} filings: median over {rounds} alternating rounds (each the "
         f"median of {sizes.repeats} runs). 'Before' drops the benchmark indexes "
