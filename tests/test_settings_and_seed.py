@@ -124,3 +124,10 @@ def test_seed_demo_loads_the_fixture_lists_and_screens_every_filed_case(seeded):
     assert listed.exists() and not listed.exclude(disposition="").exists()  # a real hit awaits a reviewer
     decided = [f for f in filed if f.state.decided and not f.state.terminal]
     assert decided and not ScreeningHit.objects.filter(filing__in=decided, disposition="").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_runs_in_autocommit_as_scripts_run_calls_it():
+    # Outside a test's transaction, as `./scripts/run` and the API fuzzing seed it: nothing may need one.
+    call_command("seed_demo", force=True, verbosity=0)
+    assert Filing.objects.filter(registration_number__gt="").exists()  # BIS registered some, outside a transaction
