@@ -8,7 +8,8 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 
-from . import deadlines
+from . import deadlines, procedures
+from .procedures.ofac_gl import UN_APPROVED, UN_BASIS, UN_BASIS_DETAIL, UN_PENDING
 
 
 def _local_day(at: dt.datetime, filing) -> dt.date:
@@ -48,3 +49,19 @@ def record_clearance(filing, plan, cleaned):
 
 def record_case_number(filing, plan, cleaned):
     plan.changes["case_number"] = cleaned["case_number"]
+
+
+def un_basis_of(application) -> dict:
+    """What a notification would say of the UN side, read from the dossier's UN 1718 filings: the approval in force,
+    else the request pending; empty when there is neither (the applicant says why none is needed). The notification
+    form starts from it, so the applicant confirms what the dossier already shows instead of typing it again."""
+    un = [f for f in application.filings.all() if f.procedure is procedures.UN1718]
+    for filing in un:
+        if filing.state.grants_validity:
+            until = f", valid until {filing.valid_until_on:%d %b %Y}" if filing.valid_until_on else ""
+            return {UN_BASIS.name: UN_APPROVED, UN_BASIS_DETAIL.name: f"{filing.reference}, approved{until}."}
+    for filing in un:
+        if filing.status in procedures.PENDING_STATES and filing.submitted_at:
+            filed = f"{filing.reference}, filed {filing.submitted_at:%d %b %Y}, pending."
+            return {UN_BASIS.name: UN_PENDING, UN_BASIS_DETAIL.name: filed}
+    return {}

@@ -4,6 +4,7 @@ quoted while it is pending, stays apart from the licence number issued with it."
 
 import datetime as dt
 import io
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -330,3 +331,23 @@ def test_a_cleared_notifications_page_offers_no_extension_and_no_empty_expiry(no
     assert page.status_code == 200 and "Cleared" in html
     # A new activity is a new notification: no linked extension, and no "Approval expires —" with no date.
     assert "Extend or amend this approval" not in html and 'id="deadline"' not in html
+
+
+def check_page(dossier, applicant) -> str:
+    """The check-your-answers page with OFAC chosen, where the notification's fields are asked."""
+    ofac = Authority.objects.get(code="OFAC")
+    page = factories.web_client(applicant).get(f"/applications/{dossier.reference}/file/", {"authorities": ofac.pk})
+    assert page.status_code == 200
+    return page.content.decode()
+
+
+def test_the_notification_form_starts_from_the_dossiers_un_approval(dossier, applicant):
+    approval = factories.approved_filing(dossier, "UN1718", applicant, dt.date(2027, 1, 2), dt.date(2027, 7, 1))
+    html = check_page(dossier, applicant)
+    assert re.search(r'name="un_basis" value="un_approval"[^>]*checked', html)
+    assert f"{approval.reference}, approved, valid until 01 Jul 2027." in html
+
+
+def test_without_a_un_filing_the_notification_form_leaves_the_un_basis_to_the_applicant(dossier, applicant):
+    html = check_page(dossier, applicant)
+    assert 'name="un_basis"' in html and not re.search(r'name="un_basis" value="\w+"[^>]*checked', html)

@@ -66,15 +66,16 @@ OFAC_GL_STATES = (
 )
 
 # What the State Department reads about the UN side of the activity: one of three cases, explained in words.
+UN_APPROVED, UN_PENDING, UN_NOT_NEEDED = "un_approval", "un_request_pending", "not_needed"
 UN_BASIS = PayloadField(
     "un_basis",
     "UN 1718 Committee basis",
     required=True,
     max_length=30,
     choices=(
-        ("un_approval", "The UN 1718 Committee approved it"),
-        ("un_request_pending", "A request to the UN 1718 Committee is pending"),
-        ("not_needed", "No UN exemption is needed"),
+        (UN_APPROVED, "The UN 1718 Committee approved it"),
+        (UN_PENDING, "A request to the UN 1718 Committee is pending"),
+        (UN_NOT_NEEDED, "No UN exemption is needed"),
     ),
 )
 UN_BASIS_DETAIL = PayloadField(

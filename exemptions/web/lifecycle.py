@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 
-from exemptions import lifecycle, prerequisites, services
+from exemptions import general_licence, lifecycle, prerequisites, services
 from exemptions.models import Filing
 
 from .forms import FileWithAuthoritiesForm
@@ -45,6 +45,10 @@ def application_file(request, reference):
     data = request.POST if request.method == "POST" else request.GET if "authorities" in request.GET else None
     if data is None and follows is not None:
         data = {"authorities": [follows.authority_id]}
+    if request.method == "GET" and data is not None:
+        data = data.copy()  # a notification's UN basis starts from the dossier's own UN 1718 filings
+        for name, value in general_licence.un_basis_of(application).items():
+            data.setdefault(name, value)
     form = FileWithAuthoritiesForm(data, authorities=authorities)
     if request.method == "POST" and form.is_valid():
         chosen = list(form.cleaned_data["authorities"])
