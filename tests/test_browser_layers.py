@@ -183,6 +183,7 @@ def test_an_eu_request_waits_on_the_un_approval_and_is_filed_from_the_ready_to_f
     assert "It is ready to file now." in ready.body and "2017/1509" in ready.body
     link = next(w for w in ready.body.split() if f"/filings/{eu.reference}/" in w)
 
+    page = page.context.new_page()  # the email's link opens a new tab (the old one still shows the waiting draft)
     page.goto(link.replace("http://127.0.0.1:8000", ""))
     page.locator('form[data-action="submit"] button[type=submit]').click()
     expect(page.locator("body")).to_contain_text(eu.reference)

@@ -94,6 +94,7 @@ def test_the_web_refuses_with_a_message_naming_the_un_filing_and_files_after_the
     assert Filing.objects.get(pk=eu.pk).status == procedures.INITIAL
 
     engine.apply(un, "confirm_approval", staff_un)
+    assert url in client.get(f"/filings/{eu.reference}/").content.decode()  # the button is back
     response = client.post(url, {"submit-version": eu.version}, follow=True)
     assert response.status_code == 200
     assert Filing.objects.get(pk=eu.pk).submitted_at is not None
@@ -162,6 +163,7 @@ def test_the_dependency_is_shown_on_both_filing_pages(shipping_dossier, eu, appl
     eu_page = client.get(f"/filings/{eu.reference}/").content.decode()
     assert 'id="filing-files-after"' in eu_page and f"/filings/{un.reference}/" in eu_page
     assert 'id="waiting-on"' in eu_page and "not approved yet" in eu_page
+    assert f"/filings/{eu.reference}/actions/submit/" not in eu_page  # no button that can only be refused
     un_page = client.get(f"/filings/{un.reference}/").content.decode()
     assert 'id="filing-needed-by"' in un_page and f"/filings/{eu.reference}/" in un_page
     assert "waits on this approval to be filed" in un_page

@@ -57,6 +57,7 @@ def filing_context(request, filing, bound_form=None, message_form=None, document
         else ActionForm(t, filing, reviewers=reviewers)
         for t in actions
         if not screening.is_disposition(t)  # given per hit, in the screening section
+        and not prerequisites.check(filing, t)  # a draft waiting on another approval: the page says why instead
     ]
     # The applicant's answer to an information request is the reply action, offered on its own, open, above
     # everything else: a plain message beside it does not answer the request.
