@@ -96,7 +96,7 @@ def test_worker_killed_again_and_again_mid_sweep_loses_nothing_and_doubles_only_
             before = len(inbox.messages)
             send_sweep(worker)
             wanted = before + random.randint(1, 4)
-            if not live.wait_for(lambda: len(inbox.messages) >= wanted, timeout=30):  # noqa: B023
+            if not live.wait_for(lambda: len(inbox.messages) >= wanted, timeout=90):  # noqa: B023
                 break  # nothing left to send
             time.sleep(random.uniform(0, SMTP_DELAY))  # mid-conversation most of the time
             worker.kill()
