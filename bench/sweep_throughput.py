@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from backend_cpu import backend_cpu_seconds  # a sibling module: this script's own directory is on sys.path
+
 # BENCH_CHECKOUT: measure another checkout's code (e.g. main's worktree) with this script, under the same load.
 sys.path.insert(0, os.environ.get("BENCH_CHECKOUT") or str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")  # DEBUG off: no query log, as in production
@@ -78,15 +80,6 @@ def populate(filings: int, due: int) -> None:
 
 class Rollback(Exception):
     pass
-
-
-def backend_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a local PostgreSQL backend so far (Linux /proc; 0 when it is not local)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def one_sweep() -> tuple[float, int, int, float, float]:

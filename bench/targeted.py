@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from backend_cpu import backend_cpu_seconds  # a sibling module: this script's own directory is on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -54,15 +56,6 @@ def measure_apply(checkout: str, filings: int) -> None:
         f"{checkout}: {rate:.0f} transitions/s, CPU per transition: client {per_transition:.2f} ms (with the notice "
         f"publisher's thread), its PostgreSQL backend {per_server:.2f} ms; load {os.getloadavg()[0]:.2f}"
     )
-
-
-def backend_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a local PostgreSQL backend so far (Linux /proc; 0 when it is not local)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":
